@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "rrl_blas",
+      "sources": ["rrl_blas.c"],
+      "defines": ["<!@(node ./detect.mjs --gyp defines)"],
+      "cflags": ["-O3", "-std=c11", "<!@(node ./detect.mjs --gyp cflags)"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": { "OTHER_CFLAGS": ["-O3"] },
+          "link_settings": { "libraries": ["$(SDKROOT)/System/Library/Frameworks/Accelerate.framework"] }
+        }, {
+          "link_settings": { "libraries": ["<!@(node ./detect.mjs --gyp libs)", "-lm"] }
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,241 @@
+/*
+ * rrl_blas: the few numeric kernels the tfjs backends hand to the system CBLAS.
+ *
+ * Every function works in place on memory JavaScript already owns: an ArrayBuffer (for the wasm
+ * backend, the WebAssembly.Memory buffer that holds every tensor) plus byte offsets. Nothing is
+ * copied in or out, which is the point: a 256x256 product costs ~0.3 ms in OpenBLAS, and copying
+ * its operands across the boundary would cost as much again.
+ *
+ * Bounds are checked here, not trusted from JS, because a wrong offset would corrupt the heap of
+ * the wasm backend silently.
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(RRL_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#else
+#include <cblas.h>
+#endif
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "rrl_blas: N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+#define FAIL(msg)                            \
+  do {                                       \
+    napi_throw_range_error(env, NULL, msg);  \
+    return NULL;                             \
+  } while (0)
+
+/* Activation codes shared with agents/tensor/kernels.ts. */
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5 };
+
+static int get_f32(napi_env env, napi_value buf, double off_d, double count, float** out) {
+  void* data = NULL;
+  size_t len = 0;
+  bool is_ab = false;
+  if (napi_is_arraybuffer(env, buf, &is_ab) != napi_ok || !is_ab) return 0;
+  if (napi_get_arraybuffer_info(env, buf, &data, &len) != napi_ok) return 0;
+  if (off_d < 0 || count < 0 || ((uint64_t)off_d & 3u) != 0) return 0;
+  if (off_d + count * 4.0 > (double)len) return 0;
+  *out = (float*)((uint8_t*)data + (size_t)off_d);
+  return 1;
+}
+
+static double num(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+/*
+ * gemm(aBuf, aOff, bBuf, bOff, cBuf, cOff,
+ *      batch, M, N, K, transA, transB, strideA, strideB,
+ *      biasBuf|null, biasOff, biasStrideBatch, biasStrideRow, biasStrideCol,
+ *      activation, leakyAlpha)
+ *
+ * C[i] = act(op(A[i]) * op(B[i]) + bias) for i < batch, row-major. op(A[i]) is M x K, op(B[i]) is
+ * K x N; strideA / strideB are in elements and 0 broadcasts one matrix over the batch (a 2-D
+ * operand against a stack). The bias element for (i, m, n) is
+ * bias[i*biasStrideBatch + m*biasStrideRow + n*biasStrideCol]; zero strides broadcast it.
+ */
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 21;
+  napi_value a[21];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 21) FAIL("rrl_blas.gemm: expected 21 arguments");
+
+  const double batch = num(env, a[6]), M = num(env, a[7]), N = num(env, a[8]), K = num(env, a[9]);
+  bool tA = false, tB = false;
+  napi_get_value_bool(env, a[10], &tA);
+  napi_get_value_bool(env, a[11], &tB);
+  const double sA = num(env, a[12]), sB = num(env, a[13]);
+  if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) FAIL("rrl_blas.gemm: negative size");
+
+  float *A, *B, *C, *bias = NULL;
+  const double spanA = batch > 0 ? (batch - 1) * sA + M * K : 0;
+  const double spanB = batch > 0 ? (batch - 1) * sB + K * N : 0;
+  if (!get_f32(env, a[0], num(env, a[1]), spanA, &A)) FAIL("rrl_blas.gemm: A out of bounds");
+  if (!get_f32(env, a[2], num(env, a[3]), spanB, &B)) FAIL("rrl_blas.gemm: B out of bounds");
+  if (!get_f32(env, a[4], num(env, a[5]), batch * M * N, &C)) FAIL("rrl_blas.gemm: C out of bounds");
+
+  napi_valuetype bt;
+  CHECK(napi_typeof(env, a[14], &bt));
+  const double bsb = num(env, a[16]), bsr = num(env, a[17]), bsc = num(env, a[18]);
+  if (bt != napi_null && bt != napi_undefined && batch > 0 && M > 0 && N > 0) {
+    const double spanBias = (batch - 1) * bsb + (M - 1) * bsr + (N - 1) * bsc + 1;
+    if (bsb < 0 || bsr < 0 || bsc < 0 || !get_f32(env, a[14], num(env, a[15]), spanBias, &bias))
+      FAIL("rrl_blas.gemm: bias out of bounds");
+  }
+  int32_t act = 0;
+  napi_get_value_int32(env, a[19], &act);
+  const float leaky = (float)num(env, a[20]);
+
+  const int m = (int)M, n = (int)N, k = (int)K, nb = (int)batch;
+  const size_t sa = (size_t)sA, sb = (size_t)sB, mn = (size_t)m * n;
+  /* Row-major leading dimensions of the stored (not the transposed) matrices; BLAS wants >= 1. */
+  const int lda = (tA ? m : k) > 0 ? (tA ? m : k) : 1;
+  const int ldb = (tB ? k : n) > 0 ? (tB ? k : n) : 1;
+  const int ldc = n > 0 ? n : 1;
+
+  for (int i = 0; i < nb; i++) {
+    float* c = C + (size_t)i * mn;
+    if (m == 0 || n == 0) continue;
+    if (k == 0) {
+      memset(c, 0, mn * sizeof(float)); /* an empty sum; some BLAS builds reject K = 0 */
+    } else {
+      cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k,
+                  1.0f, A + (size_t)i * sa, lda, B + (size_t)i * sb, ldb, 0.0f, c, ldc);
+    }
+    if (bias == NULL && act == ACT_LINEAR) continue;
+    const float* bi = bias ? bias + (size_t)i * (size_t)bsb : NULL;
+    for (int r = 0; r < m; r++) {
+      float* row = c + (size_t)r * n;
+      if (bi) {
+        const float* br = bi + (size_t)r * (size_t)bsr;
+        if (bsc == 1) {
+          for (int j = 0; j < n; j++) row[j] += br[j];
+        } else {
+          for (int j = 0; j < n; j++) row[j] += br[(size_t)j * (size_t)bsc];
+        }
+      }
+      switch (act) {
+        case ACT_RELU:
+          for (int j = 0; j < n; j++) row[j] = row[j] > 0.f ? row[j] : 0.f;
+          break;
+        case ACT_RELU6:
+          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? 0.f : (row[j] > 6.f ? 6.f : row[j]);
+          break;
+        case ACT_LEAKYRELU:
+          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? leaky * row[j] : row[j];
+          break;
+        case ACT_ELU:
+          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? expm1f(row[j]) : row[j];
+          break;
+        case ACT_SIGMOID:
+          for (int j = 0; j < n; j++) row[j] = 1.f / (1.f + expf(-row[j]));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return NULL;
+}
+
+/*
+ * adam(pBuf, pOff, gBuf, gOff, mBuf, mOff, vBuf, vOff,
+ *      pOutBuf, pOutOff, mOutBuf, mOutOff, vOutBuf, vOutOff, n,
+ *      lr, beta1, beta2, eps, step)
+ *
+ * One Adam step over n parameters in a single pass (tfjs's optimizer spends ~12 elementwise ops,
+ * each a full pass over memory, on the same thing). Writes new parameters and moments to fresh
+ * outputs: tfjs tensors are immutable, so the caller re-points its variables at them.
+ */
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 20;
+  napi_value a[20];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 20) FAIL("rrl_blas.adam: expected 20 arguments");
+  const double nd = num(env, a[14]);
+  float *p, *g, *m, *v, *po, *mo, *vo;
+  if (nd < 0) FAIL("rrl_blas.adam: negative size");
+  if (!get_f32(env, a[0], num(env, a[1]), nd, &p)) FAIL("rrl_blas.adam: param out of bounds");
+  if (!get_f32(env, a[2], num(env, a[3]), nd, &g)) FAIL("rrl_blas.adam: grad out of bounds");
+  if (!get_f32(env, a[4], num(env, a[5]), nd, &m)) FAIL("rrl_blas.adam: m out of bounds");
+  if (!get_f32(env, a[6], num(env, a[7]), nd, &v)) FAIL("rrl_blas.adam: v out of bounds");
+  if (!get_f32(env, a[8], num(env, a[9]), nd, &po)) FAIL("rrl_blas.adam: param out out of bounds");
+  if (!get_f32(env, a[10], num(env, a[11]), nd, &mo)) FAIL("rrl_blas.adam: m out out of bounds");
+  if (!get_f32(env, a[12], num(env, a[13]), nd, &vo)) FAIL("rrl_blas.adam: v out out of bounds");
+  const double lr = num(env, a[15]), b1 = num(env, a[16]), b2 = num(env, a[17]), eps = num(env, a[18]);
+  const double t = num(env, a[19]);
+  /* Bias corrections as in torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
+  const float bc1 = (float)(1.0 - pow(b1, t)), sbc2 = (float)sqrt(1.0 - pow(b2, t));
+  const float step = (float)lr / bc1, fb1 = (float)b1, fb2 = (float)b2, feps = (float)eps;
+  const size_t n = (size_t)nd;
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
+    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
+  }
+  return NULL;
+}
+
+/* The BLAS in use, for the start-up line. */
+static napi_value Info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value s;
+#if defined(RRL_ACCELERATE)
+  const char* name = "Accelerate";
+#elif defined(RRL_OPENBLAS)
+  const char* name = "OpenBLAS";
+#else
+  const char* name = "CBLAS";
+#endif
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+#if defined(RRL_OPENBLAS)
+extern void openblas_set_num_threads(int);
+extern int openblas_get_num_threads(void);
+#endif
+
+/* setThreads(n) -> threads now in use (1 where the BLAS offers no control). */
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1], out;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t n = 0;
+  if (argc >= 1) napi_get_value_int32(env, a[0], &n);
+#if defined(RRL_OPENBLAS)
+  if (n > 0) openblas_set_num_threads(n);
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+#else
+  CHECK(napi_create_int32(env, 1, &out));
+#endif
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
