@@ -1,0 +1,66 @@
+// Physical constants of the simulator: timing, workspace, robot geometry. One place, so the README
+// table and the code cannot disagree. Units: metres, seconds, kilograms, newtons. World frame: z up,
+// table top at z = 0, each env slot has its own origin (see vec-env.ts).
+
+/** Physics step. 1/250 s held peg-in-hole grasps in our probes; 1/50 s did not (DESIGN.md). */
+export const PHYSICS_DT = 1 / 250;
+/** Physics substeps per control step: 10 x 4 ms = 40 ms, i.e. 25 Hz control. */
+export const SUBSTEPS = 10;
+export const CONTROL_DT = PHYSICS_DT * SUBSTEPS;
+export const SOLVER_ITERATIONS = 4;
+/** Default 30 lets a 10 N grip sink fingers millimetres into a light object (DESIGN.md). */
+export const CONTACT_NATURAL_FREQUENCY = 300;
+export const GRAVITY = -9.81;
+
+/** Largest commanded displacement of the tool centre point per control step (action = +-1). */
+export const ACTION_SCALE = 0.03;
+/** Speed cap of the palm while it tracks its target (m/s). */
+export const HAND_MAX_SPEED = 1.0;
+
+/** Bounds of the tool centre point (between the finger pads), env frame. */
+export const WORKSPACE = {
+  min: [-0.3, -0.3, 0.03] as const,
+  max: [0.3, 0.3, 0.35] as const,
+};
+/** An object outside these bounds (env frame) has left the workspace: the env is reset. */
+export const OBJECT_BOUNDS = {
+  min: [-0.7, -0.7, -0.15] as const,
+  max: [0.7, 0.7, 1.0] as const,
+};
+
+export const TABLE = { halfExtents: [0.5, 0.5, 0.02] as const, friction: 0.5 };
+
+/** Hand geometry. The palm is kinematic; the two fingers are dynamic on prismatic joints. */
+export const HAND = {
+  palmHalf: [0.02, 0.062, 0.012] as const,
+  fingerHalf: [0.01, 0.006, 0.025] as const,
+  /** Tool centre point (TCP) sits at the fingers' centre, this far below the palm centre. */
+  tcpBelowPalm: 0.037,
+  /** Each finger's inner face travels from 0 (closed) to this distance from the centre line. */
+  fingerTravel: 0.045,
+  fingerMass: 0.05,
+  fingerFriction: 1.0,
+  /** Squeeze force of a stalled finger at full close command (N). */
+  gripForce: 10,
+  /** Finger speed at full command (m/s); the force-based motor's damping is gripForce / this. */
+  fingerSpeed: 0.1,
+  /**
+   * The kinematic palm would push with unbounded force; when the summed contact force on the hand
+   * exceeds this, it stops advancing into the contact (DESIGN.md: "stop or yield the palm").
+   */
+  yieldForce: 15,
+};
+
+/** Arm: a 6R arm posed by analytic inverse kinematics from the palm position (see ik.ts). */
+export const ARM = {
+  base: [-0.62, 0, 0] as const,
+  shoulderHeight: 0.3,
+  upperArm: 0.52,
+  forearm: 0.52,
+  /** Wrist flange, straight above the palm centre. */
+  wristAbovePalm: 0.1,
+  linkRadius: 0.035,
+};
+
+/** Distance between env slots in the shared world: far enough that no two slots ever touch. */
+export const SLOT_SPACING = 2.5;
