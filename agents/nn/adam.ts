@@ -1,0 +1,76 @@
+// Adam over a list of parameter variables, and Polyak averaging of target networks.
+//
+// With the native kernels registered (agents/tensor) a step is one RrlAdam kernel per variable: a
+// single pass over parameter, gradient and moments, where tfjs's own optimizer spends about a dozen
+// elementwise ops (each a full pass over memory plus per-op overhead). Elsewhere (tfjs-node, plain
+// wasm, cpu) it is the same arithmetic in tfjs ops. Both follow torch.optim.Adam (bias-corrected,
+// eps outside the square root).
+import * as tf from '@tensorflow/tfjs';
+import { hasAdamKernel, runAdamKernel } from '../tensor/kernels.ts';
+
+export interface AdamConfig {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export class Adam {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private m: tf.Tensor[];
+  private v: tf.Tensor[];
+  private t = 0;
+
+  constructor(readonly params: tf.Variable[], cfg: AdamConfig) {
+    this.lr = cfg.lr;
+    this.beta1 = cfg.beta1 ?? 0.9;
+    this.beta2 = cfg.beta2 ?? 0.999;
+    this.epsilon = cfg.epsilon ?? 1e-8;
+    this.m = params.map((p) => tf.keep(tf.zerosLike(p)));
+    this.v = params.map((p) => tf.keep(tf.zerosLike(p)));
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  /** params[i] <- params[i] - lr * mhat / (sqrt(vhat) + eps), grads in the order of params. */
+  step(grads: tf.Tensor[]): void {
+    if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
+    this.t += 1;
+    const { beta1: b1, beta2: b2, epsilon: eps, lr, t } = this;
+    const native = hasAdamKernel();
+    this.params.forEach((param, i) => {
+      const [p, m, v] = tf.tidy(() => {
+        if (native) return runAdamKernel(param, grads[i], this.m[i], this.v[i], { lr, beta1: b1, beta2: b2, epsilon: eps, step: t });
+        const m2 = tf.add(tf.mul(this.m[i], b1), tf.mul(grads[i], 1 - b1));
+        const v2 = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(grads[i]), 1 - b2));
+        const denom = tf.add(tf.div(tf.sqrt(v2), Math.sqrt(1 - b2 ** t)), eps);
+        return [tf.sub(param, tf.mul(tf.div(m2, denom), lr / (1 - b1 ** t))), m2, v2];
+      });
+      param.assign(p);
+      p.dispose();
+      this.m[i].dispose();
+      this.v[i].dispose();
+      // Kept: step() may run inside a caller's tidy, which must not reclaim the optimizer state.
+      this.m[i] = tf.keep(m);
+      this.v[i] = tf.keep(v);
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}
+
+/** target <- (1 - tau) * target + tau * online, pairwise (Polyak averaging of target networks). */
+export function polyakUpdate(targets: tf.Variable[], online: tf.Tensor[], tau: number): void {
+  targets.forEach((target, i) => {
+    const next = tf.tidy(() => tf.add(tf.mul(target, 1 - tau), tf.mul(online[i], tau)));
+    target.assign(next);
+    next.dispose();
+  });
+}

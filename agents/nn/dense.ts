@@ -1,0 +1,126 @@
+// Dense layers with their own gradients.
+//
+// tfjs records every op of a layer on its tape and replays each op's gradient; for a small
+// network the bookkeeping costs more than the arithmetic. Here the forward is one fused kernel
+// (matmul + bias + activation) and the backward is written out: one activation-derivative
+// product, two matmuls and a bias sum, with nothing computed for inputs that need no gradient.
+//
+// Ensembles: a layer may hold E independent weight sets, W [E, in, out] and b [E, 1, out], evaluated
+// as one batched product. The input is either shared, x [B, in] (broadcast against all E; its
+// gradient sums over E), or per member, x [E, B, in]. Twin critics, multi-head outputs, mixtures
+// of experts and independent per-task networks are all this one primitive.
+import * as tf from '@tensorflow/tfjs';
+import { blasKernelsActive } from '../tensor/kernels.ts';
+
+export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu';
+
+export interface DenseShape {
+  inDim: number;
+  outDim: number;
+  /** Number of independent weight sets evaluated together (absent: a plain layer). */
+  ensemble?: number;
+}
+
+export function weightShape(s: DenseShape): number[] {
+  return s.ensemble ? [s.ensemble, s.inDim, s.outDim] : [s.inDim, s.outDim];
+}
+
+export function biasShape(s: DenseShape): number[] {
+  return s.ensemble ? [s.ensemble, 1, s.outDim] : [s.outDim];
+}
+
+const FUSABLE: Record<Activation, boolean> = { linear: true, relu: true, sigmoid: true, elu: true, tanh: false };
+
+/**
+ * act(x W + b), non-differentiable building block (the callers own the gradient).
+ * The stock wasm _FusedMatMul only takes a rank-1 bias; ensembles there use separate ops.
+ */
+export function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Activation): tf.Tensor {
+  const fuseBias = b.rank === 1 || tf.getBackend() !== 'wasm' || blasKernelsActive('wasm');
+  if (!fuseBias) return applyActivation(tf.add(tf.matMul(x, w), b), act);
+  // The kernel itself, not tf.fused.matMul: that op declines to fuse while any gradient tape is
+  // open, even inside a customGrad whose tape never sees it. Kernels take rank-3 operands.
+  const xs = x.shape as number[];
+  const ws = w.shape as number[];
+  const a3 = x.rank === 2 ? tf.reshape(x, [1, ...xs]) : x;
+  const b3 = w.rank === 2 ? tf.reshape(w, [1, ...ws]) : w;
+  const z3 = tf.engine().runKernel(
+    '_FusedMatMul',
+    { a: a3, b: b3, bias: b },
+    { transposeA: false, transposeB: false, activation: FUSABLE[act] ? act : 'linear', leakyreluAlpha: 0.2 },
+  ) as tf.Tensor;
+  const z = x.rank === 2 && w.rank === 2 ? tf.reshape(z3, [xs[0], ws[1]]) : z3;
+  return FUSABLE[act] ? z : applyActivation(z, act);
+}
+
+function applyActivation(z: tf.Tensor, act: Activation): tf.Tensor {
+  switch (act) {
+    case 'linear': return z;
+    case 'relu': return tf.relu(z);
+    case 'tanh': return tf.tanh(z);
+    case 'sigmoid': return tf.sigmoid(z);
+    case 'elu': return tf.elu(z);
+  }
+}
+
+/** dL/dz from dL/dy and the layer's output y = act(z). */
+export function activationBackward(dy: tf.Tensor, y: tf.Tensor, act: Activation): tf.Tensor {
+  switch (act) {
+    case 'linear': return dy;
+    case 'relu': return tf.mul(dy, tf.step(y)); // y > 0 exactly where z > 0
+    case 'tanh': return tf.mul(dy, tf.sub(1, tf.square(y)));
+    case 'sigmoid': return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
+    case 'elu': return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1)));
+  }
+}
+
+export interface DenseGrads {
+  dx: tf.Tensor | null;
+  dw: tf.Tensor | null;
+  db: tf.Tensor | null;
+}
+
+/** Gradients of one layer given dL/dz; `x` and `w` as used in the forward. */
+export function denseBackward(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, want: { x: boolean; params: boolean }): DenseGrads {
+  const ensemble = w.rank === 3;
+  let dw: tf.Tensor | null = null;
+  let db: tf.Tensor | null = null;
+  if (want.params) {
+    // x [B,in] broadcasts against dz [E,B,out], giving [E,in,out] directly.
+    dw = tf.matMul(x, dz, true, false);
+    db = ensemble ? tf.sum(dz, dz.rank - 2, true) : tf.sum(dz, 0);
+  }
+  let dx: tf.Tensor | null = null;
+  if (want.x) {
+    dx = tf.matMul(dz, w, false, true);
+    if (ensemble && x.rank === 2) dx = tf.sum(dx, 0); // a shared input collects every member's gradient
+  }
+  return { dx, dw, db };
+}
+
+/**
+ * One differentiable dense layer: act(x W + b) with the hand-written gradient above.
+ * `gradInput: false` treats x as a constant (first layers, whose input is data).
+ */
+export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Activation, opts: { gradInput?: boolean } = {}): tf.Tensor {
+  const gradInput = opts.gradInput ?? true;
+  const body = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = denseForward(xx, ww, bb, act);
+    save([xx, ww, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved;
+        const dz = activationBackward(dy as tf.Tensor, sy, act);
+        const g = denseBackward(dz, sx, sw, { x: gradInput, params: true });
+        return gradInput ? [g.dx!, g.dw!, g.db!] : [g.dw!, g.db!];
+      },
+    };
+  };
+  // customGrad passes its inputs positionally, then the save function.
+  type Arg = tf.Tensor | tf.GradSaveFunc;
+  if (gradInput) {
+    return tf.customGrad(((...a: Arg[]) => body(a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as tf.Tensor, a[3] as tf.GradSaveFunc)) as never)(x, w, b);
+  }
+  return tf.customGrad(((...a: Arg[]) => body(x, a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as tf.GradSaveFunc)) as never)(w, b);
+}
