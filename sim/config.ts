@@ -16,6 +16,12 @@ export const GRAVITY = -9.81;
 export const ACTION_SCALE = 0.03;
 /** Speed cap of the palm while it tracks its target (m/s). */
 export const HAND_MAX_SPEED = 1.0;
+/** Time constant of the palm's approach to its target (s): it slows down smoothly near it. */
+export const HAND_TRACKING_TAU = 0.02;
+/** Largest force the palm's controller applies (N): it presses no harder than this. */
+export const HAND_MAX_FORCE = 25;
+/** How far the palm's target may run ahead of the palm when something blocks it (m). */
+export const HAND_MAX_LEAD = 0.04;
 
 /** Bounds of the tool centre point (between the finger pads), env frame. */
 export const WORKSPACE = {
@@ -30,7 +36,11 @@ export const OBJECT_BOUNDS = {
 
 export const TABLE = { halfExtents: [0.5, 0.5, 0.02] as const, friction: 0.5 };
 
-/** Hand geometry. The palm is kinematic; the two fingers are dynamic on prismatic joints. */
+/**
+ * Hand geometry. The palm is a dynamic body (rotations locked, weight compensated) driven toward
+ * its target by a speed- and force-limited controller; the two fingers are dynamic bodies on
+ * prismatic joints to it.
+ */
 export const HAND = {
   palmHalf: [0.02, 0.062, 0.012] as const,
   fingerHalf: [0.01, 0.006, 0.025] as const,
@@ -44,11 +54,7 @@ export const HAND = {
   gripForce: 10,
   /** Finger speed at full command (m/s); the force-based motor's damping is gripForce / this. */
   fingerSpeed: 0.1,
-  /**
-   * The kinematic palm would push with unbounded force; when the summed contact force on the hand
-   * exceeds this, it stops advancing into the contact (DESIGN.md: "stop or yield the palm").
-   */
-  yieldForce: 15,
+  palmMass: 0.5,
 };
 
 /** Arm: a 6R arm posed by analytic inverse kinematics from the palm position (see ik.ts). */

@@ -43,3 +43,12 @@ export const OBS = {
   fixturePos: 24,
   timeFraction: 27,
 } as const;
+
+/** The layout as a Markdown table (README.md embeds it; a test checks they agree). */
+export function obsTableMarkdown(): string {
+  const rows = OBS_FIELDS.map((f) => {
+    const at = f.size === 1 ? `${f.offset}` : `${f.offset}-${f.offset + f.size - 1}`;
+    return `| ${at} | \`${f.name}\` | ${f.meaning} | ${f.units || '-'} |`;
+  });
+  return ['| offset | field | meaning | units |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

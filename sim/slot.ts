@@ -4,13 +4,16 @@
 // physics substep, and reads its state into the observation row. Slots never touch each other:
 // they sit SLOT_SPACING apart.
 //
-// Grasp pattern from DESIGN.md: a kinematic palm that tracks the commanded target with bounded
-// speed, fingers as dynamic bodies with locked rotations on prismatic joints with limits, driven
-// by a force-based velocity motor so a stalled finger squeezes with a bounded force; the palm
-// yields when the contact force on the hand is large, so it never crushes an object into the table
-// or a fixture.
-import type { Collider, ImpulseJoint, RigidBody, World } from '@dimforge/rapier3d-simd-compat';
-import { ACTION_SCALE, ARM, HAND, HAND_MAX_SPEED, PHYSICS_DT, CONTROL_DT, TABLE, OBJECT_BOUNDS } from './config.ts';
+// Grasp pattern from DESIGN.md, with one change: fingers are dynamic bodies with locked rotations
+// on prismatic joints with limits, driven by a force-based velocity motor so a stalled finger
+// squeezes with a bounded force. The palm is not kinematic: a kinematic palm pushes with unbounded
+// force, and when we tried it, it crushed blocks millimetres into the table and bounced them out
+// even with a contact-force yield rule. Instead the palm is a dynamic body (rotations locked,
+// gravity off: the arm carries its weight) that a controller drives toward its target with
+// bounded speed and bounded force, like a MuJoCo mocap weld. It cannot pass through the table or
+// crush an object: it presses no harder than HAND_MAX_FORCE.
+import type { ImpulseJoint, RigidBody, World } from '@dimforge/rapier3d-simd-compat';
+import { ACTION_SCALE, ARM, CONTROL_DT, HAND, HAND_MAX_FORCE, HAND_MAX_LEAD, HAND_MAX_SPEED, HAND_TRACKING_TAU, PHYSICS_DT, TABLE, OBJECT_BOUNDS } from './config.ts';
 import { PALM_BOUNDS, forwardKinematics, solveIk } from './ik.ts';
 import { OBS, OBS_DIM } from './layout.ts';
 import { clamp, quatFromYTo, quatYaw, type Quat } from './math.ts';
@@ -68,15 +71,12 @@ export class Slot {
   readonly links: { body: RigidBody; from: 'shoulder' | 'elbow' | 'wrist'; to: 'elbow' | 'wrist' | 'palmTop' }[] = [];
   readonly object: RigidBody | null;
   readonly fixture: RigidBody | null;
-  readonly handColliders: Collider[] = [];
 
-  /** Palm centre, env frame, as commanded to the kinematic body. */
+  /** Palm centre, env frame, read after each substep. */
   readonly palmPos = new Float64Array(3);
+  readonly palmVel = new Float64Array(3);
   readonly palmTarget = new Float64Array(3);
-  private readonly palmPrev = new Float64Array(3);
   private gapPrev = 0;
-  /** Summed contact force on the hand during the last substep (N), world frame. */
-  readonly handForce = new Float64Array(3);
   readonly joints = new Array<number>(6).fill(0);
   /** Desired goal of the current episode. */
   readonly goal = new Float32Array(3);
@@ -135,13 +135,20 @@ export class Slot {
       ]);
     }
 
-    // Palm: kinematic box.
+    // Palm: dynamic box, rotations locked, weight carried by the arm (gravity off).
     const [phx, phy, phz] = HAND.palmHalf;
-    this.palm = world.createRigidBody(R.RigidBodyDesc.kinematicPositionBased().setTranslation(ox, oy, oz + 0.3));
-    this.handColliders.push(
-      world.createCollider(R.ColliderDesc.cuboid(phx, phy, phz).setFriction(HAND.fingerFriction).setCollisionGroups(groups(G_HAND, G_STATIC | G_OBJECT)), this.palm),
+    this.palm = world.createRigidBody(
+      R.RigidBodyDesc.dynamic().setTranslation(ox, oy, oz + 0.3).lockRotations().setGravityScale(0).setCanSleep(false),
     );
-    this.addBody('palm', 'kinematic', this.palm, [{ geometry: { shape: 'box', halfExtents: [phx, phy, phz] }, offset: [0, 0, 0], rotation: IDENTITY, color: '#5e81ac' }]);
+    world.createCollider(
+      R.ColliderDesc.cuboid(phx, phy, phz)
+        .setMass(HAND.palmMass)
+        .setFriction(HAND.fingerFriction)
+        .setRestitution(0)
+        .setCollisionGroups(groups(G_HAND, G_STATIC | G_OBJECT)),
+      this.palm,
+    );
+    this.addBody('palm', 'dynamic', this.palm, [{ geometry: { shape: 'box', halfExtents: [phx, phy, phz] }, offset: [0, 0, 0], rotation: IDENTITY, color: '#5e81ac' }]);
 
     // Fingers: dynamic boxes with locked rotations on prismatic joints along +-y. The joint
     // coordinate is the distance of the finger's inner face from the palm's centre line.
@@ -151,9 +158,10 @@ export class Slot {
         R.RigidBodyDesc.dynamic()
           .setTranslation(ox, oy + sign * (HAND.fingerTravel + fhy), oz + 0.3 - HAND.tcpBelowPalm)
           .lockRotations()
+          .setGravityScale(0)
           .setCanSleep(false),
       );
-      const c = world.createCollider(
+      world.createCollider(
         R.ColliderDesc.cuboid(fhx, fhy, fhz)
           .setMass(HAND.fingerMass)
           .setFriction(HAND.fingerFriction)
@@ -161,7 +169,6 @@ export class Slot {
           .setCollisionGroups(groups(G_HAND, G_STATIC | G_OBJECT)),
         body,
       );
-      this.handColliders.push(c);
       const data = R.JointData.prismatic(
         { x: 0, y: 0, z: -HAND.tcpBelowPalm },
         { x: 0, y: -sign * fhy, z: 0 },
@@ -179,11 +186,6 @@ export class Slot {
     };
     [this.fingerA, this.jointA] = makeFinger(1, 'finger-a');
     [this.fingerB, this.jointB] = makeFinger(-1, 'finger-b');
-    for (const c of this.handColliders) {
-      c.setActiveEvents(R.ActiveEvents.CONTACT_FORCE_EVENTS);
-      // Below this, events are not reported at all; the yield rule acts on the per-slot sum.
-      c.setContactForceEventThreshold(1);
-    }
 
     // The task's movable object.
     const spec = task.object;
@@ -262,12 +264,13 @@ export class Slot {
     const px = clamp(tcp[0], PALM_BOUNDS.min[0], PALM_BOUNDS.max[0]);
     const py = clamp(tcp[1], PALM_BOUNDS.min[1], PALM_BOUNDS.max[1]);
     const pz = clamp(tcp[2] + HAND.tcpBelowPalm, PALM_BOUNDS.min[2], PALM_BOUNDS.max[2]);
-    this.palmPos[0] = this.palmTarget[0] = this.palmPrev[0] = px;
-    this.palmPos[1] = this.palmTarget[1] = this.palmPrev[1] = py;
-    this.palmPos[2] = this.palmTarget[2] = this.palmPrev[2] = pz;
+    this.palmPos[0] = this.palmTarget[0] = px;
+    this.palmPos[1] = this.palmTarget[1] = py;
+    this.palmPos[2] = this.palmTarget[2] = pz;
+    this.palmVel.fill(0);
     const [ox, oy, oz] = this.origin;
     this.palm.setTranslation(this.vec(ox + px, oy + py, oz + pz), true);
-    this.palm.setNextKinematicTranslation(this.vec(ox + px, oy + py, oz + pz));
+    this.palm.setLinvel(this.vec(0, 0, 0), true);
     const fy = HAND.fingerTravel + HAND.fingerHalf[1];
     const fz = oz + pz - HAND.tcpBelowPalm;
     for (const [f, s] of [
@@ -281,7 +284,6 @@ export class Slot {
     this.gapPrev = 2 * HAND.fingerTravel;
     this.setGrip(-1);
     this.poseArm(true);
-    this.handForce.fill(0);
   }
 
   placeObject(pos: ArrayLike<number>, yaw: number): void {
@@ -302,8 +304,11 @@ export class Slot {
 
   /** Sets the palm target and finger motors from one action (already validated and clipped). */
   applyAction(a: ArrayLike<number>, o: number): void {
+    // Mocap-style: the target moves by the action; if the palm is held back (pressing on
+    // something), the target stays within HAND_MAX_LEAD of it, so nothing winds up.
     for (let k = 0; k < 3; k++) {
-      this.palmTarget[k] = clamp(this.palmPos[k] + ACTION_SCALE * a[o + k], PALM_BOUNDS.min[k], PALM_BOUNDS.max[k]);
+      const t = clamp(this.palmTarget[k] + ACTION_SCALE * a[o + k], PALM_BOUNDS.min[k], PALM_BOUNDS.max[k]);
+      this.palmTarget[k] = clamp(t, this.palmPos[k] - HAND_MAX_LEAD, this.palmPos[k] + HAND_MAX_LEAD);
     }
     this.setGrip(a[o + 3]);
   }
@@ -316,40 +321,49 @@ export class Slot {
     (this.jointB as unknown as { configureMotorVelocity(v: number, f: number): void }).configureMotorVelocity(v, damping);
   }
 
-  /** Before each physics substep: move the palm toward its target, yielding to large contact forces. */
+  /**
+   * Before each physics substep: an impulse that brings the palm's velocity toward the desired one
+   * (toward the target, at most HAND_MAX_SPEED, slowing within HAND_TRACKING_TAU of it), capped at
+   * HAND_MAX_FORCE, so the hand pushes objects but never crushes them.
+   */
   substep(): void {
-    const maxStep = HAND_MAX_SPEED * PHYSICS_DT;
-    let mx = this.palmTarget[0] - this.palmPos[0];
-    let my = this.palmTarget[1] - this.palmPos[1];
-    let mz = this.palmTarget[2] - this.palmPos[2];
-    const len = Math.sqrt(mx * mx + my * my + mz * mz);
-    if (len > maxStep) {
-      const s = maxStep / len;
-      mx *= s;
-      my *= s;
-      mz *= s;
+    let vx = (this.palmTarget[0] - this.palmPos[0]) / HAND_TRACKING_TAU;
+    let vy = (this.palmTarget[1] - this.palmPos[1]) / HAND_TRACKING_TAU;
+    let vz = (this.palmTarget[2] - this.palmPos[2]) / HAND_TRACKING_TAU;
+    const speed = Math.sqrt(vx * vx + vy * vy + vz * vz);
+    if (speed > HAND_MAX_SPEED) {
+      const s = HAND_MAX_SPEED / speed;
+      vx *= s;
+      vy *= s;
+      vz *= s;
     }
-    const f = this.handForce;
-    const fm = Math.sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]);
-    if (fm > HAND.yieldForce) {
-      // Remove the part of the motion that goes against the contact force (into the obstacle),
-      // and back off a little in proportion to the excess, so the squeeze stays bounded.
-      const nx = f[0] / fm;
-      const ny = f[1] / fm;
-      const nz = f[2] / fm;
-      const d = mx * nx + my * ny + mz * nz;
-      const back = Math.min((fm - HAND.yieldForce) / HAND.yieldForce, 1) * 0.25 * maxStep;
-      const k = (d < 0 ? d : 0) - back;
-      mx -= k * nx;
-      my -= k * ny;
-      mz -= k * nz;
+    // Mass moved by the palm's controller: palm and fingers.
+    const m = HAND.palmMass + 2 * HAND.fingerMass;
+    let jx = m * (vx - this.palmVel[0]);
+    let jy = m * (vy - this.palmVel[1]);
+    let jz = m * (vz - this.palmVel[2]);
+    const jm = Math.sqrt(jx * jx + jy * jy + jz * jz);
+    const jMax = HAND_MAX_FORCE * PHYSICS_DT;
+    if (jm > jMax) {
+      const s = jMax / jm;
+      jx *= s;
+      jy *= s;
+      jz *= s;
     }
-    if (mx === 0 && my === 0 && mz === 0) return;
-    this.palmPos[0] = clamp(this.palmPos[0] + mx, PALM_BOUNDS.min[0], PALM_BOUNDS.max[0]);
-    this.palmPos[1] = clamp(this.palmPos[1] + my, PALM_BOUNDS.min[1], PALM_BOUNDS.max[1]);
-    this.palmPos[2] = clamp(this.palmPos[2] + mz, PALM_BOUNDS.min[2], PALM_BOUNDS.max[2]);
+    this.palm.applyImpulse(this.vec(jx, jy, jz), true);
+  }
+
+  /** After each physics substep: read the palm's state and pose the arm from it. */
+  postSubstep(): void {
+    const t = this.palm.translation();
+    const v = this.palm.linvel();
     const [ox, oy, oz] = this.origin;
-    this.palm.setNextKinematicTranslation(this.vec(ox + this.palmPos[0], oy + this.palmPos[1], oz + this.palmPos[2]));
+    this.palmPos[0] = t.x - ox;
+    this.palmPos[1] = t.y - oy;
+    this.palmPos[2] = t.z - oz;
+    this.palmVel[0] = v.x;
+    this.palmVel[1] = v.y;
+    this.palmVel[2] = v.z;
     this.poseArm(false);
   }
 
@@ -390,10 +404,9 @@ export class Slot {
     obs[o + OBS.tcp] = p[0];
     obs[o + OBS.tcp + 1] = p[1];
     obs[o + OBS.tcp + 2] = tz;
-    obs[o + OBS.tcpVel] = (p[0] - this.palmPrev[0]) / CONTROL_DT;
-    obs[o + OBS.tcpVel + 1] = (p[1] - this.palmPrev[1]) / CONTROL_DT;
-    obs[o + OBS.tcpVel + 2] = (p[2] - this.palmPrev[2]) / CONTROL_DT;
-    this.palmPrev.set(p);
+    obs[o + OBS.tcpVel] = this.palmVel[0];
+    obs[o + OBS.tcpVel + 1] = this.palmVel[1];
+    obs[o + OBS.tcpVel + 2] = this.palmVel[2];
     const fa = this.fingerA.translation();
     const fb = this.fingerB.translation();
     const gap = fa.y - fb.y - 2 * HAND.fingerHalf[1];

@@ -104,7 +104,6 @@ export class VecEnv {
   private world: World | null = null;
   private events: EventQueue | null = null;
   private slots: SlotState[] = [];
-  private handColliderSlot = new Map<number, number>();
   private readonly obs: Float32Array;
   private readonly desired: Float32Array;
   private readonly achieved: Float32Array;
@@ -173,14 +172,12 @@ export class VecEnv {
     world.integrationParameters.contact_natural_frequency = CONTACT_NATURAL_FREQUENCY;
     this.world = world;
     this.events = new R.EventQueue(false);
-    this.handColliderSlot.clear();
     const cols = Math.ceil(Math.sqrt(this.numEnvs));
     this.slots = [];
     for (let i = 0; i < this.numEnvs; i++) {
       const origin: Vec3 = [SLOT_SPACING * (i % cols), SLOT_SPACING * Math.floor(i / cols), 0];
       const taskIndex = this.taskOfEnv[i];
       const slot = new Slot(R, world, origin, this.tasks[taskIndex]);
-      for (const c of slot.handColliders) this.handColliderSlot.set(c.handle, i);
       const view = new TaskStateView(
         this.obs.subarray(i * OBS_DIM, (i + 1) * OBS_DIM),
         this.desired.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM),
@@ -220,7 +217,7 @@ export class VecEnv {
     for (let s = 0; s < SUBSTEPS; s++) {
       for (let i = 0; i < n; i++) this.slots[i].slot.substep();
       world.step(events);
-      this.collectHandForces();
+      for (let i = 0; i < n; i++) this.slots[i].slot.postSubstep();
     }
 
     const terminated = new Uint8Array(n);
@@ -383,25 +380,6 @@ export class VecEnv {
       a[k] = v < -1 ? -1 : v > 1 ? 1 : v;
     }
     return a;
-  }
-
-  /** Sums the contact forces on each slot's hand during the last physics substep. */
-  private collectHandForces(): void {
-    for (const s of this.slots) s.slot.handForce.fill(0);
-    this.events!.drainContactForceEvents((e) => {
-      const h1 = e.collider1();
-      const h2 = e.collider2();
-      const s1 = this.handColliderSlot.get(h1);
-      const s2 = this.handColliderSlot.get(h2);
-      if (s1 !== undefined && s2 !== undefined) return; // finger against palm: internal
-      const f = e.totalForce();
-      // totalForce is the force that collider1 applies on collider2 (see test/sim/robot.test.ts).
-      const sign = s1 !== undefined ? -1 : 1;
-      const slot = this.slots[(s1 ?? s2)!].slot;
-      slot.handForce[0] += sign * f.x;
-      slot.handForce[1] += sign * f.y;
-      slot.handForce[2] += sign * f.z;
-    });
   }
 
   /** Starts a new episode in slot i; returns the info of the new episode. */

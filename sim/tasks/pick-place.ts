@@ -63,14 +63,17 @@ const pickPlace: TaskDefinition = {
     const place = grasped || d < 2 * TOLERANCE ? 1 - Math.tanh(5 * d) : 0;
     return (reachR + grasped + 2 * place) / 4;
   },
-  // Above the block, down, close, then carry to the goal; re-grasps if the block is dropped.
+  // Above the block, down, close, then carry to the goal; re-grasps if the block is dropped. A
+  // yawed block stalls the fingers a few millimetres wider than its side: lifting squares it up.
   expert(s, m) {
     const [bx, by, bz] = s.objectPos;
-    const [tx, ty, tz] = s.tcp;
-    if (isGrasped(s) && (m.closed ?? 0) >= 3) {
+    const tz = s.tcp[2];
+    const rel = s.objectRelTcp;
+    const holding = s.gripperGap < 2 * HALF + 0.012 && Math.hypot(rel[0], rel[1], rel[2]) < 0.03;
+    if (holding && (m.closed ?? 0) >= 5) {
       const [gx, gy, gz] = s.goal;
       // Carry with the block's offset from the TCP taken into account.
-      return move(s, gx - s.objectRelTcp[0], gy - s.objectRelTcp[1], gz - s.objectRelTcp[2], 1);
+      return move(s, gx - rel[0], gy - rel[1], gz - rel[2], 1);
     }
     const aligned = dist2(s.tcp, s.objectPos) < 0.008;
     const low = Math.abs(tz - Math.max(bz, 0.03)) < 0.006;

@@ -44,42 +44,33 @@ const push: TaskDefinition = {
     const place = 1 - Math.tanh(5 * dist2(achieved, s.goal));
     return (reachR + 2 * place) / 3;
   },
-  // Closed loop: stand behind the puck on the line from goal through puck, then push along it,
-  // lifting and re-approaching when the puck slides off the line.
+  // Closed loop: close the fingers into a paddle, stand behind the puck on the line from the goal
+  // through the puck, then push along it, steering back onto the line; if the puck slides off
+  // the paddle, lift, go around and come down behind it again.
   expert(s) {
     const [px, py] = s.objectPos;
-    const [gx, gy] = s.goal;
     const [tx, ty, tz] = s.tcp;
-    let ux = gx - px;
-    let uy = gy - py;
+    let ux = s.goal[0] - px;
+    let uy = s.goal[1] - py;
     const d = Math.hypot(ux, uy) || 1;
     ux /= d;
     uy /= d;
-    const back = RADIUS + 0.025; // finger half-width plus a margin
-    const bx = px - ux * back;
-    const by = py - uy * back;
-    // Hand position relative to the puck: along the push line (s) and across it (c).
-    const rx = tx - px;
-    const ry = ty - py;
-    const along = rx * ux + ry * uy;
-    const across = -rx * uy + ry * ux;
     const low = 0.03;
-    let target: [number, number, number];
-    if (along < -RADIUS && Math.abs(across) < 0.012 && tz < low + 0.02) {
-      // Behind the puck and low: push through it toward the goal, steering back onto the line.
-      const stop = Math.min(d, 0.06);
-      target = [px + ux * stop - uy * 0 + (bx - tx) * 0.5 * 0, py + uy * stop, low];
-      target[0] += -across * -uy;
-      target[1] += -across * ux;
-    } else if (Math.hypot(tx - bx, ty - by) < 0.015) {
-      target = [bx, by, low];
-    } else {
-      // Go around: up, over to the behind point, then down.
-      const high = 0.09;
-      target = tz < high - 0.01 && Math.hypot(tx - bx, ty - by) > 0.015 ? [tx, ty, high] : [bx, by, high];
-      if (tz >= high - 0.01) target = [bx, by, high];
+    const high = 0.08;
+    const to = (x: number, y: number, z: number) => [(x - tx) / ACTION_SCALE, (y - ty) / ACTION_SCALE, (z - tz) / ACTION_SCALE, 1];
+    // Open fingers would tip the puck: close them before going down.
+    if (s.gripperGap > 0.01) return to(tx, ty, Math.max(tz, high));
+    const bx = px - ux * (RADIUS + 0.022);
+    const by = py - uy * (RADIUS + 0.022);
+    const along = (tx - px) * ux + (ty - py) * uy;
+    const across = -(tx - px) * uy + (ty - py) * ux;
+    if (along < -RADIUS && Math.abs(across) < 0.012 && tz < low + 0.015) {
+      const ahead = Math.min(d, 0.05);
+      return to(px + ux * ahead + across * uy, py + uy * ahead - across * ux, low);
     }
-    return [(target[0] - tx) / ACTION_SCALE, (target[1] - ty) / ACTION_SCALE, (target[2] - tz) / ACTION_SCALE, 1];
+    if (Math.hypot(tx - bx, ty - by) < 0.012) return to(bx, by, low);
+    if (tz < high - 0.01) return to(tx, ty, high);
+    return to(bx, by, high);
   },
 };
 

@@ -1,0 +1,60 @@
+// Runs a policy (random, the scripted expert, or later a trained checkpoint) on any tasks for K
+// episodes per task and prints a per-task table: success rate, mean return, mean episode length.
+import { BUILTIN_TASKS, resolveTaskArgs } from '../registry.ts';
+import { expertPolicy, formatTable, randomPolicy, runEpisodes, type Policy } from '../rollout.ts';
+import { REWARD_NAMES, VecEnv, type RewardName } from '../vec-env.ts';
+import { intFlag, listFlag, parseFlags, runCli, UsageError } from './args.ts';
+
+const USAGE = `usage: npm run rollout -- [options]
+  --tasks a,b,...     task names (${BUILTIN_TASKS.join(', ')}) or paths of task files (default: all built-in)
+  --policy NAME       random | expert (default: expert)
+  --episodes K        episodes per task (default: 100)
+  --envs N            envs stepped together (default: 16)
+  --seed S            seed (default: 0)
+  --reward NAME       ${REWARD_NAMES.join(' | ')} (default: sparse)
+  --json              print one JSON object instead of the table
+  -h, --help          this text`;
+
+await runCli(USAGE, async () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    tasks: { type: 'string' },
+    policy: { type: 'string' },
+    episodes: { type: 'string' },
+    envs: { type: 'string' },
+    seed: { type: 'string' },
+    reward: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const taskArgs = listFlag(values.tasks, [...BUILTIN_TASKS]);
+  const episodes = intFlag('episodes', values.episodes, 100);
+  const seed = intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1);
+  const reward = (values.reward ?? 'sparse') as RewardName;
+  if (!REWARD_NAMES.includes(reward)) throw new UsageError(`--reward must be one of ${REWARD_NAMES.join(', ')}, got "${values.reward}"`);
+  const tasks = await resolveTaskArgs(taskArgs);
+  const numEnvs = intFlag('envs', values.envs, Math.max(16, tasks.length), tasks.length, 4096);
+  const policyName = values.policy ?? 'expert';
+  let policy: Policy;
+  if (policyName === 'random') policy = randomPolicy(seed);
+  else if (policyName === 'expert') {
+    const missing = tasks.filter((t) => !t.expert).map((t) => t.name);
+    if (missing.length) throw new UsageError(`no scripted expert for: ${missing.join(', ')}; use --policy random`);
+    policy = expertPolicy;
+  } else throw new UsageError(`--policy must be random or expert, got "${policyName}"`);
+
+  const env = await VecEnv.create({ tasks, numEnvs, reward });
+  const t0 = performance.now();
+  const rows = runEpisodes(env, policy, { episodesPerTask: episodes, seed });
+  const seconds = (performance.now() - t0) / 1000;
+  env.close();
+  if (values.json) {
+    console.log(JSON.stringify({ policy: policy.name, reward, seed, numEnvs, episodesPerTask: episodes, seconds, tasks: rows }));
+  } else {
+    console.log(`policy ${policy.name}, reward ${reward}, seed ${seed}, ${numEnvs} envs, ${episodes} episodes per task (${seconds.toFixed(1)} s)\n`);
+    console.log(formatTable(rows));
+  }
+});
