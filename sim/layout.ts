@@ -12,7 +12,7 @@ export interface ObsField {
 
 export const OBS_FIELDS: readonly ObsField[] = [
   { name: 'tcp', offset: 0, size: 3, meaning: 'tool centre point (between the finger pads) x, y, z', units: 'm' },
-  { name: 'tcpVel', offset: 3, size: 3, meaning: 'tool centre point velocity over the last control step', units: 'm/s' },
+  { name: 'tcpVel', offset: 3, size: 3, meaning: 'tool centre point velocity at the end of the control step', units: 'm/s' },
   { name: 'gripperGap', offset: 6, size: 1, meaning: 'distance between the finger pads', units: 'm' },
   { name: 'gripperGapVel', offset: 7, size: 1, meaning: 'rate of change of the gap', units: 'm/s' },
   { name: 'objectPos', offset: 8, size: 3, meaning: "the task's movable object, centre x, y, z (0 if none)", units: 'm' },

@@ -1,7 +1,7 @@
 // A user's own task file, outside the repository, loaded by path with no build step; malformed
 // definitions are refused with a message naming the field; unknown names list the known ones.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,37 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'rrl-user-task-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const repo = new URL('../../', import.meta.url).pathname;
 
-// The same text as the README's example (test/sim/readme-task.ts is extracted from README.md).
-const LIFT = `import type { TaskDefinition } from '${repo}sim/task.ts';
-
-// lift: grasp a small ball and raise it 15 cm above the table.
-const task: TaskDefinition = {
-  name: 'lift',
-  description: 'Grasp a 5 cm ball and lift it 15 cm; success within 3 cm of the goal.',
-  maxSteps: 80,
-  metadata: { objectKind: 'other', needsGrasp: true, usesFixture: false, goalInAir: true },
-  object: { shape: 'sphere', radius: 0.025, mass: 0.05, color: '#88c0d0' },
-  initializeEpisode(ctx) {
-    const x = ctx.rng.uniform(-0.15, 0.15);
-    const y = ctx.rng.uniform(-0.15, 0.15);
-    ctx.placeObject([x, y, 0.025]);
-    ctx.setGoal([x, y, 0.175]);
-  },
-  achievedGoal: (s) => s.objectPos,
-  isSuccess: (a, d) => Math.hypot(a[0] - d[0], a[1] - d[1], a[2] - d[2]) < 0.03,
-  denseReward: (s, a, success) => (success ? 1 : 1 - Math.tanh(5 * Math.hypot(a[0] - s.goal[0], a[1] - s.goal[1], a[2] - s.goal[2]))),
-  expert(s, m) {
-    const [bx, by, bz] = s.objectPos;
-    const [tx, ty, tz] = s.tcp;
-    const go = (x: number, y: number, z: number, g: number) => [(x - tx) / 0.03, (y - ty) / 0.03, (z - tz) / 0.03, g];
-    if (Math.hypot(tx - bx, ty - by) > 0.01) return go(bx, by, Math.max(tz, 0.1), -1);
-    if (tz > bz + 0.006) return go(bx, by, Math.max(bz, 0.03), -1);
-    m.closed = (m.closed ?? 0) + 1;
-    return m.closed < 6 ? go(bx, by, tz, 1) : go(s.goal[0], s.goal[1], s.goal[2], 1);
-  },
-};
-export default task;
-`;
+// The README's example, verbatim, with its type import pointed at this checkout.
+const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+const block = /<!-- user-task-example[^>]*-->\n```ts\n([\s\S]*?)```\n<!-- \/user-task-example -->/.exec(readme);
+if (!block) throw new Error('README.md has no user-task-example block');
+const LIFT = block[1].replace("'../rapier-robot-learning/sim/task.ts'", `'${repo}sim/task.ts'`);
 
 function write(name: string, text: string): string {
   const p = join(dir, name);
