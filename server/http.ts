@@ -1,0 +1,185 @@
+// One HTTP server: serves the built viewer (viewer/dist) and upgrades /ws to a WebSocket for the
+// hub. Binds loopback by default; any other address needs a token, which clients present as
+// /ws?token=... (the viewer takes it from its own page URL). Cross-origin WebSocket requests are
+// refused, so a web page on another site cannot drive a viewer server on this machine.
+import { timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Hub } from './hub.ts';
+
+export interface ViewerServerOptions {
+  hub: Hub;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** If the port was not given explicitly, a busy one moves on to the next free one (up to 20). */
+  portExplicit?: boolean;
+  token?: string | null;
+  /** Directory of the built viewer. */
+  distDir: string;
+  log?: (line: string) => void;
+}
+
+export interface ViewerServer {
+  server: Server;
+  host: string;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Hard cap of one incoming WebSocket message; the hub replies "too-large" above its own, lower limit. */
+const SOCKET_MAX_PAYLOAD = 1024 * 1024;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export class PortBusyError extends Error {
+  override name = 'PortBusyError';
+}
+
+export async function startViewerServer(opts: ViewerServerOptions): Promise<ViewerServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? null;
+  if (!isLoopback(host) && !token) {
+    throw new Error(`binding ${host} (not loopback) requires a token: pass --token <secret>, and open the viewer with ?token=<secret>`);
+  }
+  const log = opts.log ?? (() => {});
+  const dist = resolve(opts.distDir);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SOCKET_MAX_PAYLOAD });
+  wss.on('connection', (ws) => opts.hub.addClient(ws));
+
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...opts.hub.getStats() }));
+      return;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end('bad path');
+      return;
+    }
+    if (rel.includes('\0')) {
+      res.writeHead(400).end('bad path');
+      return;
+    }
+    let file = normalize(join(dist, rel));
+    if (file !== dist && !file.startsWith(dist + sep)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(existsSync(join(dist, 'index.html')) ? 'not found' : 'the viewer is not built (npm run build:viewer)');
+      return;
+    }
+    const hashed = rel.startsWith('/assets/');
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string): void => {
+      socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/ws') return refuse('404 Not Found');
+    const origin = req.headers.origin;
+    if (origin && req.headers.host && safeHost(origin) !== req.headers.host) return refuse('403 Forbidden');
+    if (token && !sameSecret(url.searchParams.get('token') ?? '', token)) return refuse('401 Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const explicit = opts.portExplicit ?? true;
+  const want = opts.port ?? 8080;
+  let port = want;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await listen(server, port, host);
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE') throw e;
+      if (explicit || port === 0) throw new PortBusyError(`port ${port} on ${host} is already in use; pick another with --port`);
+      if (attempt >= 20) throw new PortBusyError(`ports ${want}-${port} on ${host} are all in use; pick one with --port`);
+      log(`port ${port} is busy, trying ${port + 1}`);
+      port++;
+    }
+  }
+  const addr = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${addr.port}/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return {
+    server,
+    host,
+    port: addr.port,
+    url,
+    close: () =>
+      new Promise<void>((res) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.close(() => res());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((res, rej) => {
+    const onError = (e: Error): void => {
+      server.off('listening', onListening);
+      rej(e);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      res();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function safeHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
+function sameSecret(given: string, want: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

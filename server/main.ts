@@ -1,0 +1,167 @@
+// `npm start`: runs a rollout source (for now a fixed policy, or a recording) and serves the
+// browser viewer that watches it. When the trainer in agents/ lands, it becomes the default source.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { BUILTIN_TASKS, resolveTaskArgs } from '../sim/registry.ts';
+import { startViewerServer, type ViewerServer } from './http.ts';
+import { Hub } from './hub.ts';
+import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
+import { MODES, speedSchema, type Mode, type Speed } from './protocol.ts';
+import { PlaybackSource, RecordingWriter, loadRecording, teeTap } from './recording.ts';
+import type { RolloutSource, RolloutTap } from './source.ts';
+import { VIEWER_DIST, ensureViewerBuilt } from './viewer-build.ts';
+
+const HELP = `usage: npm start -- [options]
+
+Runs rollouts of the simulator and serves a live browser viewer of them.
+
+  --port N            HTTP port (default 8080; if 8080 is busy the next free one is used,
+                      an explicitly given busy port is an error; 0 = any free port)
+  --host ADDR         address to bind (default 127.0.0.1; anything else needs --token)
+  --token SECRET      clients must present it (open the printed URL, which carries it);
+                      also read from RRL_VIEWER_TOKEN
+  --tasks a,b,...     task names or task files (default: ${BUILTIN_TASKS.join(',')})
+  --envs N            envs in the training rollout (default: 2 per task)
+  --policy NAME       ${POLICY_NAMES.join(' | ')} (default random): who acts
+  --seed N            seed of the env resets and the random policy (default 1)
+  --speed X           real-time factor, 0.05-64, or "max" (default 1)
+  --mode M            ${MODES.join(' | ')}: which rollouts to show first (default train)
+  --steps N           stop stepping after N control steps (default: run until stopped)
+  --record FILE       record every step (scenes, frames, curves) to FILE (.rrlrec, gzip)
+  --play FILE         play a recording instead of running the simulator
+  --once              with --play: stop at the end instead of looping
+  --headless          do not serve the viewer (e.g. only --record); exits when done
+  --send-hz N         frames per second sent to each viewer (default 30)
+  -h, --help          this text`;
+
+function fail(msg: string): never {
+  console.error(`error: ${msg}\n(npm start -- --help for the options)`);
+  process.exit(2);
+}
+
+function intArg(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer in [${min}, ${max}], got "${v}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        tasks: { type: 'string' },
+        envs: { type: 'string' },
+        policy: { type: 'string' },
+        seed: { type: 'string' },
+        speed: { type: 'string' },
+        mode: { type: 'string' },
+        steps: { type: 'string' },
+        record: { type: 'string' },
+        play: { type: 'string' },
+        once: { type: 'boolean' },
+        headless: { type: 'boolean' },
+        'send-hz': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = intArg('port', values.port, 0, 65535);
+  const seed = intArg('seed', values.seed, 0, 2 ** 31 - 1) ?? 1;
+  const steps = intArg('steps', values.steps, 1, Number.MAX_SAFE_INTEGER);
+  const sendHz = intArg('send-hz', values['send-hz'], 1, 120) ?? 30;
+  let speed: Speed = 1;
+  if (values.speed !== undefined) {
+    const p = speedSchema.safeParse(values.speed === 'max' ? 'max' : Number(values.speed));
+    if (!p.success) fail(`--speed must be a number in [0.05, 64] or "max", got "${values.speed}"`);
+    speed = p.data;
+  }
+  const mode = (values.mode ?? 'train') as Mode;
+  if (!MODES.includes(mode)) fail(`--mode must be one of ${MODES.join(', ')}, got "${values.mode}"`);
+  const token = values.token ?? process.env.RRL_VIEWER_TOKEN ?? null;
+  if (values.play && (values.record || values.policy || values.tasks || values.envs)) {
+    fail('--play replays a recording; it does not combine with --record, --policy, --tasks or --envs');
+  }
+  if (values.headless && !values.record && !values.play) fail('--headless without --record would do nothing visible');
+  if (values.headless && steps === undefined && !values.play) fail('--headless needs --steps (or it would record forever)');
+
+  let source: RolloutSource;
+  if (values.play) {
+    const path = resolve(values.play);
+    const rec = loadRecording(path);
+    source = new PlaybackSource(rec, values.play, { speed, loop: !values.once });
+    console.log(`playing ${values.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
+  } else {
+    const policy = (values.policy ?? 'random') as PolicyName;
+    if (!POLICY_NAMES.includes(policy)) fail(`--policy must be one of ${POLICY_NAMES.join(', ')}, got "${values.policy}"`);
+    const taskArgs = (values.tasks ?? BUILTIN_TASKS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+    let tasks;
+    try {
+      tasks = await resolveTaskArgs(taskArgs);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    const envs = intArg('envs', values.envs, 1, 1024) ?? 2 * tasks.length;
+    if (envs < tasks.length) fail(`--envs ${envs} is fewer than the ${tasks.length} tasks: every task needs an env`);
+    source = new PolicySource({ tasks, numEnvs: envs, policy, seed, speed, mode, maxSteps: steps });
+    console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs (the trainer is not wired in yet)`);
+  }
+
+  const recorder = values.record ? new RecordingWriter(resolve(values.record), steps ?? Infinity) : null;
+  const hub = new Hub(source, { sendHz, recording: values.record ?? null });
+  const tap: RolloutTap = recorder ? teeTap(hub, recorder) : hub;
+
+  let server: ViewerServer | null = null;
+  if (!values.headless) {
+    try {
+      await ensureViewerBuilt();
+      server = await startViewerServer({ hub, host: values.host ?? '127.0.0.1', port: port ?? 8080, portExplicit: port !== undefined, token, distDir: VIEWER_DIST, log: (s) => console.log(s) });
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    hub.start();
+    console.log(`viewer: ${server.url}`);
+  }
+
+  const ac = new AbortController();
+  let stopping = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    ac.abort();
+    hub.stop();
+    await recorder?.close();
+    if (recorder) console.log(`recorded ${recorder.frames} frames to ${values.record}`);
+    await server?.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  await source.run(tap, ac.signal);
+  if (stopping) return;
+  hub.markFinished();
+  if (recorder) {
+    await recorder.close();
+    console.log(`recorded ${recorder.frames} frames to ${values.record}`);
+  }
+  if (!server) process.exit(0);
+  console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack ?? String(e));
+  process.exit(1);
+});

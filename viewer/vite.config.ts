@@ -1,0 +1,25 @@
+// Builds the viewer into viewer/dist (served by server/http.ts). Relative base, so the server can
+// serve it from any path; the viewer reaches outside its folder only for server/protocol.ts.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: './',
+  logLevel: 'warn',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      // zod ships comments Rollup cannot place; the warning is about comments only.
+      onwarn(w, warn) {
+        if (w.code === 'INVALID_ANNOTATION' && w.id?.includes('node_modules/zod')) return;
+        warn(w);
+      },
+    },
+  },
+});
