@@ -55,6 +55,44 @@ static double num(napi_env env, napi_value v) {
   return d;
 }
 
+/* Bias and activation over one output row, in one pass; the common cases (contiguous bias, relu)
+ * get their own loops so the compiler vectorises them. */
+static void epilogue_row(float* restrict row, const float* restrict br, size_t bsc, int n, int act, float leaky) {
+  if (br && bsc == 1 && act == ACT_RELU) {
+    for (int j = 0; j < n; j++) {
+      const float z = row[j] + br[j];
+      row[j] = z > 0.f ? z : 0.f;
+    }
+    return;
+  }
+  if (br && bsc == 1 && act == ACT_LINEAR) {
+    for (int j = 0; j < n; j++) row[j] += br[j];
+    return;
+  }
+  if (br) {
+    for (int j = 0; j < n; j++) row[j] += br[(size_t)j * bsc];
+  }
+  switch (act) {
+    case ACT_RELU:
+      for (int j = 0; j < n; j++) row[j] = row[j] > 0.f ? row[j] : 0.f;
+      break;
+    case ACT_RELU6:
+      for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? 0.f : (row[j] > 6.f ? 6.f : row[j]);
+      break;
+    case ACT_LEAKYRELU:
+      for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? leaky * row[j] : row[j];
+      break;
+    case ACT_ELU:
+      for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? expm1f(row[j]) : row[j];
+      break;
+    case ACT_SIGMOID:
+      for (int j = 0; j < n; j++) row[j] = 1.f / (1.f + expf(-row[j]));
+      break;
+    default:
+      break;
+  }
+}
+
 /*
  * gemm(aBuf, aOff, bBuf, bOff, cBuf, cOff,
  *      batch, M, N, K, transA, transB, strideA, strideB,
@@ -116,36 +154,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     }
     if (bias == NULL && act == ACT_LINEAR) continue;
     const float* bi = bias ? bias + (size_t)i * (size_t)bsb : NULL;
-    for (int r = 0; r < m; r++) {
-      float* row = c + (size_t)r * n;
-      if (bi) {
-        const float* br = bi + (size_t)r * (size_t)bsr;
-        if (bsc == 1) {
-          for (int j = 0; j < n; j++) row[j] += br[j];
-        } else {
-          for (int j = 0; j < n; j++) row[j] += br[(size_t)j * (size_t)bsc];
-        }
-      }
-      switch (act) {
-        case ACT_RELU:
-          for (int j = 0; j < n; j++) row[j] = row[j] > 0.f ? row[j] : 0.f;
-          break;
-        case ACT_RELU6:
-          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? 0.f : (row[j] > 6.f ? 6.f : row[j]);
-          break;
-        case ACT_LEAKYRELU:
-          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? leaky * row[j] : row[j];
-          break;
-        case ACT_ELU:
-          for (int j = 0; j < n; j++) row[j] = row[j] < 0.f ? expm1f(row[j]) : row[j];
-          break;
-        case ACT_SIGMOID:
-          for (int j = 0; j < n; j++) row[j] = 1.f / (1.f + expf(-row[j]));
-          break;
-        default:
-          break;
-      }
-    }
+    for (int r = 0; r < m; r++) epilogue_row(c + (size_t)r * n, bi ? bi + (size_t)r * (size_t)bsr : NULL, (size_t)bsc, n, act, leaky);
   }
   return NULL;
 }

@@ -33,10 +33,12 @@ const FUSABLE: Record<Activation, boolean> = { linear: true, relu: true, sigmoid
 
 /**
  * act(x W + b), non-differentiable building block (the callers own the gradient).
- * The stock wasm _FusedMatMul only takes a rank-1 bias; ensembles there use separate ops.
+ * On the stock wasm backend the fused kernel is avoided: it takes only a rank-1 bias and reads the
+ * bias rank from its storage, not the tensor (a reshaped bias fails there). That backend is the slow
+ * fallback anyway.
  */
 export function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Activation): tf.Tensor {
-  const fuseBias = b.rank === 1 || tf.getBackend() !== 'wasm' || blasKernelsActive('wasm');
+  const fuseBias = tf.getBackend() !== 'wasm' || blasKernelsActive('wasm');
   if (!fuseBias) return applyActivation(tf.add(tf.matMul(x, w), b), act);
   // The kernel itself, not tf.fused.matMul: that op declines to fuse while any gradient tape is
   // open, even inside a customGrad whose tape never sees it. Kernels take rank-3 operands.
@@ -88,7 +90,11 @@ export function denseBackward(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, want: {
   if (want.params) {
     // x [B,in] broadcasts against dz [E,B,out], giving [E,in,out] directly.
     dw = tf.matMul(x, dz, true, false);
-    db = ensemble ? tf.sum(dz, dz.rank - 2, true) : tf.sum(dz, 0);
+    // Column sums as ones[1,B] . dz: a matmul (BLAS) instead of tf.sum over a leading axis, which
+    // the wasm backend implements as transpose-then-reduce. [E,B,out] gives [E,1,out] = bias shape.
+    const rows = dz.shape[dz.rank - 2];
+    const colSum = tf.matMul(tf.ones([1, rows]), dz);
+    db = ensemble ? colSum : tf.reshape(colSum, [dz.shape[dz.rank - 1]]);
   }
   let dx: tf.Tensor | null = null;
   if (want.x) {

@@ -1,0 +1,203 @@
+// The native BLAS kernels against tfjs's own, on both backends they serve.
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
+import { planMatMul, runAdamKernel, hasAdamKernel, type NativeBackend } from '../../agents/tensor/kernels.ts';
+
+const TOL = 1e-4;
+
+it('native addon is present where CI requires it', () => {
+  if (requireBlas) expect(addon, `RRL_REQUIRE_BLAS=1 but ${addonReason}`).not.toBeNull();
+});
+
+// [aShape, bShape, transposeA, transposeB]
+type Case = [number[], number[], boolean, boolean];
+const CASES: Case[] = [
+  [[7, 5], [5, 3], false, false],
+  [[5, 7], [5, 3], true, false],
+  [[7, 5], [3, 5], false, true],
+  [[5, 7], [3, 5], true, true],
+  [[1, 1], [1, 1], false, false],
+  [[1, 9], [9, 1], false, false],
+  [[9, 1], [1, 9], false, false],
+  [[256, 44], [44, 256], false, false],
+  [[256, 256], [256, 8], true, false],
+  [[3, 4, 6], [3, 6, 2], false, false],
+  [[3, 6, 4], [3, 2, 6], true, true],
+  [[2, 3, 4, 5], [2, 3, 5, 6], false, false],
+  // a 2-D operand broadcast against a stack, on either side
+  [[16, 44], [2, 44, 32], false, false],
+  [[2, 16, 44], [44, 32], false, false],
+  [[44, 16], [2, 32, 44], true, true],
+  [[2, 32, 16], [2, 32, 8], true, false],
+  // size-1 batch against a stack
+  [[1, 4, 5], [3, 5, 2], false, false],
+];
+
+// Sizes 0: products that are empty, or sums over an empty inner dimension (all zeros).
+const ZERO_CASES: Case[] = [
+  [[0, 5], [5, 3], false, false],
+  [[4, 5], [5, 0], false, false],
+  [[4, 0], [0, 3], false, false],
+  [[0, 4, 5], [0, 5, 3], false, false],
+  [[0, 4], [0, 3], true, false],
+];
+
+function expectedZeroShape(c: Case): number[] {
+  return planMatMul(c[0], c[1], c[2], c[3]).outShape;
+}
+
+for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
+  describe.skipIf(!addon)(`native kernels on ${backend} (${addon ? addon.info() : addonReason})`, () => {
+    beforeAll(async () => {
+      await useBackend(backend, true);
+    });
+
+    it.each(CASES)('BatchMatMul %j x %j tA=%s tB=%s matches tfjs', (as, bs, ta, tb) => {
+      const seed = as.length * 100 + bs.reduce((x, y) => x * 7 + y, 0);
+      tf.tidy(() => {
+        const a = rand(as, seed);
+        const b = rand(bs, seed + 1);
+        const got = tf.matMul(a, b, ta, tb);
+        const want = withStock(backend, () => tf.matMul(a, b, ta, tb));
+        expect(got.shape).toEqual(want.shape);
+        expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(TOL);
+      });
+    });
+
+    it('BatchMatMul broadcasts batch dims both ways ([2,1] x [1,3])', () => {
+      tf.tidy(() => {
+        const a = rand([2, 1, 4, 5], 11);
+        const b = rand([1, 3, 5, 6], 12);
+        const got = tf.matMul(a, b);
+        // Reference from explicitly tiled operands (the stock kernels index batches modulo size).
+        const want = withStock(backend, () => tf.matMul(tf.broadcastTo(a, [2, 3, 4, 5]), tf.broadcastTo(b, [2, 3, 5, 6])));
+        expect(got.shape).toEqual([2, 3, 4, 6]);
+        expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(TOL);
+      });
+    });
+
+    it.each(ZERO_CASES)('BatchMatMul with a zero size %j x %j', (as, bs, ta, tb) => {
+      tf.tidy(() => {
+        const got = tf.matMul(tf.ones(as), tf.ones(bs), ta, tb);
+        expect(got.shape).toEqual(expectedZeroShape([as, bs, ta, tb]));
+        const vals = got.dataSync();
+        expect(vals.length).toBe(tf.util.sizeFromShape(got.shape));
+        expect(Array.from(vals).every((v) => v === 0)).toBe(true);
+      });
+    });
+
+    it('adds exactly one tensor per product (works in place, no temporaries)', () => {
+      const a = rand([32, 16], 1);
+      const b = rand([2, 16, 8], 2);
+      const before = tf.engine().backend.numDataIds();
+      const c = tf.matMul(a, b);
+      expect(tf.engine().backend.numDataIds()).toBe(before + 1);
+      tf.dispose([a, b, c]);
+    });
+
+    const ACTS = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const;
+    it.each(ACTS)('_FusedMatMul with activation %s and rank-1 bias matches unfused tfjs ops', (act) => {
+      tf.tidy(() => {
+        const a = rand([33, 20], 3);
+        const b = rand([20, 17], 4);
+        const bias = rand([17], 5);
+        const got = tf.fused.matMul({ a, b, bias, activation: act, leakyreluAlpha: 0.1 });
+        const want = withStock(backend, () => {
+          const z = tf.add(tf.matMul(a, b), bias);
+          const y = { linear: z, relu: tf.relu(z), relu6: tf.relu6(z), elu: tf.elu(z), sigmoid: tf.sigmoid(z), leakyrelu: tf.leakyRelu(z, 0.1) }[act];
+          return y;
+        });
+        expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(TOL);
+      });
+    });
+
+    it.each([
+      [[2, 16, 12], [2, 12, 5], [2, 1, 5]],
+      [[16, 12], [2, 12, 5], [2, 1, 5]],
+      [[2, 16, 12], [2, 12, 5], [16, 5]],
+      [[2, 16, 12], [2, 12, 5], [16, 1]],
+      [[2, 16, 12], [2, 12, 5], [1]],
+      [[2, 16, 12], [2, 12, 5], [2, 16, 5]],
+    ])('_FusedMatMul %j x %j with bias %j broadcast matches unfused tfjs ops', (as, bs, biasShape) => {
+      tf.tidy(() => {
+        const a = rand(as, 6);
+        const b = rand(bs, 7);
+        const bias = rand(biasShape, 8);
+        const got = tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, bias, activation: 'relu' });
+        const want = withStock(backend, () => tf.relu(tf.add(tf.matMul(a, b), bias)));
+        expect(got.shape).toEqual(want.shape);
+        expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(TOL);
+      });
+    });
+
+    it('_FusedMatMul hands prelu back to the stock kernel', () => {
+      tf.tidy(() => {
+        const a = rand([8, 6], 9);
+        const b = rand([6, 4], 10);
+        const alpha = tf.fill([4], 0.25);
+        const got = tf.fused.matMul({ a, b, activation: 'prelu', preluActivationWeights: alpha });
+        const want = withStock(backend, () => tf.prelu(tf.matMul(a, b), alpha));
+        expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(TOL);
+      });
+    });
+
+    it('RrlAdam matches the Adam formula written in tfjs ops', () => {
+      expect(hasAdamKernel()).toBe(true);
+      tf.tidy(() => {
+        const p = rand([300], 20);
+        const g = rand([300], 21);
+        const m = tf.mul(rand([300], 22), 0.1);
+        const v = tf.abs(tf.mul(rand([300], 23), 0.01));
+        const at = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 7 };
+        const [p2, m2, v2] = runAdamKernel(p, g, m, v, at);
+        const mw = tf.add(tf.mul(m, at.beta1), tf.mul(g, 1 - at.beta1));
+        const vw = tf.add(tf.mul(v, at.beta2), tf.mul(tf.square(g), 1 - at.beta2));
+        const mhat = tf.div(mw, 1 - at.beta1 ** at.step);
+        const vhat = tf.div(vw, 1 - at.beta2 ** at.step);
+        const pw = tf.sub(p, tf.mul(tf.div(mhat, tf.add(tf.sqrt(vhat), at.epsilon)), at.lr));
+        expect(relErr(m2.dataSync(), mw.dataSync())).toBeLessThan(TOL);
+        expect(relErr(v2.dataSync(), vw.dataSync())).toBeLessThan(TOL);
+        expect(relErr(p2.dataSync(), pw.dataSync())).toBeLessThan(TOL);
+        // the step moved every parameter
+        expect(relErr(p2.dataSync(), p.dataSync())).toBeGreaterThan(1e-6);
+      });
+    });
+
+    it('gradients of a small network match the stock kernels (shape and value)', () => {
+      const w1 = tf.variable(rand([10, 16], 30));
+      const b1 = tf.variable(rand([16], 31));
+      const w2 = tf.variable(rand([2, 16, 3], 32));
+      const x = rand([12, 10], 33);
+      const loss = () => {
+        const h = tf.fused.matMul({ a: x, b: w1, bias: b1, activation: 'relu' });
+        // twin heads over a shared hidden layer: [2, 12, 3] (tiled: tfjs's BatchMatMul gradient
+        // does not handle a broadcast operand)
+        const y = tf.matMul(tf.tile(tf.expandDims(h, 0), [2, 1, 1]), w2);
+        return tf.mean(tf.square(tf.sub(y, 0.5))) as tf.Scalar;
+      };
+      const vars = [w1, b1, w2];
+      const native = tf.variableGrads(loss, vars);
+      const stock = withStock(backend, () => tf.variableGrads(loss, vars));
+      expect(Math.abs(native.value.dataSync()[0] - stock.value.dataSync()[0])).toBeLessThan(1e-5);
+      for (const v of vars) {
+        expect(native.grads[v.name].shape).toEqual(v.shape);
+        expect(native.grads[v.name].shape).toEqual(stock.grads[v.name].shape);
+        expect(relErr(native.grads[v.name].dataSync(), stock.grads[v.name].dataSync())).toBeLessThan(TOL);
+      }
+      tf.dispose([native.value, stock.value, ...Object.values(native.grads), ...Object.values(stock.grads), ...vars, x]);
+    });
+  });
+}
+
+describe('matmul planning', () => {
+  it('rejects mismatched inner dimensions like tf.matMul', () => {
+    expect(() => planMatMul([2, 3], [4, 5], false, false)).toThrow(/inner shapes/);
+  });
+  it('uses uniform strides for a shared 2-D operand and pairs for a two-sided broadcast', () => {
+    const p = planMatMul([16, 44], [2, 44, 32], false, false);
+    expect([p.batch, p.strideA, p.strideB, p.pairs]).toEqual([2, 0, 44 * 32, null]);
+    const q = planMatMul([2, 1, 4, 5], [1, 3, 5, 6], false, false);
+    expect(Array.from(q.pairs!)).toEqual([0, 0, 0, 1, 0, 2, 1, 0, 1, 1, 1, 2]);
+  });
+});
