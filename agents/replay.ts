@@ -1,0 +1,233 @@
+// Replay for multi-task, goal-conditioned learning: one buffer per task, task-balanced batches,
+// and hindsight goal relabeling (HER, "future" strategy) within the task, rewarded by that task's
+// own reward function.
+//
+// Episodes are written whole (envs stage their transitions until the episode ends), so the
+// transitions of an episode are contiguous in the ring and "a later step of the same episode" is
+// an index range. A transition's episode end is never overwritten before the transition itself:
+// later steps are newer.
+import type { Rng } from '../sim/rng.ts';
+import { TaskStateView, type TaskDefinition } from '../sim/task.ts';
+import { GOAL_DIM, OBS_DIM, ACTION_DIM } from '../sim/layout.ts';
+import type { RewardName } from '../sim/vec-env.ts';
+
+export interface Transition {
+  obs: Float32Array; // OBS_DIM
+  action: Float32Array; // ACTION_DIM
+  reward: number;
+  nextObs: Float32Array; // OBS_DIM
+  /** Achieved goal after the step: what relabeled goals are drawn from. */
+  nextAchieved: Float32Array; // GOAL_DIM
+  desired: Float32Array; // GOAL_DIM
+  terminated: boolean;
+}
+
+/** A ring of whole episodes of one task. */
+export class TaskReplay {
+  readonly obs: Float32Array;
+  readonly action: Float32Array;
+  readonly reward: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly nextAchieved: Float32Array;
+  readonly desired: Float32Array;
+  readonly terminated: Uint8Array;
+  /** Absolute index one past the last transition of each transition's episode. */
+  readonly episodeEnd: Float64Array;
+  /** Transitions ever written (absolute index of the next one). */
+  written = 0;
+  episodes = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`replay capacity must be a positive integer, got ${capacity}`);
+    this.obs = new Float32Array(capacity * OBS_DIM);
+    this.action = new Float32Array(capacity * ACTION_DIM);
+    this.reward = new Float32Array(capacity);
+    this.nextObs = new Float32Array(capacity * OBS_DIM);
+    this.nextAchieved = new Float32Array(capacity * GOAL_DIM);
+    this.desired = new Float32Array(capacity * GOAL_DIM);
+    this.terminated = new Uint8Array(capacity);
+    this.episodeEnd = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return Math.min(this.written, this.capacity);
+  }
+
+  addEpisode(steps: readonly Transition[]): void {
+    if (steps.length === 0) return;
+    // An episode longer than the whole ring keeps only its tail.
+    const kept = steps.length > this.capacity ? steps.slice(steps.length - this.capacity) : steps;
+    const end = this.written + kept.length;
+    for (const t of kept) {
+      const i = this.written % this.capacity;
+      this.obs.set(t.obs, i * OBS_DIM);
+      this.action.set(t.action, i * ACTION_DIM);
+      this.reward[i] = t.reward;
+      this.nextObs.set(t.nextObs, i * OBS_DIM);
+      this.nextAchieved.set(t.nextAchieved, i * GOAL_DIM);
+      this.desired.set(t.desired, i * GOAL_DIM);
+      this.terminated[i] = t.terminated ? 1 : 0;
+      this.episodeEnd[i] = end;
+      this.written++;
+    }
+    this.episodes++;
+  }
+
+  /** Absolute index of slot i (the newest write to it). */
+  absolute(i: number): number {
+    const base = this.written - (this.written % this.capacity);
+    return i < this.written % this.capacity ? base + i : base - this.capacity + i;
+  }
+}
+
+export interface BatchArrays {
+  /** Observation then desired goal, rows of STATE_DIM; the learner adds the task's descriptor. */
+  state: Float32Array;
+  nextState: Float32Array;
+  action: Float32Array;
+  reward: Float32Array;
+  terminated: Float32Array;
+  task: Int32Array;
+}
+
+export interface ReplayConfig {
+  tasks: readonly TaskDefinition[];
+  capacityPerTask: number;
+  /** Relabels per real transition ("future" strategy): a goal is relabeled with probability k / (k + 1). 0 turns HER off. */
+  herK: number;
+  reward: RewardName;
+  /** Episodes end on success (then a relabeled success is terminal too). */
+  terminateOnSuccess: boolean;
+  /** Share of each task's batch rows taken from its demonstration buffer, when it has one. */
+  demoFraction: number;
+}
+
+/** Goal-conditioned state: the observation, then the desired goal. */
+export const STATE_DIM = OBS_DIM + GOAL_DIM;
+
+export class MultiTaskReplay {
+  readonly buffers: TaskReplay[];
+  readonly demos: TaskReplay[];
+  private readonly scratchGoal = new Float32Array(GOAL_DIM);
+
+  constructor(readonly cfg: ReplayConfig) {
+    if (!(cfg.herK >= 0)) throw new RangeError(`herK must be >= 0, got ${cfg.herK}`);
+    if (!(cfg.demoFraction >= 0 && cfg.demoFraction < 1)) throw new RangeError(`demoFraction must be in [0, 1), got ${cfg.demoFraction}`);
+    this.buffers = cfg.tasks.map(() => new TaskReplay(cfg.capacityPerTask));
+    this.demos = cfg.tasks.map(() => new TaskReplay(cfg.capacityPerTask));
+  }
+
+  get numTasks(): number {
+    return this.buffers.length;
+  }
+
+  /** True once every task has at least `min` transitions (real or demonstration). */
+  ready(min: number): boolean {
+    return this.buffers.every((b, t) => b.size + this.demos[t].size >= min);
+  }
+
+  allocBatch(batchSize: number): BatchArrays {
+    return {
+      state: new Float32Array(batchSize * STATE_DIM),
+      nextState: new Float32Array(batchSize * STATE_DIM),
+      action: new Float32Array(batchSize * ACTION_DIM),
+      reward: new Float32Array(batchSize),
+      terminated: new Float32Array(batchSize),
+      task: new Int32Array(batchSize),
+    };
+  }
+
+  /**
+   * A task-balanced batch: the same number of rows from every task whatever its data volume
+   * (batchSize must be a multiple of the number of tasks), each relabeled with probability
+   * herK / (herK + 1) to an achieved goal from later in its own episode.
+   */
+  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize)): BatchArrays {
+    const K = this.numTasks;
+    if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
+    const per = batchSize / K;
+    const pHer = this.cfg.herK / (this.cfg.herK + 1);
+    let row = 0;
+    for (let t = 0; t < K; t++) {
+      const real = this.buffers[t];
+      const demo = this.demos[t];
+      if (real.size + demo.size === 0) throw new Error(`task "${this.cfg.tasks[t].name}" has no transitions to sample`);
+      for (let k = 0; k < per; k++, row++) {
+        const fromDemo = demo.size > 0 && (real.size === 0 || rng.float() < this.cfg.demoFraction);
+        const buf = fromDemo ? demo : real;
+        this.writeRow(buf, rng.int(buf.size), t, rng.float() < pHer, rng, out, row);
+      }
+    }
+    return out;
+  }
+
+  private writeRow(buf: TaskReplay, i: number, t: number, relabel: boolean, rng: Rng, out: BatchArrays, row: number): void {
+    const task = this.cfg.tasks[t];
+    const D = STATE_DIM;
+    const goal = this.scratchGoal;
+    let reward: number;
+    let terminated: number;
+    if (relabel) {
+      // "future": a goal achieved at this step or later in the same episode.
+      const abs = buf.absolute(i);
+      const j = (abs + rng.int(buf.episodeEnd[i] - abs)) % buf.capacity;
+      goal.set(buf.nextAchieved.subarray(j * GOAL_DIM, (j + 1) * GOAL_DIM));
+      const achieved = buf.nextAchieved.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM);
+      const success = task.isSuccess(achieved, goal);
+      reward = relabeledReward(task, this.cfg.reward, buf.nextObs.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), achieved, goal, success);
+      terminated = this.cfg.terminateOnSuccess && success ? 1 : 0;
+    } else {
+      goal.set(buf.desired.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM));
+      reward = buf.reward[i];
+      terminated = buf.terminated[i];
+    }
+    for (const [dst, src] of [
+      [out.state, buf.obs],
+      [out.nextState, buf.nextObs],
+    ] as const) {
+      dst.set(src.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), row * D);
+      dst.set(goal, row * D + OBS_DIM);
+    }
+    out.action.set(buf.action.subarray(i * ACTION_DIM, (i + 1) * ACTION_DIM), row * ACTION_DIM);
+    out.reward[row] = reward;
+    out.terminated[row] = terminated;
+    out.task[row] = t;
+  }
+}
+
+/** The task's own reward for a relabeled goal: sparse from the predicate, dense from the hook. */
+export function relabeledReward(
+  task: TaskDefinition,
+  reward: RewardName,
+  nextObs: Float32Array,
+  achieved: Float32Array,
+  goal: Float32Array,
+  success: boolean,
+): number {
+  if (reward === 'sparse') return success ? 0 : -1;
+  const view = new TaskStateView(nextObs, goal);
+  return task.denseReward(view, achieved, success);
+}
+
+/** Collects each env's transitions until its episode ends, then writes the episode whole. */
+export class EpisodeStager {
+  private readonly pending: Transition[][];
+
+  constructor(numEnvs: number) {
+    this.pending = Array.from({ length: numEnvs }, () => []);
+  }
+
+  push(env: number, t: Transition): void {
+    this.pending[env].push(t);
+  }
+
+  /** Hands env's finished episode to `sink` and starts a new one. */
+  finish(env: number, sink: TaskReplay): void {
+    sink.addEpisode(this.pending[env]);
+    this.pending[env] = [];
+  }
+
+  pendingSteps(env: number): number {
+    return this.pending[env].length;
+  }
+}
