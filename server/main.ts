@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs (the trainer is not wired in yet)`);
   }
 
-  const recorder = values.record ? new RecordingWriter(resolve(values.record), steps ?? Infinity) : null;
+  const recorder = values.record ? new RecordingWriter(resolve(values.record)) : null;
   const hub = new Hub(source, { sendHz, recording: values.record ?? null });
   const tap: RolloutTap = recorder ? teeTap(hub, recorder) : hub;
 

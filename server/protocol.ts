@@ -262,12 +262,13 @@ export function parseRecording(bytes: Uint8Array): RecordEntry[] {
     const len = view.getUint32(p + 4, true);
     const time = view.getFloat64(p + 8, true);
     const start = p + RECORD_HEADER_BYTES;
-    if (start + len > bytes.length) throw new Error(`recording is truncated at byte ${p} (record of ${len} bytes)`);
+    const padded = Math.ceil(len / 8) * 8;
+    if (start + padded > bytes.length) throw new Error(`recording is truncated at byte ${p} (record of ${len} bytes)`);
     const payload = bytes.subarray(start, start + len);
     if (kind === RECORD_JSON) out.push({ kind, time, json: dec.decode(payload) });
-    else if (kind === RECORD_FRAME) out.push({ kind, time, frame: payload.slice().buffer });
+    else if (kind === RECORD_FRAME) out.push({ kind, time, frame: new Uint8Array(payload).buffer }); // a copy: Node Buffers share pools
     else throw new Error(`recording has an unknown record kind ${kind} at byte ${p}`);
-    p = start + Math.ceil(len / 8) * 8;
+    p = start + padded;
   }
   return out;
 }
