@@ -58,6 +58,8 @@ export interface HubStats {
   framesSent: number;
   framesDropped: number;
   errorsSent: number;
+  /** Main-thread time spent building and sending frames, in total (ms). */
+  flushMs: number;
 }
 
 const KNOWN_TYPES = new Set<string>(controlMessageSchema.options.map((o) => o.shape.type.value));
@@ -83,6 +85,7 @@ export class Hub implements RolloutTap {
   private framesInWindow = 0;
   private stepsPerSec = 0;
   private finished = false;
+  private flushMs = 0;
   private readonly stats = { framesPublished: 0, framesSent: 0, framesDropped: 0, errorsSent: 0 };
 
   constructor(
@@ -115,7 +118,12 @@ export class Hub implements RolloutTap {
   }
 
   getStats(): HubStats {
-    return { clients: this.clients.size, ...this.stats };
+    return { clients: this.clients.size, ...this.stats, flushMs: this.flushMs };
+  }
+
+  /** Per client: frames sent and dropped, and bytes its socket holds unsent right now. */
+  clientStats(): { sent: number; dropped: number; buffered: number }[] {
+    return [...this.clients].map((c) => ({ sent: c.sent, dropped: c.dropped, buffered: c.ws.bufferedAmount }));
   }
 
   /** The source finished (end of a recording, or its step budget). */
@@ -295,7 +303,10 @@ export class Hub implements RolloutTap {
   flush(): void {
     const layout = this.layout;
     if (!layout || this.stats.framesPublished === 0) return;
+    const t0 = performance.now();
     const flags = (this.sceneMsg?.mode === 'eval' ? FRAME_FLAG_EVAL : 0) | (this.source.paused ? FRAME_FLAG_PAUSED : 0);
+    // Clients watching the same envs share one encoded frame (a sent buffer is never written again).
+    let encoded: Map<string, ArrayBuffer> | null = null;
     for (const c of this.clients) {
       if (c.sentSeq === this.seq || c.ws.readyState !== 1) continue;
       const buffered = c.ws.bufferedAmount;
@@ -308,12 +319,19 @@ export class Hub implements RolloutTap {
         this.stats.framesDropped++;
         continue;
       }
-      const buf = encodeFrame(layout, { sceneId: this.sceneId, seq: this.seq, envSteps: this.envSteps, flags }, this.transforms, this.hud, c.envs);
+      encoded ??= new Map();
+      const key = c.envs.join(',');
+      let buf = encoded.get(key);
+      if (!buf) {
+        buf = encodeFrame(layout, { sceneId: this.sceneId, seq: this.seq, envSteps: this.envSteps, flags }, this.transforms, this.hud, c.envs);
+        encoded.set(key, buf);
+      }
       c.ws.send(buf, { binary: true });
       c.sentSeq = this.seq;
       c.sent++;
       this.stats.framesSent++;
     }
+    this.flushMs += performance.now() - t0;
   }
 
   status(): StatusMessage {

@@ -12,6 +12,7 @@ import { PortBusyError, startViewerServer, type ViewerServer } from '../../serve
 import { Hub } from '../../server/hub.ts';
 import { PolicySource } from '../../server/policy-source.ts';
 import { FRAME_FLAG_EVAL, type SceneMessage } from '../../server/protocol.ts';
+import { makeHudBuffers } from '../../server/source.ts';
 import { connect, sleep, waitFor } from './helpers.ts';
 
 const dist = mkdtempSync(join(tmpdir(), 'rrl-dist-'));
@@ -182,4 +183,52 @@ describe('binding rules', () => {
       blocker.close();
     }
   });
+});
+
+describe('backpressure over a real socket', () => {
+  it('drops frames for a viewer that stopped reading while another keeps getting them, and the publisher never waits', async () => {
+    // A scene with large frames (about 500 kB), so a stalled reader fills the kernel's buffers fast.
+    const bodies = 18_000;
+    const scene = {
+      mode: 'train' as const,
+      tasks: ['t'],
+      numEnvs: 1,
+      envs: [{ index: 0, task: 't', origin: [0, 0, 0] as [number, number, number], bodies: Array.from({ length: bodies }, (_, k) => ({ name: `b${k}`, kind: 'dynamic' as const, parts: [] })) }],
+    };
+    const src = new PolicySource({ tasks: ['reach'], numEnvs: 1, policy: 'random' }); // only for info/control
+    const hub = new Hub(src, { sendHz: 30, maxBufferedBytes: 1 << 20 });
+    hub.scene(scene);
+    const s = await startViewerServer({ hub, port: 0, distDir: dist });
+    hub.start();
+    const hud = makeHudBuffers(1);
+    const transforms = new Float32Array(bodies * 7);
+    let published = 0;
+    let slowestPublishMs = 0;
+    const timer = setInterval(() => {
+      const t0 = performance.now();
+      transforms[0] = published;
+      hub.frame(transforms, hud, published++);
+      slowestPublishMs = Math.max(slowestPublishMs, performance.now() - t0);
+    }, 5);
+    try {
+      const live = await connect(`ws://127.0.0.1:${s.port}/ws`);
+      const stalled = await connect(`ws://127.0.0.1:${s.port}/ws`);
+      await waitFor(() => stalled.headers.length > 0, 5000, 'first frame');
+      (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      await waitFor(() => hub.getStats().framesDropped > 5, 20_000, 'dropped frames for the stalled viewer');
+      const liveBefore = live.headers.length;
+      await sleep(500);
+      expect(live.headers.length).toBeGreaterThan(liveBefore + 5); // ~30 frames/s keep flowing to the live one
+      const per = hub.clientStats();
+      expect(Math.max(...per.map((c) => c.dropped))).toBeGreaterThan(5);
+      expect(Math.min(...per.map((c) => c.dropped))).toBe(0);
+      expect(slowestPublishMs).toBeLessThan(20); // the tap only copies (~500 kB here)
+      await live.close();
+      stalled.ws.terminate();
+    } finally {
+      clearInterval(timer);
+      hub.stop();
+      await s.close();
+    }
+  }, 60_000);
 });
