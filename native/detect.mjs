@@ -57,7 +57,9 @@ export function detectCblas() {
       const r = spawnSync(cc, args, { encoding: 'utf8' });
       if (r.error) return { name: null, reason: `no C compiler (${cc}: ${r.error.message})` };
       if (r.status !== 0) {
-        lastErr = (r.stderr || '').split('\n').find((l) => /error/i.test(l)) || 'compile failed';
+        // the compiler's first error, without the temporary file's path
+        const line = (r.stderr || '').split('\n').find((l) => /error/i.test(l)) || 'compile failed';
+        lastErr = line.replace(/^.*?(fatal )?error:\s*/i, '');
         continue;
       }
       const run = spawnSync(join(dir, 'probe'));

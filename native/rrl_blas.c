@@ -200,6 +200,47 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * reluGrad(dyBuf, dyOff, yBuf, yOff, outBuf, outOff, n): out = y > 0 ? dy : 0, the backward of
+ * relu from its output in one pass (tfjs spends two ops on it: step, then multiply).
+ */
+static napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 7) FAIL("rrl_blas.reluGrad: expected 7 arguments");
+  const double nd = num(env, a[6]);
+  float *dy, *y, *out;
+  if (nd < 0) FAIL("rrl_blas.reluGrad: negative size");
+  if (!get_f32(env, a[0], num(env, a[1]), nd, &dy)) FAIL("rrl_blas.reluGrad: dy out of bounds");
+  if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.reluGrad: y out of bounds");
+  if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.reluGrad: out out of bounds");
+  const size_t n = (size_t)nd;
+  for (size_t i = 0; i < n; i++) out[i] = y[i] > 0.f ? dy[i] : 0.f;
+  return NULL;
+}
+
+/*
+ * axpby(xBuf, xOff, yBuf, yOff, outBuf, outOff, n, alpha, beta): out = alpha x + beta y in one pass
+ * (Polyak averaging of target networks; three tfjs ops otherwise).
+ */
+static napi_value Axpby(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 9) FAIL("rrl_blas.axpby: expected 9 arguments");
+  const double nd = num(env, a[6]);
+  float *x, *y, *out;
+  if (nd < 0) FAIL("rrl_blas.axpby: negative size");
+  if (!get_f32(env, a[0], num(env, a[1]), nd, &x)) FAIL("rrl_blas.axpby: x out of bounds");
+  if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.axpby: y out of bounds");
+  if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.axpby: out out of bounds");
+  const float al = (float)num(env, a[7]), be = (float)num(env, a[8]);
+  const size_t n = (size_t)nd;
+  for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
+  return NULL;
+}
+
 /* The BLAS in use, for the start-up line. */
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -240,6 +281,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_default, NULL},
+      {"axpby", NULL, Axpby, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
   };

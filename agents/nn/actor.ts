@@ -8,6 +8,7 @@
 //   tanh squashing. With x = mu + std * eps, log N(x; mu, std) = -eps^2/2 - log std - log(2 pi)/2.
 import * as tf from '@tensorflow/tfjs';
 import { MLP, type ApplyOptions } from './mlp.ts';
+import type { Net } from './conditioned.ts';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -27,10 +28,17 @@ export interface PolicySample {
 }
 
 export class TanhGaussianActor {
-  readonly net: MLP;
+  readonly net: Net;
 
-  constructor(readonly config: ActorConfig) {
-    this.net = new MLP({ inDim: config.inDim, hidden: config.hidden, outDim: 2 * config.actDim });
+  /** `net` (any conditioning architecture) must map inDim to 2 * actDim; default a plain MLP. */
+  constructor(readonly config: ActorConfig, net?: Net) {
+    this.net = net ?? new MLP({ inDim: config.inDim, hidden: config.hidden, outDim: 2 * config.actDim });
+  }
+
+  /** The network's output as [B, 2 * actDim] (conditioned nets return a 1-member ensemble axis). */
+  private head(params: tf.Tensor[], obs: tf.Tensor, opts: ApplyOptions): tf.Tensor {
+    const h = this.net.apply(params, obs, opts);
+    return h.rank === 3 ? tf.reshape(h, [obs.shape[0], 2 * this.config.actDim]) : h;
   }
 
   get numParams(): number {
@@ -44,7 +52,7 @@ export class TanhGaussianActor {
   /** Samples with the given standard-normal noise eps [B, actDim] (the caller owns randomness). */
   sample(params: tf.Tensor[], obs: tf.Tensor, eps: tf.Tensor, opts: ApplyOptions = {}): PolicySample {
     const { actDim, logStdMin, logStdMax } = this.config;
-    const head = this.net.apply(params, obs, opts);
+    const head = this.head(params, obs, opts);
     const [mu, rawLogStd] = tf.split(head, [actDim, actDim], 1);
     const logStd = tf.add(logStdMin + 0.5 * (logStdMax - logStdMin), tf.mul(tf.tanh(rawLogStd), 0.5 * (logStdMax - logStdMin)));
     const x = tf.add(mu, tf.mul(tf.exp(logStd), eps));
@@ -58,7 +66,7 @@ export class TanhGaussianActor {
   /** tanh(mu): the deterministic (evaluation) action, [B, actDim]. */
   deterministic(params: tf.Tensor[], obs: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
-      const head = this.net.apply(params, obs, { gradParams: false });
+      const head = this.head(params, obs, { gradParams: false });
       return tf.tanh(tf.slice(head, [0, 0], [-1, this.config.actDim])) as tf.Tensor2D;
     });
   }

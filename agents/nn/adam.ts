@@ -6,13 +6,19 @@
 // wasm, cpu) it is the same arithmetic in tfjs ops. Both follow torch.optim.Adam (bias-corrected,
 // eps outside the square root).
 import * as tf from '@tensorflow/tfjs';
-import { hasAdamKernel, runAdamKernel } from '../tensor/kernels.ts';
+import { hasAdamKernel, runAdamKernel, axpbyNative } from '../tensor/kernels.ts';
 
 export interface AdamConfig {
   lr: number;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+}
+
+export interface AdamState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
 }
 
 export class Adam {
@@ -61,6 +67,25 @@ export class Adam {
     });
   }
 
+  getState(): AdamState {
+    return { step: this.t, m: this.m.map((t) => t.dataSync().slice() as Float32Array), v: this.v.map((t) => t.dataSync().slice() as Float32Array) };
+  }
+
+  setState(st: AdamState): void {
+    if (st.m.length !== this.params.length || st.v.length !== this.params.length) {
+      throw new Error(`Adam state holds ${st.m.length} moments for ${this.params.length} parameters`);
+    }
+    const load = (arrs: Float32Array[], old: tf.Tensor[]) =>
+      arrs.map((a, i) => {
+        if (a.length !== this.params[i].size) throw new Error(`Adam moment ${i}: ${a.length} values for shape [${this.params[i].shape}]`);
+        old[i].dispose();
+        return tf.keep(tf.tensor(a, this.params[i].shape));
+      });
+    this.m = load(st.m, this.m);
+    this.v = load(st.v, this.v);
+    this.t = st.step;
+  }
+
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
@@ -69,7 +94,7 @@ export class Adam {
 /** target <- (1 - tau) * target + tau * online, pairwise (Polyak averaging of target networks). */
 export function polyakUpdate(targets: tf.Variable[], online: tf.Tensor[], tau: number): void {
   targets.forEach((target, i) => {
-    const next = tf.tidy(() => tf.add(tf.mul(target, 1 - tau), tf.mul(online[i], tau)));
+    const next = tf.tidy(() => axpbyNative(target, online[i], 1 - tau, tau) ?? tf.add(tf.mul(target, 1 - tau), tf.mul(online[i], tau)));
     target.assign(next);
     next.dispose();
   });

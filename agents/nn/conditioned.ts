@@ -123,7 +123,8 @@ export class ConditionedNet implements Net {
 
   /** Selects, for each row, the member of its task: y [E*K, B, out] -> [E, B, out]. */
   private selectByTask(y: tf.Tensor, onehot: tf.Tensor): tf.Tensor {
-    const [, B, out] = y.shape;
+    const B = y.shape[1] as number;
+    const out = y.shape[2] as number;
     const y4 = tf.reshape(y, [this.E, this.K, B, out]);
     const w = tf.reshape(tf.transpose(onehot), [1, this.K, B, 1]);
     return tf.sum(tf.mul(y4, w), 1);
@@ -149,7 +150,7 @@ export class ConditionedNet implements Net {
       }
       case 'multihead': {
         const trunk = ens(this.parts[0].net.apply(this.ps(params, 0), features, first)); // [E, B, h]
-        const h = trunk.shape[2];
+        const h = trunk.shape[2] as number;
         const tiled = tf.reshape(tf.tile(tf.reshape(trunk, [E, 1, B, h]), [1, K, 1, 1]), [E * K, B, h]);
         const heads = this.parts[1].net.apply(this.ps(params, 1), tiled, inner); // [E*K, B, out]
         return this.selectByTask(heads, onehot());
@@ -168,7 +169,7 @@ export class ConditionedNet implements Net {
       case 'moe': {
         const M = this.cfg.experts ?? 4;
         const experts = ens(this.parts[0].net.apply(this.ps(params, 0), features, first)); // [E*M, B, h]
-        const h = experts.shape[2];
+        const h = experts.shape[2] as number;
         const logits = ens(this.parts[1].net.apply(this.ps(params, 1), cond(), first)); // [E, B, M]
         const w = tf.softmax(logits); // over the experts
         const wT = tf.reshape(tf.transpose(w, [0, 2, 1]), [E, M, B, 1]);

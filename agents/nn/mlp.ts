@@ -8,6 +8,7 @@
 // piece rather than one flat vector: slicing a flat vector costs a full copy per piece on the wasm
 // backend (its Slice kernel reads the whole input back), while separate tensors cost nothing.
 import * as tf from '@tensorflow/tfjs';
+import type { Net } from './conditioned.ts';
 import { type Activation, type DenseShape, weightShape, biasShape, denseForward, denseBackward, activationBackward } from './dense.ts';
 
 export interface MLPConfig {
@@ -116,10 +117,11 @@ export class MLP {
 
 /** Twin (or N-way) critics over [input] as one batched network: outputs [E, B, 1]. */
 export class EnsembleCritic {
-  readonly net: MLP;
+  readonly net: Net;
 
-  constructor(inDim: number, hidden: number[], members = 2) {
-    this.net = new MLP({ inDim, hidden, outDim: 1, ensemble: members });
+  /** `net` (any conditioning architecture with `members` ensemble members, output 1); default an MLP. */
+  constructor(inDim: number, hidden: number[], members = 2, net?: Net) {
+    this.net = net ?? new MLP({ inDim, hidden, outDim: 1, ensemble: members });
   }
 
   get numParams(): number {

@@ -7,7 +7,8 @@
 // tensor's Float32Array. No copies in or out.
 //
 // Registered kernels: BatchMatMul, _FusedMatMul (bias + activation applied in the same pass), and
-// RrlAdam (a one-pass Adam step, used by agents/nn/adam.ts when present). Cases they do not cover
+// three one-pass helpers with their own names, used by agents/nn when present: RrlAdam (an Adam
+// step), RrlReluGrad (relu's backward from its output) and RrlAxpby (alpha x + beta y, Polyak). Cases they do not cover
 // (non-float32 dtypes, prelu, exotic bias broadcasts) are handed to the kernel they replaced, so
 // registering them never changes what tfjs can compute, only how fast.
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,8 @@ import type { BlasAddon } from './native.ts';
 
 export type NativeBackend = 'wasm' | 'cpu';
 export const ADAM_KERNEL = 'RrlAdam';
+export const RELU_GRAD_KERNEL = 'RrlReluGrad';
+export const AXPBY_KERNEL = 'RrlAxpby';
 const REPLACED = ['BatchMatMul', '_FusedMatMul'] as const;
 
 /** Float32 tensor memory as (buffer, byte offset), plus output allocation, per backend. */
@@ -207,6 +210,43 @@ function adamKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   };
 }
 
+function sameShapeFloat(name: string, ts: TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, ts[0].shape)) throw new Error(`${name}: inputs must be float32 of one shape`);
+  }
+}
+
+function reluGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
+  return (args: KernelArgs) => {
+    const { dy, y } = args.inputs as Record<string, TensorInfo>;
+    sameShapeFloat(RELU_GRAD_KERNEL, [dy, y]);
+    const mem = memFor(backendName, args.backend);
+    const out = mem.alloc(dy.shape);
+    const [r0, r1, r2] = [dy, y, out].map((t) => mem.ref(t));
+    addon.reluGrad(r0[0], r0[1], r1[0], r1[1], r2[0], r2[1], tf.util.sizeFromShape(dy.shape));
+    return out;
+  };
+}
+
+function axpbyKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, y } = args.inputs as Record<string, TensorInfo>;
+    const { alpha, beta } = args.attrs as unknown as { alpha: number; beta: number };
+    sameShapeFloat(AXPBY_KERNEL, [x, y]);
+    const mem = memFor(backendName, args.backend);
+    const out = mem.alloc(x.shape);
+    const [r0, r1, r2] = [x, y, out].map((t) => mem.ref(t));
+    addon.axpby(r0[0], r0[1], r1[0], r1[1], r2[0], r2[1], tf.util.sizeFromShape(x.shape), alpha, beta);
+    return out;
+  };
+}
+
+const ADDED: [string, (addon: BlasAddon, b: NativeBackend) => KernelFunc][] = [
+  [ADAM_KERNEL, adamKernel],
+  [RELU_GRAD_KERNEL, reluGradKernel],
+  [AXPBY_KERNEL, axpbyKernel],
+];
+
 const originals = new Map<string, KernelConfig>();
 const active = new Set<NativeBackend>();
 
@@ -230,7 +270,7 @@ export function enableBlasKernels(backendName: NativeBackend, addon: BlasAddon):
     const make = name === 'BatchMatMul' ? batchMatMulKernel : fusedMatMulKernel;
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: make(addon, backendName, original) });
   }
-  tf.registerKernel({ kernelName: ADAM_KERNEL, backendName, kernelFunc: adamKernel(addon, backendName) });
+  for (const [kernelName, make] of ADDED) tf.registerKernel({ kernelName, backendName, kernelFunc: make(addon, backendName) });
   active.add(backendName);
 }
 
@@ -241,7 +281,7 @@ export function disableBlasKernels(backendName: NativeBackend): void {
     tf.unregisterKernel(name, backendName);
     tf.registerKernel(originals.get(`${backendName}/${name}`)!);
   }
-  tf.unregisterKernel(ADAM_KERNEL, backendName);
+  for (const [kernelName] of ADDED) tf.unregisterKernel(kernelName, backendName);
   active.delete(backendName);
 }
 
@@ -256,4 +296,16 @@ export function runAdamKernel(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v
 
 export function hasAdamKernel(): boolean {
   return tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;
+}
+
+/** relu's backward from its output y, dy * (y > 0), as one native kernel; null where there is none. */
+export function reluGradNative(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  if (tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) === undefined) return null;
+  return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor;
+}
+
+/** alpha x + beta y as one native kernel; null where there is none. */
+export function axpbyNative(x: tf.Tensor, y: tf.Tensor, alpha: number, beta: number): tf.Tensor | null {
+  if (tf.getKernel(AXPBY_KERNEL, tf.getBackend()) === undefined) return null;
+  return tf.engine().runKernel(AXPBY_KERNEL, { x, y }, { alpha, beta }) as tf.Tensor;
 }

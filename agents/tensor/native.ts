@@ -20,6 +20,8 @@ export interface BlasAddon {
     vOutBuf: ArrayBuffer, vOutOff: number, n: number,
     lr: number, beta1: number, beta2: number, epsilon: number, step: number,
   ): void;
+  reluGrad(dyBuf: ArrayBuffer, dyOff: number, yBuf: ArrayBuffer, yOff: number, outBuf: ArrayBuffer, outOff: number, n: number): void;
+  axpby(xBuf: ArrayBuffer, xOff: number, yBuf: ArrayBuffer, yOff: number, outBuf: ArrayBuffer, outOff: number, n: number, alpha: number, beta: number): void;
   /** Which BLAS it links: "OpenBLAS", "Accelerate" or "CBLAS". */
   info(): string;
   /** Sets the BLAS thread count where the BLAS allows it (n <= 0 only queries); returns the count in use. */

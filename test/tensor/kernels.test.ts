@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
-import { planMatMul, runAdamKernel, hasAdamKernel, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMatMul, runAdamKernel, hasAdamKernel, reluGradNative, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
 
 const TOL = 1e-4;
 
@@ -161,6 +161,21 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
         expect(relErr(p2.dataSync(), pw.dataSync())).toBeLessThan(TOL);
         // the step moved every parameter
         expect(relErr(p2.dataSync(), p.dataSync())).toBeGreaterThan(1e-6);
+      });
+    });
+
+    it('RrlReluGrad and RrlAxpby match their tfjs-op definitions', () => {
+      tf.tidy(() => {
+        const dy = rand([3, 50, 7], 40);
+        const y = tf.relu(rand([3, 50, 7], 41)); // about half exact zeros
+        const g = reluGradNative(dy, y)!;
+        expect(g.shape).toEqual([3, 50, 7]);
+        expect(relErr(g.dataSync(), tf.mul(dy, tf.step(y)).dataSync())).toBe(0);
+        const x = rand([123], 42);
+        const z = rand([123], 43);
+        const p = axpbyNative(x, z, 0.995, 0.005)!;
+        expect(relErr(p.dataSync(), tf.add(tf.mul(x, 0.995), tf.mul(z, 0.005)).dataSync())).toBeLessThan(TOL);
+        expect(() => axpbyNative(x, rand([5], 44), 1, 1)).toThrow(/one shape/);
       });
     });
 
