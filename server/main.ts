@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   if (values.play && (values.record || values.policy || values.tasks || values.envs)) {
     fail('--play replays a recording; it does not combine with --record, --policy, --tasks or --envs');
   }
-  if (values.headless && !values.record && !values.play) fail('--headless without --record would do nothing visible');
+  if (values.headless && !values.record) fail('--headless only makes sense with --record (nothing would be shown or kept)');
   if (values.headless && steps === undefined && !values.play) fail('--headless needs --steps (or it would record forever)');
 
   let source: RolloutSource;
@@ -137,13 +137,19 @@ async function main(): Promise<void> {
 
   const ac = new AbortController();
   let stopping = false;
+  let recorderClosed = false;
+  const closeRecorder = async (): Promise<void> => {
+    if (!recorder || recorderClosed) return;
+    recorderClosed = true;
+    await recorder.close();
+    console.log(`recorded ${recorder.frames} frames to ${values.record}`);
+  };
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     ac.abort();
     hub.stop();
-    await recorder?.close();
-    if (recorder) console.log(`recorded ${recorder.frames} frames to ${values.record}`);
+    await closeRecorder();
     await server?.close();
     process.exit(code);
   };
@@ -153,10 +159,7 @@ async function main(): Promise<void> {
   await source.run(tap, ac.signal);
   if (stopping) return;
   hub.markFinished();
-  if (recorder) {
-    await recorder.close();
-    console.log(`recorded ${recorder.frames} frames to ${values.record}`);
-  }
+  await closeRecorder();
   if (!server) process.exit(0);
   console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
 }

@@ -75,7 +75,7 @@ export class Chart {
     const H = h / dpr;
     g.clearRect(0, 0, W, H);
     const L = 34;
-    const R = 8;
+    const R = 16;
     const T = 8;
     const B = 22;
     let xmax = 1;

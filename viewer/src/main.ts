@@ -272,7 +272,7 @@ function updateHud(now: number): void {
     const lr = lastResult[i];
     const last = lr < 0 ? '' : lr === 1 ? '<span class="ok">last: success</span>' : '<span class="bad">last: failed</span>';
     const html =
-      `<span class="task">${escapeHtml(task)}</span> <span class="muted">env ${i}</span><br>` +
+      `<span class="task">${escapeHtml(task)}</span> <span class="muted">env ${i}${scene.mode === 'eval' ? ' &middot; evaluation' : ''}</span><br>` +
       `step ${hudStep[i]} &middot; return ${hudReturn[i].toFixed(1)}` +
       (succNow ? ' &middot; <span class="ok">success</span>' : '') +
       `<br>episodes ${hudEpisodes[i]} &middot; ${hudSuccesses[i]} solved ${last ? '&middot; ' + last : ''}`;

@@ -17,6 +17,7 @@ import {
   Matrix4,
   Mesh,
   MeshStandardMaterial,
+  PCFShadowMap,
   PerspectiveCamera,
   PlaneGeometry,
   Quaternion,
@@ -87,8 +88,12 @@ export class World {
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.setScissorTest(true);
     this.renderer.setClearColor(0x1c2028);
+    // Shadows make heights readable (is the block on the table or in the hand?). One small map,
+    // fitted around a single env, since every cell draws its env at the origin.
+    this.renderer.shadowMap.enabled = true;
+    this.renderer.shadowMap.type = PCFShadowMap;
     this.camera.up.set(0, 0, 1);
-    this.camera.position.set(1.2, -1.5, 0.95).add(TARGET);
+    this.camera.position.set(1.1, -1.38, 0.88).add(TARGET);
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.target.copy(TARGET);
     this.controls.enableDamping = false;
@@ -101,7 +106,17 @@ export class World {
     this.scene.add(new HemisphereLight(0xdfe8ff, 0x3a3128, 1.6));
     this.scene.add(new AmbientLight(0xffffff, 0.25));
     const sun = new DirectionalLight(0xffffff, 2.2);
-    sun.position.set(0.8, -1.2, 2.5);
+    sun.position.set(0.5, -0.8, 2.5);
+    sun.castShadow = true;
+    sun.shadow.mapSize.set(1024, 1024);
+    const sc = sun.shadow.camera;
+    sc.left = -0.9;
+    sc.right = 0.9;
+    sc.top = 0.9;
+    sc.bottom = -0.9;
+    sc.near = 0.5;
+    sc.far = 5;
+    sun.shadow.bias = -0.0005;
     this.scene.add(sun);
     // A floor far below the table slab, for a sense of up and down.
     const floor = new Mesh(new PlaneGeometry(6, 6), new MeshStandardMaterial({ color: 0x2a2f3a, roughness: 1 }));
@@ -125,6 +140,8 @@ export class World {
         for (const p of b.parts) {
           const mesh = new Mesh(this.geometry(p.geometry), this.material(p.color, b.kind === 'marker' ? 'marker' : b.kind));
           mesh.matrixAutoUpdate = false;
+          mesh.castShadow = b.kind !== 'marker' && b.name !== 'table';
+          mesh.receiveShadow = b.kind === 'static';
           const local = new Matrix4().compose(new Vector3(...p.offset), new Quaternion(...p.rotation), _one);
           group.add(mesh);
           parts.push({ mesh, local });
