@@ -227,6 +227,11 @@ export class EpisodeStager {
     this.pending[env] = [];
   }
 
+  /** Forgets env's current episode. */
+  drop(env: number): void {
+    this.pending[env] = [];
+  }
+
   pendingSteps(env: number): number {
     return this.pending[env].length;
   }

@@ -51,6 +51,16 @@ export class Rng {
     return Math.floor(this.float() * n);
   }
 
+  /** The generator's whole state, to save and restore (checkpoints). */
+  getState(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  setState(st: readonly number[]): void {
+    if (st.length !== 4 || !st.every((x) => Number.isInteger(x))) throw new RangeError('an Rng state is 4 integers');
+    [this.a, this.b, this.c, this.d] = st.map((x) => x | 0);
+  }
+
   /** Standard normal (Box-Muller). */
   normal(): number {
     const u = 1 - this.float();

@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { TanhGaussianActor } from '../nn/actor.ts';
 import { EnsembleCritic } from '../nn/mlp.ts';
-import { Adam, polyakUpdate } from '../nn/adam.ts';
+import { Adam, polyakUpdate, type AdamState } from '../nn/adam.ts';
+import type { Net } from '../nn/conditioned.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -53,6 +54,20 @@ export interface SacConfig extends Partial<SacHyper> {
   obsDim: number;
   actDim: number;
   numTasks: number;
+  /** Actor network (obsDim -> 2 actDim) and critic ensemble (obsDim + actDim -> 1, numCritics members); default MLPs. */
+  actorNet?: Net;
+  criticNet?: Net;
+}
+
+/** Everything an update changes, as plain arrays: what a checkpoint stores. */
+export interface SacState {
+  actor: Float32Array[];
+  critic: Float32Array[];
+  criticTarget: Float32Array[];
+  logAlpha: Float32Array;
+  optimizers: { actor: AdamState; critic: AdamState; alpha: AdamState };
+  noiseSeed: number;
+  updates: number;
 }
 
 /** One training batch; rows are transitions. */
@@ -90,9 +105,11 @@ export class Sac {
   readonly criticOpt: Adam;
   readonly alphaOpt: Adam;
   private noiseSeed: number;
+  /** Updates done so far. */
+  updates = 0;
 
   constructor(cfg: SacConfig) {
-    const hp: SacHyper = { ...SAC_DEFAULTS, ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)) } as SacHyper;
+    const hp: SacHyper = { ...SAC_DEFAULTS, ...Object.fromEntries(Object.entries(cfg).filter(([k, v]) => v !== undefined && k in SAC_DEFAULTS)) } as SacHyper;
     this.hp = hp;
     this.obsDim = cfg.obsDim;
     this.actDim = cfg.actDim;
@@ -100,8 +117,8 @@ export class Sac {
     this.targetEntropy = -hp.targetEntropyScale * cfg.actDim;
     this.actor = new TanhGaussianActor({
       inDim: cfg.obsDim, actDim: cfg.actDim, hidden: hp.hidden, logStdMin: hp.logStdMin, logStdMax: hp.logStdMax,
-    });
-    this.critic = new EnsembleCritic(cfg.obsDim + cfg.actDim, hp.hidden, hp.numCritics);
+    }, cfg.actorNet);
+    this.critic = new EnsembleCritic(cfg.obsDim + cfg.actDim, hp.hidden, hp.numCritics, cfg.criticNet);
     // tf.variable shares the initial tensor's memory; dropping our handle leaves the variable as owner.
     const own = (t: tf.Tensor, trainable: boolean): tf.Variable => {
       const v = tf.variable(t, trainable);
@@ -143,7 +160,8 @@ export class Sac {
     try {
       // Per-sample temperature = onehot(task) . exp(log_alpha): a product rather than a gather, because
       // gather's gradient (UnsortedSegmentSum) has no wasm kernel. Constant in steps 1 and 3.
-      const taskOneHot = tf.oneHot(task, this.numTasks).toFloat();
+      // tf.oneHot refuses depth 1, hence the single-task case.
+      const taskOneHot = this.numTasks === 1 ? tf.ones([B, 1]) : tf.oneHot(task, this.numTasks).toFloat();
       const perSampleAlpha = (): tf.Tensor => tf.matMul(taskOneHot, tf.reshape(tf.exp(this.logAlpha), [this.numTasks, 1]));
       const alpha = perSampleAlpha();
 
@@ -183,6 +201,7 @@ export class Sac {
 
       // 5. target critics.
       polyakUpdate(this.criticTarget, this.criticParams, tau);
+      this.updates++;
 
       if (!opts.metrics) return null;
       const kept = meanQ as tf.Tensor | null;
@@ -198,6 +217,42 @@ export class Sac {
     } finally {
       tf.engine().endScope();
     }
+  }
+
+  /** A copy of every learned value and optimizer moment (for checkpoints). */
+  getState(): SacState {
+    const read = (vs: tf.Tensor[]) => vs.map((v) => v.dataSync().slice() as Float32Array);
+    return {
+      actor: read(this.actorParams),
+      critic: read(this.criticParams),
+      criticTarget: read(this.criticTarget),
+      logAlpha: this.logAlpha.dataSync().slice() as Float32Array,
+      optimizers: { actor: this.actorOpt.getState(), critic: this.criticOpt.getState(), alpha: this.alphaOpt.getState() },
+      noiseSeed: this.noiseSeed,
+      updates: this.updates,
+    };
+  }
+
+  /** Restores a state from getState(); sizes must match this model's exactly. */
+  setState(st: SacState): void {
+    const write = (vs: tf.Variable[], arrs: Float32Array[], what: string) => {
+      if (arrs.length !== vs.length) throw new Error(`${what}: ${arrs.length} tensors for ${vs.length} parameters`);
+      vs.forEach((v, i) => {
+        if (arrs[i].length !== v.size) throw new Error(`${what}[${i}]: ${arrs[i].length} values for shape [${v.shape}]`);
+        const t = tf.tensor(arrs[i], v.shape);
+        v.assign(t);
+        t.dispose();
+      });
+    };
+    write(this.actorParams, st.actor, 'actor');
+    write(this.criticParams, st.critic, 'critic');
+    write(this.criticTarget, st.criticTarget, 'criticTarget');
+    write([this.logAlpha], [st.logAlpha], 'logAlpha');
+    this.actorOpt.setState(st.optimizers.actor);
+    this.criticOpt.setState(st.optimizers.critic);
+    this.alphaOpt.setState(st.optimizers.alpha);
+    this.noiseSeed = st.noiseSeed;
+    this.updates = st.updates;
   }
 
   dispose(): void {

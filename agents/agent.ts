@@ -1,0 +1,104 @@
+// The multi-task, goal-conditioned agent: SAC whose actor and critics are task-conditioned
+// networks (agents/nn/conditioned.ts), fed the observation, the desired goal and the task's
+// descriptor. Acting, learning and evaluation all go through here, on batches of env rows.
+import * as tf from '@tensorflow/tfjs';
+import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
+import { metadataVector, type TaskDefinition } from '../sim/task.ts';
+import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
+import { STATE_DIM, type BatchArrays } from './replay.ts';
+import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
+
+/** What defines an agent's shape: stored in checkpoints and checked when one is loaded. */
+export interface AgentSpec {
+  /** Task names in index order (the descriptor's one-hot follows this order). */
+  tasks: string[];
+  /** Each task's metadata vector (METADATA_DIM numbers). */
+  metadata: number[][];
+  arch: Arch;
+  descriptor: DescriptorKind;
+  /** Experts of the `moe` architecture. */
+  experts: number;
+  sac: SacHyper;
+}
+
+export function agentSpec(
+  tasks: readonly TaskDefinition[],
+  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; sac?: Partial<SacHyper> },
+): AgentSpec {
+  return {
+    tasks: tasks.map((t) => t.name),
+    metadata: tasks.map((t) => Array.from(metadataVector(t.metadata))),
+    arch: opts.arch,
+    descriptor: opts.descriptor,
+    experts: opts.experts ?? 4,
+    sac: { ...SAC_DEFAULTS, ...(opts.sac ?? {}) },
+  };
+}
+
+export class MultiTaskAgent {
+  readonly sac: Sac;
+  readonly numTasks: number;
+  readonly inDim: number;
+  private readonly meta: Float32Array;
+
+  constructor(readonly spec: AgentSpec) {
+    const K = spec.tasks.length;
+    this.numTasks = K;
+    this.meta = Float32Array.from(spec.metadata.flat());
+    if (this.meta.length !== K * METADATA_DIM) throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers`);
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts };
+    const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
+    const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
+    this.inDim = actorNet.inDim;
+    this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet });
+  }
+
+  /** Network input rows for goal-conditioned states of the given tasks. */
+  private pack(state: Float32Array, task: Int32Array): tf.Tensor2D {
+    const x = packInputs(state, STATE_DIM, task, this.numTasks, this.meta, METADATA_DIM);
+    return tf.tensor2d(x, [task.length, this.inDim]);
+  }
+
+  /**
+   * Actions for env rows: observation (B x OBS_DIM), desired goal (B x 3), task index per row.
+   * Sampled from the policy, or tanh(mean) when deterministic (evaluation).
+   */
+  act(observation: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
+    const B = task.length;
+    const state = new Float32Array(B * STATE_DIM);
+    for (let i = 0; i < B; i++) {
+      state.set(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), i * STATE_DIM);
+      state.set(desiredGoal.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM), i * STATE_DIM + OBS_DIM);
+    }
+    return tf.tidy(() => this.sac.act(this.pack(state, task), deterministic).dataSync() as Float32Array).slice();
+  }
+
+  update(b: BatchArrays, metrics: boolean): SacMetrics | null {
+    const B = b.task.length;
+    const batch = tf.tidy(() => ({
+      obs: this.pack(b.state, b.task),
+      nextObs: this.pack(b.nextState, b.task),
+      action: tf.tensor2d(b.action, [B, ACTION_DIM]),
+      reward: tf.tensor2d(b.reward, [B, 1]),
+      terminated: tf.tensor2d(b.terminated, [B, 1]),
+      task: tf.tensor1d(b.task, 'int32'),
+    }));
+    try {
+      return this.sac.update(batch, { metrics });
+    } finally {
+      for (const t of Object.values(batch)) t.dispose();
+    }
+  }
+
+  getState(): SacState {
+    return this.sac.getState();
+  }
+
+  setState(st: SacState): void {
+    this.sac.setState(st);
+  }
+
+  dispose(): void {
+    this.sac.dispose();
+  }
+}

@@ -1,0 +1,167 @@
+// Checkpoints: one binary file holding the agent's spec, the run's counters and settings, every
+// network parameter and optimizer moment, ending in a SHA-256 of everything before it.
+//
+//   "RRLCKPT1" | u32 header length | header JSON | float32 data ... | sha256 (32 bytes)
+//
+// Written atomically: to a temporary file in the same folder, flushed, then renamed over the old
+// one, so a crash mid-write never leaves a half file as the latest. A file that is truncated,
+// modified, of another format version, or made for another task set or architecture is refused
+// with a message saying which; it is never silently used.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import type { AgentSpec } from './agent.ts';
+import type { SacState } from './sac/update.ts';
+
+const MAGIC = Buffer.from('RRLCKPT1', 'ascii');
+export const CHECKPOINT_VERSION = 1;
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** Counters and settings a resumed run continues from. */
+export interface RunState {
+  envSteps: number;
+  updates: number;
+  episodes: number;
+  wallSeconds: number;
+  /** Learner's random generator state (batch sampling). */
+  rng: number[];
+  /** The training configuration, for the record and for resume checks. */
+  config: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  spec: AgentSpec;
+  run: RunState;
+  sac: SacState;
+}
+
+interface Header {
+  version: number;
+  spec: AgentSpec;
+  run: RunState;
+  noiseSeed: number;
+  updates: number;
+  optimizerSteps: { actor: number; critic: number; alpha: number };
+  /** Lengths of the float32 blocks, in order. */
+  blocks: { name: string; length: number }[];
+}
+
+function blocksOf(s: SacState): { name: string; data: Float32Array }[] {
+  const out: { name: string; data: Float32Array }[] = [];
+  const add = (prefix: string, arrs: Float32Array[]) => arrs.forEach((a, i) => out.push({ name: `${prefix}.${i}`, data: a }));
+  add('actor', s.actor);
+  add('critic', s.critic);
+  add('criticTarget', s.criticTarget);
+  out.push({ name: 'logAlpha', data: s.logAlpha });
+  for (const k of ['actor', 'critic', 'alpha'] as const) {
+    add(`adam.${k}.m`, s.optimizers[k].m);
+    add(`adam.${k}.v`, s.optimizers[k].v);
+  }
+  return out;
+}
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  const blocks = blocksOf(c.sac);
+  const header: Header = {
+    version: CHECKPOINT_VERSION,
+    spec: c.spec,
+    run: c.run,
+    noiseSeed: c.sac.noiseSeed,
+    updates: c.sac.updates,
+    optimizerSteps: { actor: c.sac.optimizers.actor.step, critic: c.sac.optimizers.critic.step, alpha: c.sac.optimizers.alpha.step },
+    blocks: blocks.map((b) => ({ name: b.name, length: b.data.length })),
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  const parts = [MAGIC, len, json, ...blocks.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))];
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint {
+  if (buf.length < MAGIC.length + 4 + 32 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new CheckpointError(`${source} is not a checkpoint of this project (bad magic bytes)`);
+  }
+  const body = buf.subarray(0, buf.length - 32);
+  const sum = buf.subarray(buf.length - 32);
+  if (!createHash('sha256').update(body).digest().equals(sum)) {
+    throw new CheckpointError(`${source} is corrupt: its checksum does not match (truncated or modified)`);
+  }
+  const hlen = buf.readUInt32LE(MAGIC.length);
+  let header: Header;
+  try {
+    header = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen).toString('utf8')) as Header;
+  } catch (e) {
+    throw new CheckpointError(`${source} is corrupt: unreadable header (${(e as Error).message})`);
+  }
+  if (header.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`${source} has format version ${header.version}; this build reads version ${CHECKPOINT_VERSION}`);
+  }
+  let off = MAGIC.length + 4 + hlen;
+  const data = new Map<string, Float32Array>();
+  for (const b of header.blocks) {
+    const bytes = b.length * 4;
+    if (off + bytes > body.length) throw new CheckpointError(`${source} is corrupt: block ${b.name} runs past the end`);
+    // Copy: the file buffer's offset need not be 4-byte aligned.
+    data.set(b.name, new Float32Array(new Uint8Array(body.subarray(off, off + bytes)).buffer));
+    off += bytes;
+  }
+  if (off !== body.length) throw new CheckpointError(`${source} is corrupt: ${body.length - off} unexpected bytes after the data`);
+  const take = (prefix: string) => {
+    const out: Float32Array[] = [];
+    for (let i = 0; data.has(`${prefix}.${i}`); i++) out.push(data.get(`${prefix}.${i}`)!);
+    return out;
+  };
+  const adam = (k: 'actor' | 'critic' | 'alpha') => ({ step: header.optimizerSteps[k], m: take(`adam.${k}.m`), v: take(`adam.${k}.v`) });
+  return {
+    spec: header.spec,
+    run: header.run,
+    sac: {
+      actor: take('actor'),
+      critic: take('critic'),
+      criticTarget: take('criticTarget'),
+      logAlpha: data.get('logAlpha') ?? new Float32Array(0),
+      optimizers: { actor: adam('actor'), critic: adam('critic'), alpha: adam('alpha') },
+      noiseSeed: header.noiseSeed,
+      updates: header.updates,
+    },
+  };
+}
+
+/** Writes atomically: temp file, fsync, rename over `path`. */
+export function saveCheckpoint(path: string, c: Checkpoint): void {
+  const buf = encodeCheckpoint(c);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let done = 0;
+    while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export function loadCheckpoint(path: string): Checkpoint {
+  if (!existsSync(path)) throw new CheckpointError(`no checkpoint at ${path}`);
+  return decodeCheckpoint(readFileSync(path), path);
+}
+
+/** Refuses a checkpoint whose agent differs from the one this run would build. */
+export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: string): void {
+  const diffs: string[] = [];
+  if (JSON.stringify(saved.tasks) !== JSON.stringify(wanted.tasks)) diffs.push(`tasks ${JSON.stringify(saved.tasks)} vs ${JSON.stringify(wanted.tasks)}`);
+  if (saved.arch !== wanted.arch) diffs.push(`architecture ${saved.arch} vs ${wanted.arch}`);
+  if (saved.descriptor !== wanted.descriptor) diffs.push(`descriptor ${saved.descriptor} vs ${wanted.descriptor}`);
+  if (JSON.stringify(saved.sac.hidden) !== JSON.stringify(wanted.sac.hidden)) diffs.push(`hidden ${JSON.stringify(saved.sac.hidden)} vs ${JSON.stringify(wanted.sac.hidden)}`);
+  if (saved.experts !== wanted.experts && saved.arch === 'moe') diffs.push(`experts ${saved.experts} vs ${wanted.experts}`);
+  if (JSON.stringify(saved.metadata) !== JSON.stringify(wanted.metadata)) diffs.push('task metadata differs');
+  if (diffs.length) throw new CheckpointError(`${source} does not match this run (saved vs requested): ${diffs.join('; ')}`);
+}
