@@ -3,13 +3,11 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { BUILTIN_TASKS, resolveTaskArgs } from '../sim/registry.ts';
-import { startViewerServer, type ViewerServer } from './http.ts';
-import { Hub } from './hub.ts';
 import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
 import { MODES, speedSchema, type Mode, type Speed } from './protocol.ts';
-import { PlaybackSource, RecordingWriter, loadRecording, teeTap } from './recording.ts';
-import type { RolloutSource, RolloutTap } from './source.ts';
-import { VIEWER_DIST, ensureViewerBuilt } from './viewer-build.ts';
+import { PlaybackSource, loadRecording } from './recording.ts';
+import { serveRollouts } from './serve.ts';
+import type { RolloutSource } from './source.ts';
 
 const HELP = `usage: npm start -- [options]
 
@@ -100,7 +98,12 @@ async function main(): Promise<void> {
   let source: RolloutSource;
   if (values.play) {
     const path = resolve(values.play);
-    const rec = loadRecording(path);
+    let rec;
+    try {
+      rec = loadRecording(path);
+    } catch (e) {
+      fail((e as Error).message);
+    }
     source = new PlaybackSource(rec, values.play, { speed, loop: !values.once });
     console.log(`playing ${values.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
   } else {
@@ -119,48 +122,35 @@ async function main(): Promise<void> {
     console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs (the trainer is not wired in yet)`);
   }
 
-  const recorder = values.record ? new RecordingWriter(resolve(values.record)) : null;
-  const hub = new Hub(source, { sendHz, recording: values.record ?? null });
-  const tap: RolloutTap = recorder ? teeTap(hub, recorder) : hub;
-
-  let server: ViewerServer | null = null;
-  if (!values.headless) {
-    try {
-      await ensureViewerBuilt();
-      server = await startViewerServer({ hub, host: values.host ?? '127.0.0.1', port: port ?? 8080, portExplicit: port !== undefined, token, distDir: VIEWER_DIST, log: (s) => console.log(s) });
-    } catch (e) {
-      fail((e as Error).message);
-    }
-    hub.start();
-    console.log(`viewer: ${server.url}`);
+  let serving;
+  try {
+    serving = await serveRollouts({
+      source,
+      serve: !values.headless,
+      host: values.host ?? '127.0.0.1',
+      port: port ?? 8080,
+      portExplicit: port !== undefined,
+      token,
+      record: values.record ?? null,
+      sendHz,
+    });
+  } catch (e) {
+    fail((e as Error).message);
   }
-
-  const ac = new AbortController();
+  const s = serving;
   let stopping = false;
-  let recorderClosed = false;
-  const closeRecorder = async (): Promise<void> => {
-    if (!recorder || recorderClosed) return;
-    recorderClosed = true;
-    await recorder.close();
-    console.log(`recorded ${recorder.frames} frames to ${values.record}`);
-  };
-  const shutdown = async (code: number): Promise<void> => {
+  const shutdown = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    ac.abort();
-    hub.stop();
-    await closeRecorder();
-    await server?.close();
-    process.exit(code);
+    await s.stop();
+    process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
 
-  await source.run(tap, ac.signal);
+  await s.done;
   if (stopping) return;
-  hub.markFinished();
-  await closeRecorder();
-  if (!server) process.exit(0);
+  if (!s.server) process.exit(0);
   console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
 }
 
