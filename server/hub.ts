@@ -137,7 +137,7 @@ export class Hub implements RolloutTap {
   scene(s: SourceScene): void {
     this.sceneId++;
     this.layout = sceneLayout(s);
-    this.sceneMsg = { type: 'scene', sceneId: this.sceneId, mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, floatsPerBody: 7, envs: s.envs };
+    this.sceneMsg = { type: 'scene', sceneId: this.sceneId, mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, controlDt: s.controlDt, floatsPerBody: 7, envs: s.envs };
     this.sceneJson = JSON.stringify(this.sceneMsg);
     this.transforms = new Float32Array(this.layout.totalBodies * 7);
     this.hud = makeHudBuffers(s.numEnvs);

@@ -68,6 +68,8 @@ export const sceneMessageSchema = z.object({
   mode: z.enum(MODES),
   tasks: z.array(z.string()),
   numEnvs: z.number().int().positive(),
+  /** Simulated seconds per control step: a recording plays one frame per controlDt / speed. */
+  controlDt: z.number().positive().max(10),
   floatsPerBody: z.literal(7),
   envs: z.array(envSceneSchema),
 });

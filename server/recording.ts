@@ -5,7 +5,6 @@
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync, createGzip, type Gzip } from 'node:zlib';
-import { CONTROL_DT } from '../sim/config.ts';
 import { decodeFrame, encodeFrame, sceneLayout, type SceneLayout } from './frame.ts';
 import {
   FRAME_FLAG_EVAL,
@@ -69,7 +68,7 @@ export class RecordingWriter implements RolloutTap {
     this.layout = sceneLayout(s);
     this.mode = s.mode;
     this.allEnvs = s.envs.map((e) => e.index);
-    this.json({ type: 'scene', sceneId: this.sceneId, mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, floatsPerBody: 7, envs: s.envs } satisfies SceneMessage);
+    this.json({ type: 'scene', sceneId: this.sceneId, mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, controlDt: s.controlDt, floatsPerBody: 7, envs: s.envs } satisfies SceneMessage);
   }
 
   frame(transforms: Float32Array, hud: HudBuffers, envSteps: number): void {
@@ -135,7 +134,7 @@ export function loadRecording(path: string): LoadedRecording {
       const m = JSON.parse(e.json!) as { type?: string };
       if (m.type === 'scene') {
         const s = sceneMessageSchema.parse(m);
-        const scene: SourceScene = { mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, envs: s.envs };
+        const scene: SourceScene = { mode: s.mode, tasks: s.tasks, numEnvs: s.numEnvs, controlDt: s.controlDt, envs: s.envs };
         segments.push({ scene, layout: sceneLayout(scene), items: [] });
       } else if (m.type === 'metrics') {
         const mm = m as { points: unknown; reset?: unknown };
@@ -196,12 +195,12 @@ export class PlaybackSource implements RolloutSource {
   }
 
   async run(tap: RolloutTap, signal: AbortSignal): Promise<void> {
-    const pacer = new Pacer(CONTROL_DT);
     while (!signal.aborted) {
       this.position = 0;
       tap.metrics([], true); // each pass redraws the curves from the start
       for (const seg of this.rec.segments) {
         this.mode = seg.scene.mode;
+        const pacer = new Pacer(seg.scene.controlDt);
         tap.scene(seg.scene);
         for (const item of seg.items) {
           if (signal.aborted) return;

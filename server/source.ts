@@ -8,6 +8,7 @@
 //   wait; the loop may reuse the buffers it passes right after the call returns;
 // - the loop yields to the event loop (await setImmediate or a timer) at least every ~50 ms, or
 //   the server cannot answer control messages or send frames.
+import { CONTROL_DT } from '../sim/config.ts';
 import type { EnvInfo, SceneDescription, StepResult } from '../sim/vec-env.ts';
 import { ENV_FLAG_DONE, ENV_FLAG_DONE_SUCCESS, ENV_FLAG_SUCCESS, type MetricPoint, type Mode, type SourceInfo, type Speed, type WireEnvScene } from './protocol.ts';
 
@@ -16,6 +17,8 @@ export interface SourceScene {
   mode: Mode;
   tasks: string[];
   numEnvs: number;
+  /** Simulated seconds per control step (sim's CONTROL_DT). */
+  controlDt: number;
   envs: WireEnvScene[];
 }
 
@@ -68,7 +71,7 @@ const _sceneFits = (s: SceneDescription): Pick<SourceScene, 'numEnvs' | 'envs'> 
 void _sceneFits;
 
 export function sourceScene(desc: SceneDescription, mode: Mode, tasks: readonly string[]): SourceScene {
-  return { mode, tasks: [...tasks], numEnvs: desc.numEnvs, envs: desc.envs };
+  return { mode, tasks: [...tasks], numEnvs: desc.numEnvs, controlDt: CONTROL_DT, envs: desc.envs };
 }
 
 export function makeHudBuffers(n: number): HudBuffers {

@@ -66,7 +66,7 @@ const env = (index: number, task: string): WireEnvScene => ({
   origin: [index * 2.5, 0, 0],
   bodies: [0, 1].map((k) => ({ name: `b${k}`, kind: 'dynamic' as const, parts: [{ geometry: { shape: 'sphere' as const, radius: 0.02 }, offset: [0, 0, 0] as [number, number, number], rotation: [0, 0, 0, 1] as [number, number, number, number], color: '#fff' }] })),
 });
-const scene: SourceScene = { mode: 'train', tasks: ['reach', 'push'], numEnvs: 4, envs: [env(0, 'reach'), env(1, 'push'), env(2, 'reach'), env(3, 'push')] };
+const scene: SourceScene = { mode: 'train', tasks: ['reach', 'push'], numEnvs: 4, controlDt: 0.04, envs: [env(0, 'reach'), env(1, 'push'), env(2, 'reach'), env(3, 'push')] };
 
 function setup() {
   const source = new FakeSource();

@@ -18,7 +18,7 @@ import { makeHudBuffers, type SourceScene } from '../../server/source.ts';
 
 const body = (name: string) => ({ name, kind: 'dynamic' as const, parts: [{ geometry: { shape: 'sphere' as const, radius: 0.1 }, offset: [0, 0, 0] as [number, number, number], rotation: [0, 0, 0, 1] as [number, number, number, number], color: '#fff' }] });
 const env = (index: number, bodies: number): WireEnvScene => ({ index, task: index % 2 ? 'b' : 'a', origin: [index, 0, 0], bodies: Array.from({ length: bodies }, (_, k) => body(`b${k}`)) });
-const scene: SourceScene = { mode: 'train', tasks: ['a', 'b'], numEnvs: 3, envs: [env(0, 2), env(1, 3), env(2, 1)] };
+const scene: SourceScene = { mode: 'train', tasks: ['a', 'b'], numEnvs: 3, controlDt: 0.04, envs: [env(0, 2), env(1, 3), env(2, 1)] };
 
 describe('binary frames', () => {
   it('round-trip a subset of envs with their HUD numbers', () => {

@@ -193,6 +193,7 @@ describe('backpressure over a real socket', () => {
       mode: 'train' as const,
       tasks: ['t'],
       numEnvs: 1,
+      controlDt: 0.04,
       envs: [{ index: 0, task: 't', origin: [0, 0, 0] as [number, number, number], bodies: Array.from({ length: bodies }, (_, k) => ({ name: `b${k}`, kind: 'dynamic' as const, parts: [] })) }],
     };
     const src = new PolicySource({ tasks: ['reach'], numEnvs: 1, policy: 'random' }); // only for info/control

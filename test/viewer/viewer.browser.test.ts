@@ -1,17 +1,20 @@
 // End to end in a real browser: the server runs a short policy-driven rollout, headless Debian
 // Chromium opens the viewer, and we check that the canvas draws a non-blank image (judged from the
 // screenshot's pixels: a WebGL canvas reads back blank from page scripts), that transform frames
-// arrive and advance, that the pause control stops them, and that the viewer reconnects by itself
-// when the server restarts. The screenshot is kept as artifacts/viewer.png.
+// arrive and advance, that the pause control stops them, that the viewer reconnects by itself
+// when the server restarts, and that it plays a recording file opened in the page. The screenshot
+// is kept as artifacts/viewer.png.
 //
 // Skipped with a one-line notice where no Chromium exists, except in CI, where that is a failure.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startViewerServer, type ViewerServer } from '../../server/http.ts';
 import { Hub } from '../../server/hub.ts';
 import { PolicySource } from '../../server/policy-source.ts';
+import { RecordingWriter } from '../../server/recording.ts';
 import { VIEWER_DIST, ensureViewerBuilt } from '../../server/viewer-build.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -104,7 +107,7 @@ describe.skipIf(!haveChromium && !inCI)('viewer in headless Chromium', () => {
     await stopStack().catch(() => {});
   });
 
-  it('draws the envs, streams advancing frames, obeys pause, and reconnects after a server restart', async () => {
+  it('draws the envs, streams advancing frames, obeys pause, reconnects after a server restart, and plays a recording file', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -153,6 +156,25 @@ describe.skipIf(!haveChromium && !inCI)('viewer in headless Chromium', () => {
     await startStack(port);
     const back = await waitForPage(page, (s) => s.connects > connectsBefore && s.state === 'open', 20_000, 'reconnect');
     await waitForPage(page, (s) => s.framesReceived > back.framesReceived + 5, 20_000, 'frames after reconnect');
+
+    // A recording opened in the page plays there (2 envs), ignoring the live stream (4 envs).
+    const recPath = join(mkdtempSync(join(tmpdir(), 'rrl-view-')), 'two.rrlrec');
+    const writer = new RecordingWriter(recPath);
+    await new PolicySource({ tasks: ['push', 'pick-place'], numEnvs: 2, policy: 'expert', speed: 'max', maxSteps: 80 }).run(writer, new AbortController().signal);
+    await writer.close();
+    await page.setInputFiles('#open-file', recPath);
+    type Playing = { frame: number; frames: number; paused: boolean } | null;
+    const playing = (): Promise<Playing> => page.evaluate(() => (window as unknown as { __rrl: { playing: Playing } }).__rrl.playing);
+    await expect.poll(async () => (await playing())?.frame ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
+    expect((await playing())!.frames).toBe(81);
+    await expect.poll(() => page.locator('#hud .cell').count(), { timeout: 5000 }).toBe(2);
+    await expect.poll(() => page.locator('#hud .cell').first().textContent(), { timeout: 5000 }).toMatch(/push/);
+    await page.click('#pause');
+    await page.waitForTimeout(200);
+    const at = (await playing())!.frame;
+    await page.waitForTimeout(600);
+    expect((await playing())!.frame).toBe(at);
+    expect((await playing())!.paused).toBe(true);
 
     expect(pageErrors).toEqual([]);
     await page.close();

@@ -19,6 +19,7 @@ import {
 } from '../../server/protocol.ts';
 import { Chart } from './chart.ts';
 import { Connection, type ConnState } from './connection.ts';
+import { LocalPlayer, readRecordingFile } from './player.ts';
 import { World, type Cell } from './world.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -38,6 +39,9 @@ const watchSel = $<HTMLSelectElement>('watch');
 const layoutSel = $<HTMLSelectElement>('layout');
 const prevBtn = $<HTMLButtonElement>('prev');
 const nextBtn = $<HTMLButtonElement>('next');
+const openBtn = $<HTMLButtonElement>('open');
+const openFile = $<HTMLInputElement>('open-file');
+const liveBtn = $<HTMLButtonElement>('live');
 
 const world = new World(canvas);
 const chart = new Chart($<HTMLCanvasElement>('chart'), $('legend'));
@@ -74,6 +78,9 @@ const stats = { framesReceived: 0, framesDroppedStale: 0, lastSeq: -1, lastEnvSt
     return scene;
   },
   chartPoints: () => chart.pointCount(),
+  get playing() {
+    return player ? { frame: player.position, frames: player.frames, paused: player.paused } : null;
+  },
 };
 
 // ----- Layout and watch preferences (kept across reconnects).
@@ -200,6 +207,13 @@ function filteredEnvs(): number[] {
 
 function sendWatch(): void {
   if (!scene) return;
+  if (player) {
+    // A local recording holds every env: the selection is applied here.
+    watching = layout === 'single' ? [filteredEnvs().includes(focus) ? focus : (filteredEnvs()[0] ?? 0)] : filteredEnvs();
+    if (layout === 'single') focus = watching[0];
+    relayout();
+    return;
+  }
   let m: ControlMessage;
   if (layout === 'single') {
     const cand = filteredEnvs();
@@ -321,12 +335,19 @@ function showError(msg: string): void {
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+/** Set while a recording file plays in the page; the server's stream is then ignored. */
+let player: LocalPlayer | null = null;
 const conn = new Connection(wsUrl, {
-  onMessage,
-  onFrame,
+  onMessage: (m) => {
+    if (!player) onMessage(m);
+  },
+  onFrame: (b) => {
+    if (!player) onFrame(b);
+  },
   onState(s, detail) {
     stats.state = s;
     if (s === 'open') stats.connects++;
+    if (player) return;
     const pill = $('conn');
     pill.dataset.state = s;
     pill.textContent = detail;
@@ -336,8 +357,54 @@ const conn = new Connection(wsUrl, {
 // ----- Controls.
 
 function control(m: ControlMessage): void {
+  if (player) {
+    if (m.type === 'pause' || m.type === 'resume') player.setPaused(m.type === 'pause');
+    else if (m.type === 'speed') player.speed = m.speed;
+    else if (m.type === 'mode') showError('a recording plays as it was recorded');
+    playerStatus();
+    return;
+  }
   if (!conn.send(m)) showError('not connected');
 }
+
+function playerStatus(): void {
+  if (!player) return;
+  onMessage({
+    type: 'status',
+    paused: player.paused,
+    mode: scene?.mode ?? 'train',
+    speed: player.speed,
+    envSteps: stats.lastEnvSteps,
+    stepsPerSec: 0,
+    clients: 0,
+    recording: null,
+    playback: { frame: player.position, frames: player.frames },
+    finished: false,
+  });
+}
+setInterval(playerStatus, 500);
+
+openBtn.addEventListener('click', () => openFile.click());
+openFile.addEventListener('change', async () => {
+  const file = openFile.files?.[0];
+  if (!file) return;
+  try {
+    const entries = await readRecordingFile(file);
+    player?.stop();
+    player = new LocalPlayer(entries, { onMessage, onFrame });
+    scene = null;
+    $('source').textContent = `file ${file.name}`;
+    $('conn').textContent = 'playing a file';
+    for (const opt of Array.from(modeSel.options)) opt.disabled = true;
+    liveBtn.hidden = false;
+    player.start();
+    playerStatus();
+  } catch (e) {
+    showError(`cannot play ${file.name}: ${(e as Error).message}`);
+  }
+  openFile.value = '';
+});
+liveBtn.addEventListener('click', () => location.reload());
 pauseBtn.addEventListener('click', () => control({ type: status?.paused ? 'resume' : 'pause' }));
 modeSel.addEventListener('change', () => control({ type: 'mode', mode: modeSel.value as 'train' | 'eval' }));
 speedSel.addEventListener('change', () => control({ type: 'speed', speed: speedSel.value === 'max' ? 'max' : Number(speedSel.value) }));
