@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { AgentSpec } from './agent.ts';
 import type { SacState } from './sac/update.ts';
+import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
 const MAGIC = Buffer.from('RRLCKPT1', 'ascii');
 export const CHECKPOINT_VERSION = 1;
@@ -35,6 +36,8 @@ export interface Checkpoint {
   spec: AgentSpec;
   run: RunState;
   sac: SacState;
+  /** Replay and demonstration buffers per task, so a resumed run continues with its data. */
+  replay?: { buffers: ReplaySnapshot[]; demos: ReplaySnapshot[] };
 }
 
 interface Header {
@@ -46,9 +49,12 @@ interface Header {
   optimizerSteps: { actor: number; critic: number; alpha: number };
   /** Lengths of the float32 blocks, in order. */
   blocks: { name: string; length: number }[];
+  replay?: { buffers: ReplayMeta[]; demos: ReplayMeta[] };
 }
 
-function blocksOf(s: SacState): { name: string; data: Float32Array }[] {
+type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
+
+function blocksOf(s: SacState, replay?: Checkpoint['replay']): { name: string; data: Float32Array }[] {
   const out: { name: string; data: Float32Array }[] = [];
   const add = (prefix: string, arrs: Float32Array[]) => arrs.forEach((a, i) => out.push({ name: `${prefix}.${i}`, data: a }));
   add('actor', s.actor);
@@ -59,11 +65,18 @@ function blocksOf(s: SacState): { name: string; data: Float32Array }[] {
     add(`adam.${k}.m`, s.optimizers[k].m);
     add(`adam.${k}.v`, s.optimizers[k].v);
   }
+  if (replay) {
+    for (const kind of ['buffers', 'demos'] as const) {
+      replay[kind].forEach((r, t) => {
+        for (const f of REPLAY_FIELDS) out.push({ name: `${kind}.${t}.${f}`, data: r.arrays[f] });
+      });
+    }
+  }
   return out;
 }
 
 export function encodeCheckpoint(c: Checkpoint): Buffer {
-  const blocks = blocksOf(c.sac);
+  const blocks = blocksOf(c.sac, c.replay);
   const header: Header = {
     version: CHECKPOINT_VERSION,
     spec: c.spec,
@@ -72,6 +85,10 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     updates: c.sac.updates,
     optimizerSteps: { actor: c.sac.optimizers.actor.step, critic: c.sac.optimizers.critic.step, alpha: c.sac.optimizers.alpha.step },
     blocks: blocks.map((b) => ({ name: b.name, length: b.data.length })),
+    replay: c.replay && {
+      buffers: c.replay.buffers.map(({ capacity, written, episodes }) => ({ capacity, written, episodes })),
+      demos: c.replay.demos.map(({ capacity, written, episodes }) => ({ capacity, written, episodes })),
+    },
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
@@ -116,7 +133,13 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
     return out;
   };
   const adam = (k: 'actor' | 'critic' | 'alpha') => ({ step: header.optimizerSteps[k], m: take(`adam.${k}.m`), v: take(`adam.${k}.v`) });
+  const snap = (kind: 'buffers' | 'demos') =>
+    header.replay![kind].map((meta, t) => ({
+      ...meta,
+      arrays: Object.fromEntries(REPLAY_FIELDS.map((f) => [f, data.get(`${kind}.${t}.${f}`) ?? new Float32Array(0)])) as ReplaySnapshot['arrays'],
+    }));
   return {
+    replay: header.replay ? { buffers: snap('buffers'), demos: snap('demos') } : undefined,
     spec: header.spec,
     run: header.run,
     sac: {

@@ -22,6 +22,15 @@ export interface Transition {
   terminated: boolean;
 }
 
+export const REPLAY_FIELDS = ['obs', 'action', 'reward', 'nextObs', 'nextAchieved', 'desired', 'terminated', 'toGo'] as const;
+
+export interface ReplaySnapshot {
+  capacity: number;
+  written: number;
+  episodes: number;
+  arrays: Record<(typeof REPLAY_FIELDS)[number], Float32Array>;
+}
+
 /** A ring of whole episodes of one task. */
 export class TaskReplay {
   readonly obs: Float32Array;
@@ -53,6 +62,11 @@ export class TaskReplay {
     return Math.min(this.written, this.capacity);
   }
 
+  clear(): void {
+    this.written = 0;
+    this.episodes = 0;
+  }
+
   addEpisode(steps: readonly Transition[]): void {
     if (steps.length === 0) return;
     // An episode longer than the whole ring keeps only its tail.
@@ -71,6 +85,51 @@ export class TaskReplay {
       this.written++;
     }
     this.episodes++;
+  }
+
+  /** The filled part of the ring, for checkpoints (episode ends stored as steps-to-go: float32-exact). */
+  exportState(): ReplaySnapshot {
+    const n = this.size;
+    const toGo = new Float32Array(n);
+    for (let i = 0; i < n; i++) toGo[i] = this.episodeEnd[i] - this.absolute(i);
+    return {
+      capacity: this.capacity,
+      written: this.written,
+      episodes: this.episodes,
+      arrays: {
+        obs: this.obs.subarray(0, n * OBS_DIM),
+        action: this.action.subarray(0, n * ACTION_DIM),
+        reward: this.reward.subarray(0, n),
+        nextObs: this.nextObs.subarray(0, n * OBS_DIM),
+        nextAchieved: this.nextAchieved.subarray(0, n * GOAL_DIM),
+        desired: this.desired.subarray(0, n * GOAL_DIM),
+        terminated: Float32Array.from(this.terminated.subarray(0, n)),
+        toGo,
+      },
+    };
+  }
+
+  importState(s: ReplaySnapshot): void {
+    if (s.capacity !== this.capacity) throw new RangeError(`replay snapshot has capacity ${s.capacity}, this buffer ${this.capacity}`);
+    const n = Math.min(s.written, s.capacity);
+    const a = s.arrays;
+    const want: [Float32Array, number][] = [
+      [a.obs, n * OBS_DIM], [a.action, n * ACTION_DIM], [a.reward, n], [a.nextObs, n * OBS_DIM],
+      [a.nextAchieved, n * GOAL_DIM], [a.desired, n * GOAL_DIM], [a.terminated, n], [a.toGo, n],
+    ];
+    for (const [arr, len] of want) if (arr.length !== len) throw new RangeError('replay snapshot arrays have the wrong sizes');
+    this.written = s.written;
+    this.episodes = s.episodes;
+    this.obs.set(a.obs);
+    this.action.set(a.action);
+    this.reward.set(a.reward);
+    this.nextObs.set(a.nextObs);
+    this.nextAchieved.set(a.nextAchieved);
+    this.desired.set(a.desired);
+    for (let i = 0; i < n; i++) {
+      this.terminated[i] = a.terminated[i];
+      this.episodeEnd[i] = this.absolute(i) + a.toGo[i];
+    }
   }
 
   /** Absolute index of slot i (the newest write to it). */

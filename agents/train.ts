@@ -19,7 +19,7 @@ import { Rng } from '../sim/rng.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
 import { VecEnv, type ResetResult } from '../sim/vec-env.ts';
 import { agentSpec, MultiTaskAgent } from './agent.ts';
-import { assertCompatible, loadCheckpoint, saveCheckpoint, type RunState } from './checkpoint.ts';
+import { assertCompatible, loadCheckpoint, saveCheckpoint, type Checkpoint, type RunState } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
 import { RemoteVecEnv } from './remote-env.ts';
@@ -89,6 +89,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const agent = new MultiTaskAgent(spec);
   const rng = new Rng(cfg.seed, 0xba7c);
   let run: RunState = { envSteps: 0, updates: 0, episodes: 0, wallSeconds: 0, rng: rng.getState(), config: cfg as unknown as Record<string, unknown> };
+  let restoredReplay: Checkpoint['replay'];
   if (opts.resume) {
     if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint in ${cfg.out} (looked for ${ckptPath})`);
     const ck = loadCheckpoint(ckptPath);
@@ -96,7 +97,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     agent.setState(ck.sac);
     run = { ...ck.run, config: cfg as unknown as Record<string, unknown> };
     rng.setState(ck.run.rng);
-    log(`resumed from ${ckptPath} at ${run.envSteps} env steps, ${run.updates} updates (replay starts empty and refills)`);
+    restoredReplay = ck.replay;
+    log(`resumed from ${ckptPath} at ${run.envSteps} env steps, ${run.updates} updates`);
   } else if (existsSync(metricsPath)) {
     throw new Error(`${cfg.out} already holds a run (${METRICS_FILE}); use --resume to continue it or choose another --out`);
   }
@@ -111,8 +113,18 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     demoFraction: cfg.demoFraction,
   });
 
-  // 2. demonstrations, from the scripted experts
-  if (cfg.demoEpisodes > 0) await collectDemos(tasks.map((t) => t.name), cfg, replay, log);
+  if (restoredReplay) {
+    try {
+      restoredReplay.buffers.forEach((r, t) => replay.buffers[t].importState(r));
+      restoredReplay.demos.forEach((r, t) => replay.demos[t].importState(r));
+    } catch (e) {
+      log(`replay not restored (${(e as Error).message}); it refills from new episodes`);
+      for (const b of [...replay.buffers, ...replay.demos]) b.clear();
+    }
+  }
+
+  // 2. demonstrations, from the scripted experts (a resumed run has them in its replay already)
+  if (cfg.demoEpisodes > 0 && !restoredReplay) await collectDemos(tasks.map((t) => t.name), cfg, replay, log);
 
   // 3. the loop
   const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs, reward: cfg.reward, terminateOnSuccess: false });
@@ -139,7 +151,12 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const checkpoint = () => {
     run.wallSeconds = wall();
     run.rng = rng.getState();
-    saveCheckpoint(ckptPath, { spec, run, sac: agent.getState() });
+    saveCheckpoint(ckptPath, {
+      spec,
+      run,
+      sac: agent.getState(),
+      replay: { buffers: replay.buffers.map((b) => b.exportState()), demos: replay.demos.map((b) => b.exportState()) },
+    });
   };
 
   const writeRow = (evalRows?: TaskSummary[]) => {

@@ -1,7 +1,9 @@
 // Training CLI: one multi-task goal-conditioned SAC run (or, with --arch independent, one network
 // per task in the same code path). Progress bar with per-task success on a terminal, plain log
 // lines otherwise; metrics to <out>/metrics.jsonl; checkpoints to <out>/checkpoint.bin.
+import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
+import { looksLikeTaskFile } from '../../sim/registry.ts';
 import { ARCHS, DESCRIPTORS } from '../nn/conditioned.ts';
 import { ConfigError, makeConfig, TRAIN_DEFAULTS, type TrainConfig } from '../config.ts';
 import { selectBackend } from '../tensor/index.ts';
@@ -66,7 +68,8 @@ await runCli(USAGE, async () => {
   let cfg: TrainConfig;
   try {
     const over: Record<string, unknown> = {
-      tasks: v.tasks === undefined ? undefined : listFlag(v.tasks, []),
+      // Task files by absolute path, so the checkpoint can be evaluated from any folder.
+      tasks: v.tasks === undefined ? undefined : listFlag(v.tasks, []).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
       arch: v.arch,
       descriptor: v.descriptor,
       envSteps: v.steps === undefined ? undefined : intFlag('steps', v.steps, 1),

@@ -8,6 +8,7 @@ import { intFlag, listFlag, parseFlags, runCli, UsageError } from './args.ts';
 const USAGE = `usage: npm run rollout -- [options]
   --tasks a,b,...     task names (${BUILTIN_TASKS.join(', ')}) or paths of task files (default: all built-in)
   --policy NAME       random | expert (default: expert)
+  --checkpoint FILE   run a trained policy (deterministic actions) instead; tasks default to its own
   --episodes K        episodes per task (default: 100)
   --envs N            envs stepped together (default: 16)
   --seed S            seed (default: 0)
@@ -23,6 +24,7 @@ await runCli(USAGE, async () => {
     envs: { type: 'string' },
     seed: { type: 'string' },
     reward: { type: 'string' },
+    checkpoint: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -30,7 +32,9 @@ await runCli(USAGE, async () => {
     console.log(USAGE);
     return;
   }
-  const taskArgs = listFlag(values.tasks, [...BUILTIN_TASKS]);
+  // A trained policy comes from agents/ (loaded only when asked, so sim/ needs no tensor library).
+  const trained = values.checkpoint ? await (await import('../../agents/load-agent.ts')).loadAgent(values.checkpoint, { log: !values.json }) : null;
+  const taskArgs = listFlag(values.tasks, trained ? trained.taskArgs : [...BUILTIN_TASKS]);
   const episodes = intFlag('episodes', values.episodes, 100);
   const seed = intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1);
   const reward = (values.reward ?? 'sparse') as RewardName;
@@ -38,15 +42,20 @@ await runCli(USAGE, async () => {
   const tasks = await resolveTaskArgs(taskArgs);
   const numEnvs = intFlag('envs', values.envs, Math.max(16, tasks.length), tasks.length, 4096);
   const policyName = values.policy ?? 'expert';
-  let policy: Policy;
-  if (policyName === 'random') policy = randomPolicy(seed);
-  else if (policyName === 'expert') {
-    const missing = tasks.filter((t) => !t.expert).map((t) => t.name);
-    if (missing.length) throw new UsageError(`no scripted expert for: ${missing.join(', ')}; use --policy random`);
-    policy = expertPolicy;
-  } else throw new UsageError(`--policy must be random or expert, got "${policyName}"`);
+  if (trained && values.policy) throw new UsageError('give either --policy or --checkpoint, not both');
+  let policy: Policy | null = null;
+  if (!trained) {
+    if (policyName === 'random') policy = randomPolicy(seed);
+    else if (policyName === 'expert') {
+      const missing = tasks.filter((t) => !t.expert).map((t) => t.name);
+      if (missing.length) throw new UsageError(`no scripted expert for: ${missing.join(', ')}; use --policy random`);
+      policy = expertPolicy;
+    } else throw new UsageError(`--policy must be random or expert, got "${policyName}"`);
+  }
 
   const env = await VecEnv.create({ tasks, numEnvs, reward });
+  if (trained) policy = (await import('../../agents/evaluate.ts')).agentPolicy(trained.agent, env);
+  if (!policy) throw new UsageError('no policy');
   const t0 = performance.now();
   const rows = runEpisodes(env, policy, { episodesPerTask: episodes, seed });
   const seconds = (performance.now() - t0) / 1000;
