@@ -18,6 +18,7 @@
 //
 // Heads and independent networks are evaluated for every task and selected with the one-hot: the
 // batch needs no gather (whose gradient has no wasm kernel) and rows need not be grouped by task.
+// The heads cost little (one wide output layer); independent networks cost K times one network.
 import * as tf from '@tensorflow/tfjs';
 import { MLP, type ApplyOptions } from './mlp.ts';
 
@@ -84,7 +85,9 @@ export class ConditionedNet implements Net {
         break;
       case 'multihead':
         add(new MLP({ inDim: featureDim, hidden: hidden.slice(0, -1), outDim: last, ensemble: E, outActivation: 'relu' }));
-        add(new MLP({ inDim: last, hidden: [], outDim, ensemble: E * K }));
+        // All K heads as one wide layer (columns t*out .. (t+1)*out are task t's head): one
+        // product instead of K, and no tile, whose gradient is slow on wasm.
+        add(new MLP({ inDim: last, hidden: [], outDim: K * outDim, ensemble: E }));
         break;
       case 'gated': {
         // One single-layer MLP per hidden layer (gates act between layers), one gate network.
@@ -150,10 +153,10 @@ export class ConditionedNet implements Net {
       }
       case 'multihead': {
         const trunk = ens(this.parts[0].net.apply(this.ps(params, 0), features, first)); // [E, B, h]
-        const h = trunk.shape[2] as number;
-        const tiled = tf.reshape(tf.tile(tf.reshape(trunk, [E, 1, B, h]), [1, K, 1, 1]), [E * K, B, h]);
-        const heads = this.parts[1].net.apply(this.ps(params, 1), tiled, inner); // [E*K, B, out]
-        return this.selectByTask(heads, onehot());
+        const heads = ens(this.parts[1].net.apply(this.ps(params, 1), trunk, inner)); // [E, B, K*out]
+        const out = this.cfg.outDim;
+        const w = tf.reshape(onehot(), [1, B, K, 1]);
+        return tf.sum(tf.mul(tf.reshape(heads, [E, B, K, out]), w), 2);
       }
       case 'gated': {
         const n = this.cfg.hidden.length;

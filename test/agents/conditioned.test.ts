@@ -72,11 +72,13 @@ describe('conditioned networks', () => {
       const params = net.init(2);
       const { x, task } = inputs(1);
       const before = net.apply(params, x).arraySync() as number[][][];
-      // Task-specific parameters are the ensemble members K*e + t of the per-task part.
+      // Task 2's own parameters: ensemble member 2 of every layer (independent), or the head
+      // columns 2*out .. 3*out of the last layer (multihead).
       const changed = params.map((p, j) => {
-        const isPerTask = p.rank === 3 && p.shape[0] === K && (arch === 'independent' || j >= params.length - 2);
-        if (!isPerTask) return p;
-        const mask = tf.reshape(tf.oneHot([2], K).toFloat(), [K, 1, 1]);
+        if (arch === 'independent') return tf.add(p, tf.mul(tf.reshape(tf.oneHot([2], K).toFloat(), [K, 1, 1]), 0.5));
+        if (j < params.length - 2) return p;
+        const cols = p.shape[p.rank - 1];
+        const mask = tf.reshape(tf.range(0, cols).div(2).floor().equal(2).toFloat(), [...new Array(p.rank - 1).fill(1), cols]);
         return tf.add(p, tf.mul(mask, 0.5));
       });
       const after = net.apply(changed, x).arraySync() as number[][][];
