@@ -15,7 +15,8 @@ export interface WorkerInit {
 
 export type WorkerRequest =
   | { id: number; op: 'reset'; seed: number }
-  | { id: number; op: 'step'; actions: Float32Array }
+  | { id: number; op: 'step'; actions: Float32Array; transforms?: boolean }
+  | { id: number; op: 'describe' }
   | { id: number; op: 'expert'; observation: Float32Array }
   | { id: number; op: 'close' };
 
@@ -39,9 +40,15 @@ port.on('message', async (req: WorkerRequest) => {
       }
       case 'step': {
         const r = env.step(req.actions);
-        port.postMessage({ id: req.id, ok: true, result: r }, buffers(r.observation, r.achievedGoal, r.desiredGoal, r.reward));
+        // Body transforms only when a viewer wants them (they cost a read per body).
+        const transforms = req.transforms ? env.writeTransforms() : null;
+        const moved = buffers(r.observation, r.achievedGoal, r.desiredGoal, r.reward, ...(transforms ? [transforms] : []));
+        port.postMessage({ id: req.id, ok: true, result: { ...r, transforms } }, moved);
         break;
       }
+      case 'describe':
+        port.postMessage({ id: req.id, ok: true, result: env.describeScene() });
+        break;
       case 'expert': {
         const a = env.expertActions(req.observation);
         port.postMessage({ id: req.id, ok: true, result: a }, buffers(a));

@@ -2,7 +2,7 @@
 // learner updates while the worker simulates, then collects the result. Same results as a local
 // VecEnv with the same seed.
 import { Worker } from 'node:worker_threads';
-import type { ResetResult, StepResult } from '../sim/vec-env.ts';
+import type { ResetResult, SceneDescription, StepResult } from '../sim/vec-env.ts';
 import type { WorkerInit, WorkerRequest } from './env-worker.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -52,9 +52,16 @@ export class RemoteVecEnv {
     return this.call({ op: 'reset', seed });
   }
 
-  /** The actions array is transferred (unusable by the caller afterwards). */
-  step(actions: Float32Array): Promise<StepResult> {
-    return this.call({ op: 'step', actions }, [actions.buffer as ArrayBuffer]);
+  /**
+   * The actions array is transferred (unusable by the caller afterwards). With `transforms`, the
+   * result also carries every body's pose (VecEnv.writeTransforms), for viewers.
+   */
+  step(actions: Float32Array, transforms = false): Promise<StepResult & { transforms: Float32Array | null }> {
+    return this.call({ op: 'step', actions, transforms }, [actions.buffer as ArrayBuffer]);
+  }
+
+  describeScene(): Promise<SceneDescription> {
+    return this.call({ op: 'describe' });
   }
 
   expertActions(observation: Float32Array): Promise<Float32Array> {

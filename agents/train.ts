@@ -17,7 +17,7 @@ import { ACTION_DIM, GOAL_DIM, OBS_DIM } from '../sim/layout.ts';
 import { resolveTaskArgs } from '../sim/registry.ts';
 import { Rng } from '../sim/rng.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
-import { VecEnv, type ResetResult } from '../sim/vec-env.ts';
+import { VecEnv, type ResetResult, type SceneDescription, type StepResult } from '../sim/vec-env.ts';
 import { agentSpec, MultiTaskAgent } from './agent.ts';
 import { assertCompatible, loadCheckpoint, saveCheckpoint, type Checkpoint, type RunState } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
@@ -59,6 +59,17 @@ export interface TrainHooks {
   /** Polled each step; when it returns true the run checkpoints and stops (Ctrl-C). */
   shouldStop?: () => boolean;
   log?: (line: string) => void;
+  /** Viewers: the training envs' scene, once at the start. */
+  onScene?: (scene: SceneDescription, taskNames: string[]) => void;
+  /** Viewers: polled each step; true asks the env worker for body transforms with the step. */
+  wantTransforms?: () => boolean;
+  /** Viewers: after each env step, with transforms when asked for. */
+  onStep?: (r: StepResult, transforms: Float32Array | null, envSteps: number, taskOfEnv: Int32Array) => void;
+  /**
+   * Awaited before each step: a viewer can park the loop here (pause) or run evaluation rollouts
+   * of the current agent in between (eval mode). Training resumes when it resolves.
+   */
+  beforeStep?: (agent: MultiTaskAgent) => Promise<void>;
 }
 
 export interface TrainResult {
@@ -138,7 +149,9 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   let lastMetrics: SacMetrics | null = null;
   let stoppedEarly = false;
   const t0 = performance.now();
-  const wall = () => run.wallSeconds + (performance.now() - t0) / 1000;
+  // Time parked by a viewer (pause, evaluation rollouts) is not training time.
+  let parkedMs = 0;
+  const wall = () => run.wallSeconds + (performance.now() - t0 - parkedMs) / 1000;
   let rowClock = { t: wall(), envSteps: run.envSteps, updates: run.updates };
   let nextLog = run.envSteps + cfg.logEvery;
   let nextEval = cfg.evalEvery > 0 ? run.envSteps + cfg.evalEvery : Infinity;
@@ -147,6 +160,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let state: ResetResult = await env.reset((cfg.seed + run.envSteps * 7919) >>> 0);
   const startedAt = run.envSteps;
+  if (hooks.onScene) hooks.onScene(await env.describeScene(), spec.tasks);
 
   const checkpoint = () => {
     run.wallSeconds = wall();
@@ -201,6 +215,11 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
 
   try {
     while (run.envSteps < cfg.envSteps) {
+      if (hooks.beforeStep) {
+        const tb = performance.now();
+        await hooks.beforeStep(agent);
+        parkedMs += performance.now() - tb;
+      }
       if (hooks.shouldStop?.() || (cfg.maxSeconds > 0 && wall() >= cfg.maxSeconds)) {
         stoppedEarly = true;
         break;
@@ -213,7 +232,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         actions = agent.act(state.observation, state.desiredGoal, taskOfEnv, false);
       }
       const taken = actions.slice();
-      const pending = env.step(actions);
+      const pending = env.step(actions, hooks.wantTransforms?.() ?? false);
       // Updates due by now, run while the worker simulates.
       if (replay.ready(batchSize / K) && run.envSteps >= learningStarts) {
         const due = Math.floor((run.envSteps - learningStarts) * cfg.utd) + 1;
@@ -255,6 +274,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
       }
       state = r;
       run.envSteps += numEnvs;
+      hooks.onStep?.(r, r.transforms, run.envSteps, taskOfEnv);
       hooks.onProgress?.({
         envSteps: run.envSteps,
         budget: cfg.envSteps,

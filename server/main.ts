@@ -1,8 +1,13 @@
-// `npm start`: runs a rollout source (for now a fixed policy, or a recording) and serves the
-// browser viewer that watches it. When the trainer in agents/ lands, it becomes the default source.
+// `npm start`: trains the multi-task agent (the default), or runs a fixed policy (--policy) or a
+// recording (--play), and serves the browser viewer that watches it.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { BUILTIN_TASKS, resolveTaskArgs } from '../sim/registry.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeConfig, TRAIN_DEFAULTS } from '../agents/config.ts';
+import { selectBackend } from '../agents/tensor/index.ts';
+import { METRICS_FILE } from '../agents/train.ts';
+import { BUILTIN_TASKS, looksLikeTaskFile, resolveTaskArgs } from '../sim/registry.ts';
+import { TrainingSource } from './training-source.ts';
 import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
 import { MODES, speedSchema, type Mode, type Speed } from './protocol.ts';
 import { PlaybackSource, loadRecording } from './recording.ts';
@@ -11,7 +16,8 @@ import type { RolloutSource } from './source.ts';
 
 const HELP = `usage: npm start -- [options]
 
-Runs rollouts of the simulator and serves a live browser viewer of them.
+Trains the multi-task policy on the built-in tasks and serves a live browser viewer of it:
+the robots at work, training or evaluation rollouts, and per-task learning curves.
 
   --port N            HTTP port (default 8080; if 8080 is busy the next free one is used,
                       an explicitly given busy port is an error; 0 = any free port)
@@ -19,8 +25,12 @@ Runs rollouts of the simulator and serves a live browser viewer of them.
   --token SECRET      clients must present it (open the printed URL, which carries it);
                       also read from RRL_VIEWER_TOKEN
   --tasks a,b,...     task names or task files (default: ${BUILTIN_TASKS.join(',')})
-  --envs N            envs in the training rollout (default: 2 per task)
-  --policy NAME       ${POLICY_NAMES.join(' | ')} (default random): who acts
+  --envs N            envs in the training rollout (default: 4 per task; 2 with --policy)
+  --arch NAME         conditioning architecture of the trained policy (default ${TRAIN_DEFAULTS.arch})
+  --budget N          training budget in env steps (default ${TRAIN_DEFAULTS.envSteps})
+  --out DIR           training output: metrics, checkpoint (default runs/viewer)
+  --resume            continue the training run in --out
+  --policy NAME       ${POLICY_NAMES.join(' | ')}: show a fixed policy instead of training
   --seed N            seed of the env resets and the random policy (default 1)
   --speed X           real-time factor, 0.05-64, or "max" (default 1)
   --mode M            ${MODES.join(' | ')}: which rollouts to show first (default train)
@@ -56,6 +66,10 @@ async function main(): Promise<void> {
         token: { type: 'string' },
         tasks: { type: 'string' },
         envs: { type: 'string' },
+        arch: { type: 'string' },
+        budget: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
         policy: { type: 'string' },
         seed: { type: 'string' },
         speed: { type: 'string' },
@@ -89,7 +103,7 @@ async function main(): Promise<void> {
   const mode = (values.mode ?? 'train') as Mode;
   if (!MODES.includes(mode)) fail(`--mode must be one of ${MODES.join(', ')}, got "${values.mode}"`);
   const token = values.token ?? process.env.RRL_VIEWER_TOKEN ?? null;
-  if (values.play && (values.record || values.policy || values.tasks || values.envs)) {
+  if (values.play && (values.record || values.policy || values.tasks || values.envs || values.arch || values.budget || values.resume)) {
     fail('--play replays a recording; it does not combine with --record, --policy, --tasks or --envs');
   }
   if (values.headless && !values.record) fail('--headless only makes sense with --record (nothing would be shown or kept)');
@@ -106,8 +120,29 @@ async function main(): Promise<void> {
     }
     source = new PlaybackSource(rec, values.play, { speed, loop: !values.once });
     console.log(`playing ${values.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
+  } else if (!values.policy) {
+    let cfg;
+    try {
+      cfg = makeConfig({
+        tasks: (values.tasks ?? BUILTIN_TASKS.join(',')).split(',').map((t) => t.trim()).filter(Boolean).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
+        ...(values.arch ? { arch: values.arch as never } : {}),
+        ...(values.budget ? { envSteps: intArg('budget', values.budget, 1, Number.MAX_SAFE_INTEGER) } : {}),
+        ...(values.envs ? { numEnvs: intArg('envs', values.envs, 1, 1024) } : {}),
+        seed,
+        out: values.out ?? 'runs/viewer',
+      });
+      await resolveTaskArgs(cfg.tasks);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    if (existsSync(join(cfg.out, METRICS_FILE)) && !values.resume) {
+      fail(`${cfg.out} already holds a training run: add --resume to continue it, or --out DIR for a new one`);
+    }
+    await selectBackend({});
+    source = new TrainingSource(cfg, { resume: values.resume, speed, mode });
+    console.log(`training: ${cfg.arch} SAC on ${cfg.tasks.join(', ')}, ${cfg.envSteps} env steps, output in ${cfg.out}`);
   } else {
-    const policy = (values.policy ?? 'random') as PolicyName;
+    const policy = values.policy as PolicyName;
     if (!POLICY_NAMES.includes(policy)) fail(`--policy must be one of ${POLICY_NAMES.join(', ')}, got "${values.policy}"`);
     const taskArgs = (values.tasks ?? BUILTIN_TASKS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     let tasks;
@@ -119,7 +154,7 @@ async function main(): Promise<void> {
     const envs = intArg('envs', values.envs, 1, 1024) ?? 2 * tasks.length;
     if (envs < tasks.length) fail(`--envs ${envs} is fewer than the ${tasks.length} tasks: every task needs an env`);
     source = new PolicySource({ tasks, numEnvs: envs, policy, seed, speed, mode, maxSteps: steps });
-    console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs (the trainer is not wired in yet)`);
+    console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs`);
   }
 
   let serving;
