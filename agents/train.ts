@@ -247,6 +247,9 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         }
       }
       const r = await pending;
+      // Let the event loop run (timers, sockets): worker replies alone would chain step after step
+      // inside one message-port callback and starve a viewer server in this process.
+      await new Promise<void>((done) => setImmediate(done));
       for (let i = 0; i < numEnvs; i++) {
         const ended = r.finalInfo[i];
         const t: Transition = {
