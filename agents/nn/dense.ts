@@ -10,7 +10,7 @@
 // gradient sums over E), or per member, x [E, B, in]. Twin critics, multi-head outputs, mixtures
 // of experts and independent per-task networks are all this one primitive.
 import * as tf from '@tensorflow/tfjs';
-import { blasKernelsActive, reluGradNative } from '../tensor/kernels.ts';
+import { blasKernelsActive, reluGradNative, matMulKernel } from '../tensor/kernels.ts';
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu';
 
@@ -41,7 +41,13 @@ export function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Acti
   const fuseBias = tf.getBackend() !== 'wasm' || blasKernelsActive('wasm');
   if (!fuseBias) return applyActivation(tf.add(tf.matMul(x, w), b), act);
   // The kernel itself, not tf.fused.matMul: that op declines to fuse while any gradient tape is
-  // open, even inside a customGrad whose tape never sees it. Kernels take rank-3 operands.
+  // open, even inside a customGrad whose tape never sees it. The native kernel takes any rank;
+  // the stock ones want rank 3.
+  const fusedAct = FUSABLE[act] ? act : 'linear';
+  if (blasKernelsActive(tf.getBackend())) {
+    const z = tf.engine().runKernel('_FusedMatMul', { a: x, b: w, bias: b }, { transposeA: false, transposeB: false, activation: fusedAct, leakyreluAlpha: 0.2 }) as tf.Tensor;
+    return FUSABLE[act] ? z : applyActivation(z, act);
+  }
   const xs = x.shape as number[];
   const ws = w.shape as number[];
   const a3 = x.rank === 2 ? tf.reshape(x, [1, ...xs]) : x;
@@ -49,7 +55,7 @@ export function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Acti
   const z3 = tf.engine().runKernel(
     '_FusedMatMul',
     { a: a3, b: b3, bias: b },
-    { transposeA: false, transposeB: false, activation: FUSABLE[act] ? act : 'linear', leakyreluAlpha: 0.2 },
+    { transposeA: false, transposeB: false, activation: fusedAct, leakyreluAlpha: 0.2 },
   ) as tf.Tensor;
   const z = x.rank === 2 && w.rank === 2 ? tf.reshape(z3, [xs[0], ws[1]]) : z3;
   return FUSABLE[act] ? z : applyActivation(z, act);
@@ -89,16 +95,16 @@ export function denseBackward(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, want: {
   let db: tf.Tensor | null = null;
   if (want.params) {
     // x [B,in] broadcasts against dz [E,B,out], giving [E,in,out] directly.
-    dw = tf.matMul(x, dz, true, false);
+    dw = matMulKernel(x, dz, true, false);
     // Column sums as ones[1,B] . dz: a matmul (BLAS) instead of tf.sum over a leading axis, which
     // the wasm backend implements as transpose-then-reduce. [E,B,out] gives [E,1,out] = bias shape.
     const rows = dz.shape[dz.rank - 2];
-    const colSum = tf.matMul(tf.ones([1, rows]), dz);
+    const colSum = matMulKernel(tf.ones([1, rows]), dz);
     db = ensemble ? colSum : tf.reshape(colSum, [dz.shape[dz.rank - 1]]);
   }
   let dx: tf.Tensor | null = null;
   if (want.x) {
-    dx = tf.matMul(dz, w, false, true);
+    dx = matMulKernel(dz, w, false, true);
     if (ensemble && x.rank === 2) dx = tf.sum(dx, 0); // a shared input collects every member's gradient
   }
   return { dx, dw, db };

@@ -79,11 +79,13 @@ export class MLP {
         h = denseForward(h, ps[2 * i], ps[2 * i + 1], this.acts[i]);
         outs.push(h);
       }
-      save([...ps.filter((_, j) => j % 2 === 0), ...ins, ...outs]);
+      // Each layer's input is the previous layer's output: save W0..Wn-1, x, y0..yn-1 (each saved
+      // tensor costs an op on the tape).
+      save([...ps.filter((_, j) => j % 2 === 0), ins[0], ...outs]);
       const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
         const ws = saved.slice(0, n);
-        const xs = saved.slice(n, 2 * n);
-        const ys = saved.slice(2 * n, 3 * n);
+        const ys = saved.slice(n + 1, 2 * n + 1);
+        const xs = [saved[n], ...ys.slice(0, n - 1)];
         const pGrads: tf.Tensor[] = new Array(2 * n);
         let g = dy as tf.Tensor;
         let dx: tf.Tensor | null = null;

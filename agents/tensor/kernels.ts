@@ -298,6 +298,16 @@ export function hasAdamKernel(): boolean {
   return tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;
 }
 
+/**
+ * A product straight to the BatchMatMul kernel when the native one is registered: it takes any
+ * rank, so the three reshapes tf.matMul adds around every call (tfjs's kernels want rank 3) are
+ * skipped. Not differentiable: for use inside hand-written gradients. Elsewhere it is tf.matMul.
+ */
+export function matMulKernel(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  if (!active.has(tf.getBackend() as NativeBackend)) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
+}
+
 /** relu's backward from its output y, dy * (y > 0), as one native kernel; null where there is none. */
 export function reluGradNative(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
   if (tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) === undefined) return null;
