@@ -6,6 +6,7 @@ import { addon, useBackend, relErr, rand } from './helpers.ts';
 import { MLP, EnsembleCritic } from '../../agents/nn/mlp.ts';
 import { dense } from '../../agents/nn/dense.ts';
 import { Adam } from '../../agents/nn/adam.ts';
+import { squashedGaussian } from '../../agents/nn/actor.ts';
 import { Sac, SAC_DEFAULTS } from '../../agents/sac/update.ts';
 import type { NativeBackend } from '../../agents/tensor/kernels.ts';
 
@@ -73,6 +74,27 @@ for (const [backend, blas] of setups) {
       const ref = tf.variableGrads(() => tf.sum(tf.square(f(tf.add(tf.matMul(x, w), b)))) as tf.Scalar, [x, w, b]);
       for (const v of [x, w, b]) expect(relErr(mine.grads[v.name].dataSync(), ref.grads[v.name].dataSync())).toBeLessThan(TOL);
       tf.dispose([mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads), x, w, b]);
+    });
+
+    it('tanh-Gaussian sample, log-prob and their gradients match the same math in tfjs ops', () => {
+      const A = 3;
+      const head = tf.variable(tf.mul(rand([20, 2 * A], 50), 2));
+      const eps = tf.randomNormal([20, A], 0, 1, 'float32', 51);
+      const w = rand([20, A + 1], 52); // a random linear read-out of [action | logProb]
+      const [lo, hi] = [-5, 2];
+      const reference = (): tf.Tensor => {
+        const [mu, raw] = tf.split(head, [A, A], 1);
+        const logStd = tf.add(lo + 0.5 * (hi - lo), tf.mul(tf.tanh(raw), 0.5 * (hi - lo)));
+        const a = tf.tanh(tf.add(mu, tf.mul(tf.exp(logStd), eps)));
+        const logN = tf.sub(tf.mul(tf.square(eps), -0.5), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
+        const logProb = tf.sum(tf.sub(logN, tf.log(tf.sub(1 + 1e-6, tf.square(a)))), 1, true);
+        return tf.concat([a, logProb], 1);
+      };
+      const mine = tf.variableGrads(() => tf.sum(tf.mul(squashedGaussian(head, eps, A, lo, hi), w)) as tf.Scalar, [head]);
+      const ref = tf.variableGrads(() => tf.sum(tf.mul(reference(), w)) as tf.Scalar, [head]);
+      expect(relErr(mine.value.dataSync(), ref.value.dataSync())).toBeLessThan(TOL);
+      expect(relErr(mine.grads[head.name].dataSync(), ref.grads[head.name].dataSync())).toBeLessThan(TOL);
+      tf.dispose([mine.value, ref.value, mine.grads[head.name], ref.grads[head.name], head, eps, w]);
     });
 
     it('Adam follows torch.optim.Adam on a quadratic', () => {
