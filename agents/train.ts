@@ -252,16 +252,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
       await new Promise<void>((done) => setImmediate(done));
       for (let i = 0; i < numEnvs; i++) {
         const ended = r.finalInfo[i];
-        const t: Transition = {
-          obs: state.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
-          action: taken.slice(i * ACTION_DIM, (i + 1) * ACTION_DIM),
-          reward: r.reward[i],
-          nextObs: ended ? r.finalObservation[i]! : r.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
-          nextAchieved: ended ? r.finalAchievedGoal[i]! : r.achievedGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
-          desired: state.desiredGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
-          terminated: r.terminated[i] === 1,
-        };
-        stager.push(i, t);
+        stager.push(i, transitionOf(state, taken, r, i));
         if ((ended ?? r.info[i]).success) succeeded[i] = 1;
         if (ended) {
           const k = taskOfEnv[i];
@@ -311,6 +302,24 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   }
 }
 
+/**
+ * Env i's transition of one step: from the state it acted in to the step's result, where an
+ * ended episode's next state is its final observation (the row in `r.observation` is already the
+ * next episode's first).
+ */
+function transitionOf(before: ResetResult, actions: Float32Array, r: StepResult, i: number): Transition {
+  const ended = r.finalInfo[i] !== null;
+  return {
+    obs: before.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
+    action: actions.slice(i * ACTION_DIM, (i + 1) * ACTION_DIM),
+    reward: r.reward[i],
+    nextObs: ended ? r.finalObservation[i]! : r.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
+    nextAchieved: ended ? r.finalAchievedGoal[i]! : r.achievedGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
+    desired: before.desiredGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
+    terminated: r.terminated[i] === 1,
+  };
+}
+
 /** Scripted-expert episodes into each task's demonstration buffer (a local env, same seed stream). */
 async function collectDemos(taskArgs: string[], cfg: TrainConfig, replay: MultiTaskReplay, log: (l: string) => void): Promise<void> {
   const tasks = replay.cfg.tasks;
@@ -325,15 +334,7 @@ async function collectDemos(taskArgs: string[], cfg: TrainConfig, replay: MultiT
     const r = env.step(a);
     for (let i = 0; i < env.numEnvs; i++) {
       const ended = r.finalInfo[i];
-      stager.push(i, {
-        obs: s.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
-        action: a.slice(i * ACTION_DIM, (i + 1) * ACTION_DIM),
-        reward: r.reward[i],
-        nextObs: ended ? r.finalObservation[i]! : r.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
-        nextAchieved: ended ? r.finalAchievedGoal[i]! : r.achievedGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
-        desired: s.desiredGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
-        terminated: r.terminated[i] === 1,
-      });
+      stager.push(i, transitionOf(s, a, r, i));
       if (ended) {
         const k = env.taskOfEnv[i];
         if (counts[k] < cfg.demoEpisodes) {

@@ -11,7 +11,7 @@ import { expertPolicy, randomPolicy, type Policy } from '../sim/rollout.ts';
 import type { TaskDefinition } from '../sim/task.ts';
 import { VecEnv, type ResetResult, type StepResult } from '../sim/vec-env.ts';
 import type { MetricPoint, Mode, SourceInfo, Speed } from './protocol.ts';
-import { HudTracker, Pacer, SuccessCurves, Waker, sourceScene, type RolloutSource, type RolloutTap } from './source.ts';
+import { ControlledSource, HudTracker, Pacer, SuccessCurves, sourceScene, type RolloutSource, type RolloutTap } from './source.ts';
 
 export const POLICY_NAMES = ['random', 'expert'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
@@ -38,37 +38,16 @@ interface Running {
   transforms: Float32Array;
 }
 
-export class PolicySource implements RolloutSource {
+export class PolicySource extends ControlledSource implements RolloutSource {
   readonly info: SourceInfo;
-  paused = false;
-  mode: Mode;
-  speed: Speed;
-  private readonly waker = new Waker();
   private readonly seed: number;
   private stepsTaken = 0;
 
   constructor(private readonly opts: PolicySourceOptions) {
+    super(opts.mode ?? 'train', opts.speed ?? 1);
     if (!POLICY_NAMES.includes(opts.policy)) throw new RangeError(`unknown policy "${opts.policy}"; known: ${POLICY_NAMES.join(', ')}`);
     this.info = { kind: 'policy', name: `${opts.policy} policy`, modes: ['train', 'eval'] };
-    this.mode = opts.mode ?? 'train';
-    this.speed = opts.speed ?? 1;
     this.seed = opts.seed ?? 1;
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-    this.waker.poke();
-  }
-  setMode(mode: Mode): void {
-    this.mode = mode;
-    this.waker.poke();
-  }
-  setSpeed(speed: Speed): void {
-    this.speed = speed;
-    this.waker.poke();
   }
 
   /** Control steps taken so far (both modes). */

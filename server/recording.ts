@@ -21,7 +21,7 @@ import {
   type SourceInfo,
   type Speed,
 } from './protocol.ts';
-import { Pacer, Waker, type HudBuffers, type RolloutSource, type RolloutTap, type SourceScene } from './source.ts';
+import { ControlledSource, Pacer, type HudBuffers, type RolloutSource, type RolloutTap, type SourceScene } from './source.ts';
 
 /** Writes a recording. Writes are buffered by the gzip stream, so the loop never waits on the disk. */
 export class RecordingWriter implements RolloutTap {
@@ -156,12 +156,8 @@ export function loadRecording(path: string): LoadedRecording {
 }
 
 /** Plays a recording through a tap, paced at `speed` x one control period per frame; loops by default. */
-export class PlaybackSource implements RolloutSource {
+export class PlaybackSource extends ControlledSource implements RolloutSource {
   readonly info: SourceInfo;
-  paused = false;
-  speed: Speed;
-  mode: Mode;
-  private readonly waker = new Waker();
   private position = 0;
 
   constructor(
@@ -170,25 +166,13 @@ export class PlaybackSource implements RolloutSource {
     opts: { speed?: Speed; loop?: boolean } = {},
     private readonly loop = opts.loop ?? true,
   ) {
-    this.speed = opts.speed ?? 1;
-    this.mode = rec.segments[0].scene.mode;
+    super(rec.segments[0].scene.mode, opts.speed ?? 1);
     this.info = { kind: 'playback', name: `recording ${name}`, modes: [...new Set(rec.segments.map((s) => s.scene.mode))] };
   }
 
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-    this.waker.poke();
-  }
-  setMode(mode: Mode): void {
+  override setMode(mode: Mode): void {
     if (!this.info.modes.includes(mode)) throw new RangeError(`the recording holds no ${mode} rollouts`);
     // A recording plays in the order it was recorded; the mode follows the segment being played.
-  }
-  setSpeed(speed: Speed): void {
-    this.speed = speed;
-    this.waker.poke();
   }
   progress(): { frame: number; frames: number } {
     return { frame: this.position, frames: this.rec.frames };

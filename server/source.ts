@@ -209,6 +209,38 @@ export class Pacer {
   }
 }
 
+/**
+ * The control state every live source shares: pause, mode and speed, with a waker that a parked
+ * loop waits on. Sources extend it and override setMode where a mode needs checking.
+ */
+export abstract class ControlledSource implements SourceControl {
+  paused = false;
+  mode: Mode;
+  speed: Speed;
+  protected readonly waker = new Waker();
+
+  constructor(mode: Mode, speed: Speed) {
+    this.mode = mode;
+    this.speed = speed;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.waker.poke();
+  }
+  setMode(mode: Mode): void {
+    this.mode = mode;
+    this.waker.poke();
+  }
+  setSpeed(speed: Speed): void {
+    this.speed = speed;
+    this.waker.poke();
+  }
+}
+
 export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

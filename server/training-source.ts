@@ -12,7 +12,7 @@ import { CONTROL_DT } from '../sim/config.ts';
 import { resolveTaskArgs } from '../sim/registry.ts';
 import { VecEnv } from '../sim/vec-env.ts';
 import type { MetricPoint, Mode, SourceInfo, Speed } from './protocol.ts';
-import { HudTracker, Pacer, SuccessCurves, Waker, sourceScene, type RolloutSource, type RolloutTap, type SourceScene } from './source.ts';
+import { ControlledSource, HudTracker, Pacer, SuccessCurves, sourceScene, type RolloutSource, type RolloutTap, type SourceScene } from './source.ts';
 
 export interface TrainingSourceOptions {
   resume?: boolean;
@@ -23,13 +23,9 @@ export interface TrainingSourceOptions {
   log?: (line: string) => void;
 }
 
-export class TrainingSource implements RolloutSource {
+export class TrainingSource extends ControlledSource implements RolloutSource {
   readonly info: SourceInfo;
-  paused = false;
-  mode: Mode;
-  speed: Speed;
   result: TrainResult | null = null;
-  private readonly waker = new Waker();
   /** From the hub: does any viewer watch an env? Until told, assume so. */
   private anyWatcher = true;
 
@@ -37,25 +33,8 @@ export class TrainingSource implements RolloutSource {
     private readonly cfg: TrainConfig,
     private readonly opts: TrainingSourceOptions = {},
   ) {
+    super(opts.mode ?? 'train', opts.speed ?? 1);
     this.info = { kind: 'training', name: `training ${cfg.arch} SAC on ${cfg.tasks.length} task(s)`, modes: ['train', 'eval'] };
-    this.mode = opts.mode ?? 'train';
-    this.speed = opts.speed ?? 1;
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-    this.waker.poke();
-  }
-  setMode(mode: Mode): void {
-    this.mode = mode;
-    this.waker.poke();
-  }
-  setSpeed(speed: Speed): void {
-    this.speed = speed;
-    this.waker.poke();
   }
   setWatched(envs: ReadonlySet<number> | null): void {
     this.anyWatcher = envs !== null && envs.size > 0;
