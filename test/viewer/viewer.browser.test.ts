@@ -180,3 +180,59 @@ describe.skipIf(!haveChromium && !inCI)('viewer in headless Chromium', () => {
     await page.close();
   }, 150_000);
 });
+
+// What `npm start` runs by default: the trainer as the source. The same page shows training
+// envs acting with the learning policy; pausing in the page parks training itself.
+describe.skipIf(!haveChromium && !inCI)('viewer of a training run in headless Chromium', () => {
+  it('streams the training envs, plots training curves and pauses training', async () => {
+    const { TrainingSource } = await import('../../server/training-source.ts');
+    const { makeConfig } = await import('../../agents/config.ts');
+    const { selectBackend } = await import('../../agents/tensor/index.ts');
+    await selectBackend({ log: false });
+    await ensureViewerBuilt({ log: () => {} });
+    const out = join(mkdtempSync(join(tmpdir(), 'rrl-view-train-')), 'run');
+    const cfg = makeConfig({ tasks: ['reach', 'push'], envSteps: 20_000, numEnvs: 4, out, learningStartsPerTask: 100, evalEvery: 0, logEvery: 500, sac: { hidden: [32, 32] } });
+    const source = new TrainingSource(cfg, { log: () => {} });
+    const hub = new Hub(source, { sendHz: 30 });
+    const ac = new AbortController();
+    const running = source.run(hub, ac.signal);
+    const server = await startViewerServer({ hub, port: 0, distDir: VIEWER_DIST });
+    hub.start();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(server.url);
+      const s1 = await waitForPage(page, (s) => s.framesReceived >= 10 && s.renders >= 2, 60_000, '10 frames');
+      await waitForPage(page, (s) => s.lastEnvSteps > s1.lastEnvSteps + 40, 30_000, 'training env steps advancing');
+      expect(await page.locator('#hud .cell').count()).toBe(4);
+      const px = await pixelStats(page, await page.locator('#view').screenshot());
+      expect(px.colors, JSON.stringify(px)).toBeGreaterThan(200);
+      expect(px.nonBackground, JSON.stringify(px)).toBeGreaterThan(0.2);
+      // training episodes end (reach: 50 steps) and reach the chart
+      await expect.poll(() => page.evaluate(() => (window as unknown as { __rrl: { chartPoints(): number } }).__rrl.chartPoints()), { timeout: 60_000 }).toBeGreaterThan(0);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(join(ARTIFACTS, 'viewer-training.png'), await page.screenshot());
+
+      await page.click('#pause');
+      await expect.poll(() => page.locator('#pause').textContent(), { timeout: 5000 }).toBe('Resume');
+      await page.waitForTimeout(1000); // an update burst or a frame on the wire may still land
+      const paused = await pageStats(page);
+      await page.waitForTimeout(1500);
+      expect((await pageStats(page)).lastEnvSteps).toBe(paused.lastEnvSteps);
+      await page.click('#pause');
+      await waitForPage(page, (s) => s.lastEnvSteps > paused.lastEnvSteps, 30_000, 'training after resume');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+      ac.abort();
+      await running;
+      hub.stop();
+      await server.close();
+    }
+  }, 240_000);
+});
