@@ -76,6 +76,7 @@ export interface TrainResult {
   envSteps: number;
   updates: number;
   wallSeconds: number;
+  /** Final evaluation (empty when the run was interrupted: Ctrl-C or shouldStop). */
   final: TaskSummary[];
   stoppedEarly: boolean;
 }
@@ -148,6 +149,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const learningStarts = cfg.learningStartsPerTask * K;
   let lastMetrics: SacMetrics | null = null;
   let stoppedEarly = false;
+  // Stopped from outside (Ctrl-C, a viewer server shutting down): checkpoint, skip the final evaluation.
+  let interrupted = false;
   const t0 = performance.now();
   // Time parked by a viewer (pause, evaluation rollouts) is not training time.
   let parkedMs = 0;
@@ -220,7 +223,11 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         await hooks.beforeStep(agent);
         parkedMs += performance.now() - tb;
       }
-      if (hooks.shouldStop?.() || (cfg.maxSeconds > 0 && wall() >= cfg.maxSeconds)) {
+      if (hooks.shouldStop?.()) {
+        stoppedEarly = interrupted = true;
+        break;
+      }
+      if (cfg.maxSeconds > 0 && wall() >= cfg.maxSeconds) {
         stoppedEarly = true;
         break;
       }
@@ -292,9 +299,9 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     }
     // 4. final evaluation and checkpoint
     checkpoint();
-    const final = await runEval();
-    writeRow(final);
-    log(`final eval @ ${run.envSteps} env steps: ${final.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
+    const final = interrupted ? [] : await runEval();
+    writeRow(interrupted ? undefined : final);
+    if (!interrupted) log(`final eval @ ${run.envSteps} env steps: ${final.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
     return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly };
   } finally {
     await env.close();

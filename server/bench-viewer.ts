@@ -1,5 +1,7 @@
 // bench:viewer: does streaming to viewers slow the stepping loop? One process runs what `npm start`
-// runs (a source stepping the simulator as fast as it can, the hub, the HTTP/WebSocket server);
+// runs (a source stepping the simulator as fast as it can, the hub, the HTTP/WebSocket server;
+// `--source training` for the trainer itself, updates included, `policy` for random actions,
+// which makes the per-frame cost weigh most);
 // viewers are WebSocket clients in a separate process (as browsers would be) that decode every
 // frame. Env-steps per second are measured in short alternating windows with no viewer and with 4
 // viewers (paired per round, so drift and other load on the machine hit both alike; medians
@@ -15,7 +17,12 @@ import { parseArgs } from 'node:util';
 import { BUILTIN_TASKS } from '../sim/registry.ts';
 import { startViewerServer } from './http.ts';
 import { Hub } from './hub.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { makeConfig } from '../agents/config.ts';
+import { selectBackend } from '../agents/tensor/index.ts';
 import { PolicySource } from './policy-source.ts';
+import { TrainingSource } from './training-source.ts';
 import { sleep } from './source.ts';
 import { VIEWER_DIST } from './viewer-build.ts';
 
@@ -28,12 +35,14 @@ const { values } = parseArgs({
     viewers: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '3' },
     'stall-timeout': { type: 'string', default: '90' },
+    source: { type: 'string', default: 'policy' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.source !== 'policy' && values.source !== 'training') throw new Error(`--source must be policy or training, got "${values.source}"`);
 if (values.help) {
-  console.log('usage: npm run bench:viewer -- [--envs 8] [--seconds 2] [--rounds 8] [--viewers 4] [--warmup 3] [--stall-timeout 90] [--json]');
+  console.log('usage: npm run bench:viewer -- [--source policy|training] [--envs 8] [--seconds 2] [--rounds 8] [--viewers 4] [--warmup 3] [--stall-timeout 90] [--json]');
   process.exit(0);
 }
 const envs = Number(values.envs);
@@ -53,7 +62,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const tsx = join(here, '..', 'node_modules', '.bin', 'tsx');
 const SEND_HZ = 30;
 
-const source = new PolicySource({ tasks: [...BUILTIN_TASKS], numEnvs: envs, policy: 'random', speed: 'max', seed: 1 });
+async function makeSource(): Promise<PolicySource | TrainingSource> {
+  if (values.source === 'policy') return new PolicySource({ tasks: [...BUILTIN_TASKS], numEnvs: envs, policy: 'random', speed: 'max', seed: 1 });
+  await selectBackend({ log: !values.json });
+  const out = join(mkdtempSync(join(tmpdir(), 'rrl-bench-viewer-')), 'run');
+  // Learning starts within the warm-up, so every window includes gradient updates.
+  const cfg = makeConfig({ tasks: [...BUILTIN_TASKS], envSteps: Number.MAX_SAFE_INTEGER, numEnvs: envs, out, learningStartsPerTask: 50, evalEvery: 0, evalEpisodes: 1, checkpointEvery: Number.MAX_SAFE_INTEGER, logEvery: 1_000_000 });
+  return new TrainingSource(cfg, { log: () => {} });
+}
+const source = await makeSource();
 const hub = new Hub(source, { sendHz: SEND_HZ });
 const ac = new AbortController();
 const running = source.run(hub, ac.signal);

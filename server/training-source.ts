@@ -26,6 +26,12 @@ export interface TrainingSourceOptions {
 export class TrainingSource extends ControlledSource implements RolloutSource {
   readonly info: SourceInfo;
   result: TrainResult | null = null;
+  private vectorSteps = 0;
+  /** Training control steps so far (each steps every env once). */
+  get steps(): number {
+    return this.vectorSteps;
+  }
+
   /** From the hub: does any viewer watch an env? Until told, assume so. */
   private anyWatcher = true;
 
@@ -61,6 +67,7 @@ export class TrainingSource extends ControlledSource implements RolloutSource {
         wantTransforms: () => this.anyWatcher,
         onStep: (r, transforms, steps, taskOfEnv) => {
           envSteps = steps;
+          this.vectorSteps++;
           hud!.update(r);
           curves!.record(r, Array.from(taskOfEnv));
           if (transforms) tap.frame(transforms, hud!.hud, steps);

@@ -6,6 +6,7 @@
 //   npm run bench:nn                       table
 //   npm run bench:nn -- --json             one JSON object
 //   npm run bench:nn -- --backend wasm-blas,cpu-blas --iters 300 --rounds 5
+//   npm run bench:nn -- --threads 1        both sides single-threaded (BLAS and PyTorch)
 //
 // Each backend runs in its own child process (a fresh tfjs engine and wasm heap; a backend that
 // crashes cannot take the others down). The machine is shared and noisy, so the run goes in rounds:
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     iters: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    threads: { type: 'string' },
     worker: { type: 'boolean', default: false },
   },
 });
@@ -91,7 +93,7 @@ function runWorker(choice: string, iters: number, seconds: number): WorkerResult
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', '--backend', choice, '--iters', String(iters), '--seconds', String(seconds)], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, RRL_BACKEND: '' },
+    env: { ...process.env, RRL_BACKEND: '', ...threadEnv() },
     maxBuffer: 64 * 1024 * 1024,
   });
   const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -124,8 +126,15 @@ function findTorchPython(): { python: string | null; reason: string } {
   return { python: null, reason: `no python with torch importable (tried ${candidates.join(', ')}; set TORCH_PYTHON)` };
 }
 
+/** --threads n: the same thread count for the BLAS kernels and for PyTorch (its intra-op pool). */
+function threadEnv(): Record<string, string> {
+  if (!args.threads) return {};
+  const n = String(Math.max(1, Number(args.threads)));
+  return { RRL_BLAS_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
+}
+
 function runPeer(python: string, script: string): { ms: number; torch: string; threads: number } | string {
-  const r = spawnSync(python, [script, String(OBS), String(HIDDEN), String(BATCH)], { encoding: 'utf8' });
+  const r = spawnSync(python, [script, String(OBS), String(HIDDEN), String(BATCH)], { encoding: 'utf8', env: { ...process.env, ...threadEnv() } });
   const m = /torch (\S+) threads=(\d+).*?: ([\d.]+) ms\/update/.exec(r.stdout ?? '');
   if (r.status !== 0 || !m) return `peer failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`;
   return { torch: m[1], threads: Number(m[2]), ms: Number(m[3]) };
@@ -145,7 +154,8 @@ async function main(): Promise<void> {
   const say = (s: string) => {
     if (!args.json) console.log(s);
   };
-  say(`bench:nn  SAC update: obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures`);
+  say(`bench:nn  SAC update: obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures` +
+    `; threads: ${args.threads ?? 'library defaults'}`);
 
   const peerScript = process.env.TORCH_PEER ?? resolve(repoRoot, '..', 'shared', 'peers', 'torch_sac_update.py');
   const peer: PeerResult = { ok: false };
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
 
   if (args.json) {
     console.log(JSON.stringify({
-      config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS },
+      config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, threads: args.threads ? Number(args.threads) : null, rounds },
       peer: peer.ok
         ? { ok: true, torch: peer.torch, threads: peer.threads, python: peer.python, msPerUpdate: Number(peer.msPerUpdate!.toFixed(2)), updatesPerSec: Number((1000 / peer.msPerUpdate!).toFixed(1)), runs: peer.runs }
         : { ok: false, reason: peer.reason },
