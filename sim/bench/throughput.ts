@@ -1,12 +1,12 @@
 // bench:sim — env-steps per second on one core, per task, with 1 and 16 envs in one world, random
-// actions (autoresets included), and the real-time factor (simulated seconds per wall second).
+// (or scripted-expert) actions, autoresets included, and the real-time factor (simulated seconds per wall second).
 // Each configuration warms up first: WebAssembly is tiered, and runs shorter than a few seconds
 // measure unoptimised code. The in-run baseline is the other Rapier flavour (`compat`), so the
 // flavour choice is a ratio measured on the same machine at the same time.
 import { CONTROL_DT } from '../config.ts';
 import { FLAVOURS, type Flavour } from '../rapier.ts';
 import { BUILTIN_TASKS } from '../registry.ts';
-import { randomPolicy } from '../rollout.ts';
+import { expertPolicy, randomPolicy, type Policy } from '../rollout.ts';
 import { VecEnv } from '../vec-env.ts';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../cli/args.ts';
 
@@ -15,6 +15,7 @@ const USAGE = `usage: npm run bench:sim -- [options]
   --envs 1,16         env counts (default: 1,16)
   --flavours f,...    Rapier flavours (default: ${FLAVOURS.join(',')}); the first is the project's
   --seconds S         timed seconds per configuration after a 1.5 s warm-up (default: 3)
+  --policy NAME       random | expert: expert rollouts grasp and carry, so more contacts (default: random)
   --json              print one JSON object`;
 
 /** Meta-World v3 push, MuJoCo, one env, random actions, 80 Hz control, on this machine class (DESIGN.md). */
@@ -30,8 +31,7 @@ interface Row {
   msPerVecStep: number;
 }
 
-function measure(env: VecEnv, seconds: number, seed: number): { steps: number; wall: number } {
-  const policy = randomPolicy(seed);
+function measure(env: VecEnv, policy: Policy, seconds: number, seed: number): { steps: number; wall: number } {
   let state = env.reset({ seed });
   const run = (limit: number) => {
     let steps = 0;
@@ -52,8 +52,11 @@ await runCli(USAGE, async () => {
     envs: { type: 'string' },
     flavours: { type: 'string' },
     seconds: { type: 'string' },
+    policy: { type: 'string' },
     json: { type: 'boolean' },
   });
+  const policyName = values.policy ?? 'random';
+  if (policyName !== 'random' && policyName !== 'expert') throw new UsageError(`--policy must be random or expert, got "${policyName}"`);
   const tasks = listFlag(values.tasks, [...BUILTIN_TASKS]);
   const envCounts = listFlag(values.envs, ['1', '16']).map((s) => intFlag('envs', s, 1, 1, 4096));
   const flavours = listFlag(values.flavours, [...FLAVOURS]) as Flavour[];
@@ -64,7 +67,8 @@ await runCli(USAGE, async () => {
     for (const task of tasks) {
       for (const n of envCounts) {
         const env = await VecEnv.create({ tasks: [task], numEnvs: n, flavour });
-        const { steps, wall } = measure(env, seconds, 1);
+        const policy = policyName === 'expert' ? expertPolicy : randomPolicy(1);
+        const { steps, wall } = measure(env, policy, seconds, 1);
         env.close();
         const sps = (steps * n) / wall;
         rows.push({ flavour, task, envs: n, envStepsPerSec: sps, realTimeFactor: sps * CONTROL_DT, msPerVecStep: (wall * 1000) / steps });
@@ -77,6 +81,7 @@ await runCli(USAGE, async () => {
   const summary = {
     machine: { cpus: (await import('node:os')).cpus().length, cpu: (await import('node:os')).cpus()[0]?.model ?? '?', node: process.version },
     controlHz: 1 / CONTROL_DT,
+    policy: policyName,
     seconds,
     rows,
     anchors: { metaworldPushStepsPerSec: METAWORLD_PUSH_STEPS_PER_S, metaworldRealTimeFactor: METAWORLD_RTF },
@@ -101,7 +106,7 @@ await runCli(USAGE, async () => {
     return;
   }
   process.stderr.write('\n');
-  console.log(`bench:sim — one core, random actions, ${summary.controlHz} Hz control, ${seconds} s timed per row (${summary.machine.cpu}, node ${process.version})\n`);
+  console.log(`bench:sim — one core, ${policyName} actions, ${summary.controlHz} Hz control, ${seconds} s timed per row (${summary.machine.cpu}, node ${process.version})\n`);
   const head = ['flavour', 'task', 'envs', 'env-steps/s', 'real-time x', 'ms/step'];
   const body = rows.map((r) => [r.flavour, r.task, String(r.envs), r.envStepsPerSec.toFixed(0), r.realTimeFactor.toFixed(1), r.msPerVecStep.toFixed(2)]);
   const w = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
