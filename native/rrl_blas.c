@@ -146,11 +146,23 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   for (int i = 0; i < nb; i++) {
     float* c = C + (size_t)i * mn;
     if (m == 0 || n == 0) continue;
+    const float* ai = A + (size_t)i * sa;
+    const float* bi_ = B + (size_t)i * sb;
     if (k == 0) {
       memset(c, 0, mn * sizeof(float)); /* an empty sum; some BLAS builds reject K = 0 */
+    } else if (m == 1) {
+      /* A row vector times a matrix (column sums, e.g. a bias gradient): gemv, which BLAS
+       * implementations run several times faster than a 1-row gemm. The vector is contiguous
+       * whether or not A is transposed, since it has one row or one column. */
+      if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, bi_, ldb, ai, 1, 0.0f, c, 1);
+      else cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, bi_, ldb, ai, 1, 0.0f, c, 1);
+    } else if (n == 1) {
+      /* A matrix times a column vector (a one-unit output layer). */
+      if (tA) cblas_sgemv(CblasRowMajor, CblasTrans, k, m, 1.0f, ai, lda, bi_, 1, 0.0f, c, 1);
+      else cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, ai, lda, bi_, 1, 0.0f, c, 1);
     } else {
       cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k,
-                  1.0f, A + (size_t)i * sa, lda, B + (size_t)i * sb, ldb, 0.0f, c, ldc);
+                  1.0f, ai, lda, bi_, ldb, 0.0f, c, ldc);
     }
     if (bias == NULL && act == ACT_LINEAR) continue;
     const float* bi = bias ? bias + (size_t)i * (size_t)bsb : NULL;

@@ -32,6 +32,17 @@ const CASES: Case[] = [
   [[2, 32, 16], [2, 32, 8], true, false],
   // size-1 batch against a stack
   [[1, 4, 5], [3, 5, 2], false, false],
+  // one-row and one-column products (the addon uses gemv for these), every transpose
+  [[1, 7], [7, 5], false, false],
+  [[7, 1], [7, 5], true, false],
+  [[1, 7], [5, 7], false, true],
+  [[7, 1], [5, 7], true, true],
+  [[6, 7], [7, 1], false, false],
+  [[7, 6], [7, 1], true, false],
+  [[6, 7], [1, 7], false, true],
+  [[7, 6], [1, 7], true, true],
+  [[1, 16], [2, 16, 8], false, false],
+  [[2, 16, 8], [2, 8, 1], false, false],
 ];
 
 // Sizes 0: products that are empty, or sums over an empty inner dimension (all zeros).
