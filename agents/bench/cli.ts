@@ -1,0 +1,217 @@
+// `npm run bench -- ...`: the multi-task vs single-task benchmark sweep. Running the same command
+// again resumes it (finished runs are kept, unfinished ones resume from their checkpoints);
+// `--report-only` rewrites the report from whatever the sweep folder holds.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { looksLikeTaskFile, resolveTaskArgs } from '../../sim/registry.ts';
+import { collectResults, INVOCATIONS_FILE, writeReport, type Invocation } from './report.ts';
+import { parseCondition, specDiff, SWEEP_DEFAULTS, sweepSchema, type SweepSpec } from './spec.ts';
+import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
+
+const D = SWEEP_DEFAULTS;
+const USAGE = `usage: npm run bench -- --out DIR [options]
+Runs tasks x conditions x seeds, one training run per process, and writes a report
+(report.md, results.json/.csv, learning-curve SVGs). The same command again resumes the sweep.
+
+  --out DIR              sweep folder: runs/, sweep.json, report/ (default: runs/bench)
+  --tasks a,b,...        task names or task-file paths (default: reach,push,pick-place,peg-insert)
+  --conditions c,...     single | ARCH[:DESCRIPTOR], ARCH in concat, multihead, gated, moe,
+                         independent; DESCRIPTOR onehot (default) or metadata
+                         (default: single,multihead,concat)
+  --seeds 0,1,...        seeds (default: ${D.seeds.join(',')})
+  --budget N             env steps per task (multi-task runs get N x tasks) (default: ${D.budgetPerTask})
+  --eval-every N         evaluate every N env steps per task (default: ${D.evalEveryPerTask})
+  --eval-episodes N      evaluation episodes per task (default: ${D.evalEpisodes})
+  --envs-per-task N      envs per task stepped together (default: ${D.envsPerTask})
+  --reward NAME          sparse | dense-v1 (default: ${D.reward})
+  --her K                relabels per transition (default: ${D.herK})
+  --batch N              batch size (default: ${D.batchSize})
+  --utd R                updates per env step (default: ${D.utd})
+  --learning-starts N    random env steps per task before learning (default: ${D.learningStartsPerTask})
+  --replay N             replay capacity per task (default: ${D.replayPerTask})
+  --hidden a,b           hidden widths (default: ${D.hidden.join(',')})
+  --jobs N               runs in parallel (default: cores = ${availableParallelism()})
+  --report DIR           report folder (default: <out>/report)
+  --report-only          only (re)write the report from the sweep folder
+  -h, --help`;
+
+function num(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+function gitInfo(): Invocation['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+function fmtEta(s: number | null): string {
+  if (s === null) return '...';
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.round(s)} s`;
+}
+
+await runCli(USAGE, async () => {
+  const { values: v } = parseFlags(process.argv.slice(2), {
+    out: { type: 'string' },
+    tasks: { type: 'string' },
+    conditions: { type: 'string' },
+    seeds: { type: 'string' },
+    budget: { type: 'string' },
+    'eval-every': { type: 'string' },
+    'eval-episodes': { type: 'string' },
+    'envs-per-task': { type: 'string' },
+    reward: { type: 'string' },
+    her: { type: 'string' },
+    batch: { type: 'string' },
+    utd: { type: 'string' },
+    'learning-starts': { type: 'string' },
+    replay: { type: 'string' },
+    hidden: { type: 'string' },
+    jobs: { type: 'string' },
+    report: { type: 'string' },
+    'report-only': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    return;
+  }
+  const sweepDir = resolve(v.out ?? 'runs/bench');
+  const reportDir = resolve(v.report ?? join(sweepDir, 'report'));
+  const stored = readStoredSpec(sweepDir);
+
+  // Flags given on this command line; the rest come from the stored sweep (resume) or defaults.
+  const given: Partial<SweepSpec> = {};
+  if (v.tasks !== undefined) given.tasks = listFlag(v.tasks, []).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t));
+  if (v.conditions !== undefined) {
+    try {
+      given.conditions = listFlag(v.conditions, []).map(parseCondition);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (v.seeds !== undefined) given.seeds = listFlag(v.seeds, []).map((s) => intFlag('seeds', s, 0, 0, 2 ** 32 - 1));
+  if (v.budget !== undefined) given.budgetPerTask = intFlag('budget', v.budget, 1);
+  if (v['eval-every'] !== undefined) given.evalEveryPerTask = intFlag('eval-every', v['eval-every'], 1);
+  if (v['eval-episodes'] !== undefined) given.evalEpisodes = intFlag('eval-episodes', v['eval-episodes'], 1);
+  if (v['envs-per-task'] !== undefined) given.envsPerTask = intFlag('envs-per-task', v['envs-per-task'], 1, 1, 256);
+  if (v.reward !== undefined) given.reward = v.reward as SweepSpec['reward'];
+  if (v.her !== undefined) given.herK = num('her', v.her);
+  if (v.batch !== undefined) given.batchSize = intFlag('batch', v.batch, 1);
+  if (v.utd !== undefined) given.utd = num('utd', v.utd);
+  if (v['learning-starts'] !== undefined) given.learningStartsPerTask = intFlag('learning-starts', v['learning-starts'], 0, 0);
+  if (v.replay !== undefined) given.replayPerTask = intFlag('replay', v.replay, 1);
+  if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, 4096));
+  const jobs = v.jobs === undefined ? availableParallelism() : intFlag('jobs', v.jobs, 1, 1, 256);
+
+  let base: Record<string, unknown>;
+  if (stored) {
+    base = stored as Record<string, unknown>;
+  } else {
+    if (v['report-only']) throw new UsageError(`--report-only: no sweep in ${sweepDir} (no sweep.json)`);
+    base = { version: 1, tasks: ['reach', 'push', 'pick-place', 'peg-insert'], conditions: ['single', 'multihead', 'concat'].map(parseCondition), ...D };
+  }
+  const merged = { ...base, ...given } as Record<string, unknown>;
+  if (!stored || given.tasks) {
+    try {
+      merged.taskNames = (await resolveTaskArgs(merged.tasks as string[])).map((t) => t.name);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const parsed = sweepSchema.safeParse(merged);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || '(sweep)'}: ${i.message}`).join('; '));
+  const spec = parsed.data;
+  if (stored) {
+    const old = sweepSchema.safeParse(stored);
+    if (!old.success) throw new Error(`${join(sweepDir, 'sweep.json')} is not a valid sweep file; choose another --out`);
+    const diff = specDiff(old.data, spec);
+    if (diff.length) {
+      throw new UsageError(`${sweepDir} holds a sweep with other settings (${diff.join(', ')}): run the same command to resume it, or choose another --out`);
+    }
+  }
+
+  if (v['report-only']) {
+    const results = await collectResults(sweepDir, spec);
+    const path = writeReport(sweepDir, reportDir, results);
+    console.log(`report: ${path} (${results.runsDone} of ${results.runsTotal} runs finished)`);
+    return;
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const inv: Invocation = {
+    command: ['npm run bench --', ...process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' '),
+    cwd: process.cwd(),
+    startedAt: new Date().toISOString(),
+    git: gitInfo(),
+    node: process.version,
+    machine: { cpu, cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform, arch: process.arch },
+  };
+  mkdirSync(sweepDir, { recursive: true });
+  appendFileSync(join(sweepDir, INVOCATIONS_FILE), JSON.stringify(inv) + '\n');
+  if (!existsSync(join(sweepDir, 'runs'))) console.log(`sweep: ${sweepDir}`);
+
+  let stop = false;
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+  });
+  process.on('SIGTERM', () => (stop = true));
+
+  const tty = process.stderr.isTTY;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: '{bar} {percentage}% env steps | runs: {done} done, {running} running, {left} left{failedText} | ETA {etaText}', hideCursor: true, stream: process.stderr, fps: 4 },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  let lastLine = 0;
+  const status = (p: SweepProgress) =>
+    `runs: ${p.done} done, ${p.running} running, ${p.left} left${p.failed ? `, ${p.failed} failed` : ''} | ${((100 * p.stepsDone) / p.stepsTotal).toFixed(1)}% of env steps | ETA ${fmtEta(p.eta)}`;
+  const log = (line: string) => {
+    const stamped = `[${new Date().toISOString().slice(11, 19)}] ${line}`;
+    if (bar) process.stderr.write(`\r\x1b[K${stamped}\n`);
+    else console.log(stamped);
+  };
+  const outcome = await runSweep({
+    sweepDir,
+    spec,
+    jobs,
+    reportDir,
+    log,
+    shouldStop: () => stop,
+    onProgress: (p) => {
+      if (bar) {
+        const payload = { done: p.done, running: p.running, left: p.left, failedText: p.failed ? `, ${p.failed} failed` : '', etaText: fmtEta(p.eta) };
+        if (!started) {
+          bar.start(p.stepsTotal, p.stepsDone, payload);
+          started = true;
+        }
+        bar.update(p.stepsDone, payload);
+      } else if (performance.now() - lastLine > 30_000) {
+        lastLine = performance.now();
+        log(status(p));
+      }
+    },
+  });
+  bar?.stop();
+  console.log(`report: ${outcome.reportPath} (${outcome.results.runsDone} of ${outcome.results.runsTotal} runs finished${outcome.failed.length ? `, ${outcome.failed.length} failed: ${outcome.failed.join(', ')}` : ''})`);
+  if (outcome.failed.length) process.exitCode = 1;
+  else if (outcome.unfinished.length) {
+    console.log(`stopped with ${outcome.unfinished.length} run(s) unfinished; run the same command to resume`);
+    process.exitCode = 130;
+  }
+});

@@ -1,0 +1,127 @@
+// One run of a sweep, in its own process (forked by agents/bench/sweep.ts with the tsx loader):
+// `node --import tsx agents/bench/run-one.ts <sweepDir> <runId>`.
+//
+// It trains into <sweepDir>/runs/<runId>/ and writes done.json only after train() returned with
+// the whole budget spent, so "has done.json" is exactly "finished". A folder with a checkpoint is
+// resumed from it (train(cfg, { resume: true })); rows train() logged after that checkpoint are
+// dropped first, since the resumed run logs them again. A folder with metrics but no checkpoint
+// starts over (train() refuses to overwrite a run without --resume, so its files go first).
+// The sweep stops a run by SIGTERM or by closing the IPC channel (it died): the run checkpoints,
+// exits with code 3 and is resumed next time.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadCheckpoint } from '../checkpoint.ts';
+import { selectBackend } from '../tensor/index.ts';
+import { CHECKPOINT_FILE, METRICS_FILE, train } from '../train.ts';
+import { ATTEMPTS_FILE, DONE_FILE, planRuns, runConfig, SWEEP_FILE, sweepSchema } from './spec.ts';
+
+export const EXIT_STOPPED = 3;
+
+/** Messages a run sends to the sweep over the IPC channel. */
+export type RunMessage =
+  | { type: 'started'; resumedFrom: number; budget: number; backend: string }
+  | { type: 'progress'; envSteps: number; budget: number }
+  | { type: 'log'; line: string };
+
+const send = (m: RunMessage) => {
+  if (process.send && process.connected) process.send(m);
+};
+
+/** Keeps the metrics rows a checkpoint at `envSteps` already covers; later ones are logged again. */
+export function truncateMetrics(path: string, envSteps: number): number {
+  if (!existsSync(path)) return 0;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const keep = lines.filter((l) => {
+    try {
+      return (JSON.parse(l) as { envSteps: number }).envSteps <= envSteps;
+    } catch {
+      return false; // a half-written last line from a killed process
+    }
+  });
+  writeFileSync(path, keep.map((l) => l + '\n').join(''));
+  return lines.length - keep.length;
+}
+
+async function main(): Promise<void> {
+  const [sweepDir, runId] = process.argv.slice(2);
+  if (!sweepDir || !runId) throw new Error('usage: run-one.ts <sweepDir> <runId>');
+  const spec = sweepSchema.parse(JSON.parse(readFileSync(join(sweepDir, SWEEP_FILE), 'utf8')));
+  const run = planRuns(spec).find((r) => r.id === runId);
+  if (!run) throw new Error(`run ${runId} is not part of the sweep in ${sweepDir}`);
+  const out = join(sweepDir, 'runs', runId);
+  mkdirSync(out, { recursive: true });
+  const cfg = runConfig(spec, run, out);
+
+  const backend = await selectBackend({ log: false });
+  const ckpt = join(out, CHECKPOINT_FILE);
+  const metrics = join(out, METRICS_FILE);
+  let resumedFrom = 0;
+  if (existsSync(ckpt)) {
+    resumedFrom = loadCheckpoint(ckpt).run.envSteps;
+    truncateMetrics(metrics, resumedFrom);
+  } else {
+    rmSync(metrics, { force: true });
+    rmSync(join(out, 'config.json'), { force: true });
+  }
+  const attempt = { startedAt: new Date().toISOString(), resumedFrom, backend: backend.line, pid: process.pid };
+  appendFileSync(join(out, ATTEMPTS_FILE), JSON.stringify(attempt) + '\n');
+  send({ type: 'started', resumedFrom, budget: cfg.envSteps, backend: backend.line });
+
+  let stop = false;
+  const stopNow = () => (stop = true);
+  process.on('SIGTERM', stopNow);
+  process.on('SIGINT', stopNow);
+  // The sweep went away (killed): checkpoint and leave, rather than train on unsupervised.
+  process.on('disconnect', stopNow);
+
+  let lastSent = 0;
+  const result = await train(cfg, {
+    resume: resumedFrom > 0,
+    hooks: {
+      shouldStop: () => stop,
+      log: (line) => {
+        console.log(line);
+        send({ type: 'log', line });
+      },
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastSent < 250 && p.envSteps < p.budget) return;
+        lastSent = now;
+        send({ type: 'progress', envSteps: p.envSteps, budget: p.budget });
+      },
+    },
+  });
+  if (result.stoppedEarly) {
+    console.log(`stopped at ${result.envSteps} env steps (checkpointed)`);
+    process.exitCode = EXIT_STOPPED;
+    return;
+  }
+  const attempts = readFileSync(join(out, ATTEMPTS_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const done = {
+    runId,
+    finishedAt: new Date().toISOString(),
+    envSteps: result.envSteps,
+    updates: result.updates,
+    wallSeconds: result.wallSeconds,
+    final: result.final,
+    backend: backend.line,
+    // A resumed run is deterministic from its checkpoint but not bit-identical to an uninterrupted
+    // one (train() reseeds the envs on resume), so the report marks it.
+    resumed: attempts.some((a: { resumedFrom: number }) => a.resumedFrom > 0),
+    attempts,
+  };
+  const tmp = join(out, `${DONE_FILE}.tmp`);
+  writeFileSync(tmp, JSON.stringify(done, null, 2));
+  renameSync(tmp, join(out, DONE_FILE));
+}
+
+// Only as the entry point (the sweep imports this module's types and constants). Exit explicitly:
+// a backend's thread pool or a leftover handle must not keep a finished run alive.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  },
+);
