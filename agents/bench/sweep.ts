@@ -5,15 +5,17 @@
 // stopped sweep always has an up-to-date (partial) report.
 import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_STOPPED, type RunMessage } from './run-one.ts';
 import { collectResults, loadRun, writeReport, type Results } from './report.ts';
 import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 
 const RUN_ONE = fileURLToPath(new URL('./run-one.ts', import.meta.url));
-// The tsx loader by absolute URL, so children start the same from any working directory.
-const TSX = import.meta.resolve('tsx');
+// The tsx loader by absolute URL, so children start the same from any working directory
+// (`node --import tsx` resolves "tsx" from the working directory).
+export const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
 export interface SweepProgress {
   total: number;
@@ -108,7 +110,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       rmSync(join(dir, ERROR_FILE), { force: true });
       const logFile = join(dir, 'log.txt');
       const child = fork(RUN_ONE, [sweepDir, run.id], {
-        execArgv: ['--import', TSX],
+        execArgv: ['--import', TSX_LOADER],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // One BLAS thread per run: runs go out one per core, and sgemm splits then never depend
         // on how busy the machine is.
