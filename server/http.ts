@@ -3,11 +3,12 @@
 // /ws?token=... (the viewer takes it from its own page URL). Cross-origin WebSocket requests are
 // refused, so a web page on another site cannot drive a viewer server on this machine.
 import { timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { Hub } from './hub.ts';
 
@@ -21,6 +22,12 @@ export interface ViewerServerOptions {
   token?: string | null;
   /** Directory of the built viewer. */
   distDir: string;
+  /**
+   * Benchmark reports (folders holding results.json, from `npm run bench`), served read-only under
+   * /reports/ for the viewer's report page (bench.html). Default: $RRL_BENCH_REPORTS, else the
+   * repository's docs/benchmarks.
+   */
+  reportsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -44,6 +51,9 @@ const MIME: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.map': 'application/json',
+  '.md': 'text/markdown; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.jsonl': 'application/json',
   '.wasm': 'application/wasm',
 };
 
@@ -63,6 +73,7 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
   }
   const log = opts.log ?? (() => {});
   const dist = resolve(opts.distDir);
+  const reports = resolve(opts.reportsDir ?? process.env.RRL_BENCH_REPORTS ?? DEFAULT_REPORTS);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SOCKET_MAX_PAYLOAD });
   wss.on('connection', (ws) => opts.hub.addClient(ws));
 
@@ -87,14 +98,23 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
       res.writeHead(400).end('bad path');
       return;
     }
-    let file = normalize(join(dist, rel));
-    if (file !== dist && !file.startsWith(dist + sep)) {
+    let base = dist;
+    if (rel === '/reports' || rel.startsWith('/reports/')) {
+      if (rel === '/reports/index.json') {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(JSON.stringify(listReports(reports)));
+        return;
+      }
+      base = reports;
+      rel = rel.slice('/reports'.length);
+    }
+    let file = normalize(join(base, rel));
+    if (file !== base && !file.startsWith(base + sep)) {
       res.writeHead(403).end('forbidden');
       return;
     }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     if (!existsSync(file)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(existsSync(join(dist, 'index.html')) ? 'not found' : 'the viewer is not built (npm run build:viewer)');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(base !== dist || existsSync(join(dist, 'index.html')) ? 'not found' : 'the viewer is not built (npm run build:viewer)');
       return;
     }
     const hashed = rel.startsWith('/assets/');
@@ -152,6 +172,27 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
         server.closeAllConnections();
       }),
   };
+}
+
+const DEFAULT_REPORTS = fileURLToPath(new URL('../docs/benchmarks', import.meta.url));
+
+/** Report folders (relative paths) under `dir` that hold a results.json, two levels deep at most. */
+export function listReports(dir: string): { reports: string[] } {
+  const found: string[] = [];
+  const walk = (rel: string, depth: number) => {
+    const abs = join(dir, rel);
+    if (existsSync(join(abs, 'results.json'))) found.push(rel || '.');
+    if (depth >= 2) return;
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'raw').map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const e of entries.sort()) walk(rel ? `${rel}/${e}` : e, depth + 1);
+  };
+  walk('', 0);
+  return { reports: found };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -24,6 +24,7 @@ export function viewerIsStale(): boolean {
   const inputs = Math.max(
     newestMtime(join(VIEWER_DIR, 'src')),
     newestMtime(join(VIEWER_DIR, 'index.html')),
+    newestMtime(join(VIEWER_DIR, 'bench.html')),
     newestMtime(join(VIEWER_DIR, 'vite.config.ts')),
     newestMtime(join(root, 'server', 'protocol.ts')),
   );

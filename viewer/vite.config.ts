@@ -15,6 +15,8 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
+      // Two pages: the live viewer, and the benchmark report page (bench.html, src/bench.ts).
+      input: { main: `${root}index.html`, bench: `${root}bench.html` },
       // zod ships comments Rollup cannot place; the warning is about comments only.
       onwarn(w, warn) {
         if (w.code === 'INVALID_ANNOTATION' && w.id?.includes('node_modules/zod')) return;

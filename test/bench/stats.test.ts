@@ -1,12 +1,13 @@
 // The benchmark report's statistics on synthetic curves with known answers: means and spreads over
 // seeds, area under the curve, steps and wall time to the threshold, the efficiency ratio and its
 // bounds, the negative-transfer rule; then a whole report built from a synthetic sweep folder.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectResults, curvesFromRows, writeReport } from '../../agents/bench/report.ts';
 import { DONE_FILE, parseCondition, planRuns, runConfig, sweepSchema, type SweepSpec } from '../../agents/bench/spec.ts';
+import { syntheticSpec, writeSyntheticSweep } from './synthetic.ts';
 import { auc, band, cellStats, efficiencyRatio, firstReach, mean, negativeTransfer, sampleStd, type CurvePoint, type SeedResult } from '../../agents/bench/stats.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rrl-bench-stats-'));
@@ -142,37 +143,11 @@ describe('sweep plan', () => {
 });
 
 describe('report from a synthetic sweep', () => {
-  // Two tasks, two seeds; multi-task matches single-task on reach and falls far behind on push.
-  const spec: SweepSpec = sweepSchema.parse({
-    version: 1, tasks: ['reach', 'push'], taskNames: ['reach', 'push'], conditions: ['single', 'multihead'].map(parseCondition),
-    seeds: [0, 1], budgetPerTask: 4000, evalEveryPerTask: 1000, evalEpisodes: 10, envsPerTask: 4, reward: 'sparse', herK: 4,
-    batchSize: 64, utd: 0.25, learningStartsPerTask: 100, replayPerTask: 1000, hidden: [8],
-  });
-  const curves: Record<string, Record<string, number[]>> = {
-    'single-task/reach/0': { reach: [0.2, 0.8, 0.9, 1.0] },
-    'single-task/reach/1': { reach: [0.4, 0.6, 0.9, 1.0] },
-    'single-task/push/0': { push: [0.1, 0.5, 0.9, 0.9] },
-    'single-task/push/1': { push: [0.1, 0.3, 0.8, 0.8] },
-    'multihead-onehot/0': { reach: [0.9, 1.0, 1.0, 1.0], push: [0.0, 0.1, 0.1, 0.2] },
-    'multihead-onehot/1': { reach: [0.8, 0.9, 1.0, 1.0], push: [0.0, 0.0, 0.1, 0.1] },
-  };
+  const spec = syntheticSpec;
 
   it('computes the table, flags push, and writes JSON, CSV, Markdown and SVG', async () => {
     const sweep = join(dir, 'synthetic');
-    for (const run of planRuns(spec)) {
-      const out = join(sweep, 'runs', run.id);
-      mkdirSync(out, { recursive: true });
-      const K = run.taskNames.length;
-      const c = curves[run.id];
-      const rows = c[run.taskNames[0]].map((_, i) => ({
-        envSteps: (i + 1) * 1000 * K,
-        wallSeconds: (i + 1) * 5 * K,
-        tasks: Object.fromEntries(run.taskNames.map((t) => [t, { evalSuccess: c[t][i] }])),
-      }));
-      writeFileSync(join(out, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      const final = run.taskNames.map((t) => ({ task: t, successRate: c[t][c[t].length - 1] }));
-      writeFileSync(join(out, DONE_FILE), JSON.stringify({ final, wallSeconds: 20 * K, resumed: false, backend: 'test' }));
-    }
+    writeSyntheticSweep(sweep);
     const r = await collectResults(sweep, spec);
     expect(r.complete).toBe(true);
     const cell = (task: string, cond: string) => r.cells.find((x) => x.task === task && x.condition === cond)!;
