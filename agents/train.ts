@@ -152,9 +152,11 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   // Stopped from outside (Ctrl-C, a viewer server shutting down): checkpoint, skip the final evaluation.
   let interrupted = false;
   const t0 = performance.now();
-  // Time parked by a viewer (pause, evaluation rollouts) is not training time.
+  // Wall time of earlier sessions of this run (resume) plus this one's; time parked by a viewer
+  // (pause, evaluation rollouts) is not training time.
+  const wallBefore = run.wallSeconds;
   let parkedMs = 0;
-  const wall = () => run.wallSeconds + (performance.now() - t0 - parkedMs) / 1000;
+  const wall = () => wallBefore + (performance.now() - t0 - parkedMs) / 1000;
   let rowClock = { t: wall(), envSteps: run.envSteps, updates: run.updates };
   let nextLog = run.envSteps + cfg.logEvery;
   let nextEval = cfg.evalEvery > 0 ? run.envSteps + cfg.evalEvery : Infinity;

@@ -147,8 +147,13 @@ describe('training', () => {
 
   it('checkpoints, refuses to overwrite a run, resumes with its counters, refuses a mismatched resume', async () => {
     const out = join(dir, 'resume');
-    const base = { tasks: ['reach', 'push'], out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 200, checkpointEvery: 400, utd: 0.25, sac: small };
+    const base = { tasks: ['reach', 'push'], out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
+    const started = performance.now();
     const first = await train(makeConfig({ ...base, envSteps: 600 }), { hooks: { log: () => {} } });
+    const elapsed = (performance.now() - started) / 1000;
+    // Wall time is counted once, however many checkpoints were written on the way.
+    expect(first.wallSeconds).toBeLessThanOrEqual(elapsed + 1e-3);
+    expect(first.wallSeconds).toBeGreaterThan(0.5 * elapsed);
     expect(first.envSteps).toBe(600);
     const ck1 = loadCheckpoint(join(out, 'checkpoint.bin'));
     expect(ck1.run.envSteps).toBe(600);
@@ -157,7 +162,11 @@ describe('training', () => {
     await expect(train(makeConfig({ ...base, envSteps: 600 }), { hooks: { log: () => {} } })).rejects.toThrow(/already holds a run.*--resume/);
     await expect(train(makeConfig({ ...base, arch: 'concat', envSteps: 1000 }), { resume: true, hooks: { log: () => {} } })).rejects.toThrow(/does not match this run/);
     const lines: string[] = [];
+    const resumedAt = performance.now();
     const second = await train(makeConfig({ ...base, envSteps: 1000 }), { resume: true, hooks: { log: (l) => lines.push(l) } });
+    const elapsed2 = (performance.now() - resumedAt) / 1000;
+    expect(second.wallSeconds).toBeGreaterThan(ck1.run.wallSeconds);
+    expect(second.wallSeconds).toBeLessThanOrEqual(ck1.run.wallSeconds + elapsed2 + 1e-3);
     expect(lines.join('\n')).toMatch(/resumed from .* at 600 env steps/);
     expect(lines.join('\n')).not.toMatch(/replay not restored/);
     expect(second.envSteps).toBe(1000);
