@@ -76,6 +76,50 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
       });
     });
 
+    it('BatchMatMul and _FusedMatMul match tfjs on 200 random shapes', () => {
+      // Seeded shape generator: sizes 0..9 and 1 and up to 70, either transpose, no batch, a shared
+      // batch, or a 2-D operand against a stack (either side).
+      let state = 12345;
+      const rnd = (n: number) => {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        return state % n;
+      };
+      const dim = () => [0, 1, 1 + rnd(9), 1 + rnd(70)][rnd(4)];
+      for (let c = 0; c < 200; c++) {
+        const [m, n, k] = [dim(), dim(), dim()];
+        const ta = rnd(2) === 1;
+        const tb = rnd(2) === 1;
+        const batch = 1 + rnd(3);
+        const mode = rnd(4); // 0: 2-D x 2-D, 1: stack x stack, 2: 2-D x stack, 3: stack x 2-D
+        const aMat = ta ? [k, m] : [m, k];
+        const bMat = tb ? [n, k] : [k, n];
+        const aShape = mode === 1 || mode === 3 ? [batch, ...aMat] : aMat;
+        const bShape = mode === 1 || mode === 2 ? [batch, ...bMat] : bMat;
+        tf.tidy(() => {
+          const a = rand(aShape, 1000 + c);
+          const b = rand(bShape, 2000 + c);
+          const bias = rand([n], 3000 + c);
+          const got = tf.matMul(a, b, ta, tb);
+          const gotFused = tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, transposeA: ta, transposeB: tb, bias, activation: 'relu' });
+          const [want, wantFused] = withStock(backend, () => {
+            // tfjs's own kernels, with the 2-D operand tiled (the stock wasm kernel needs equal batches)
+            const a3 = mode === 2 ? tf.tile(tf.expandDims(a, 0), [batch, 1, 1]) : a;
+            const b3 = mode === 3 ? tf.tile(tf.expandDims(b, 0), [batch, 1, 1]) : b;
+            // an empty inner dimension sums nothing: zeros (the stock wasm kernel leaves memory as is)
+            const p = k === 0 ? tf.zeros(planMatMul(aShape, bShape, ta, tb).outShape) : tf.matMul(a3, b3, ta, tb);
+            return [p, tf.relu(tf.add(p, bias))];
+          });
+          const where = `case ${c}: ${JSON.stringify(aShape)} x ${JSON.stringify(bShape)} tA=${ta} tB=${tb}`;
+          expect(got.shape, where).toEqual(want.shape);
+          expect(gotFused.shape, where).toEqual(want.shape);
+          if (got.size > 0) {
+            expect(relErr(got.dataSync(), want.dataSync()), where).toBeLessThan(TOL);
+            expect(relErr(gotFused.dataSync(), wantFused.dataSync()), where).toBeLessThan(TOL);
+          }
+        });
+      }
+    });
+
     it('BatchMatMul broadcasts batch dims both ways ([2,1] x [1,3])', () => {
       tf.tidy(() => {
         const a = rand([2, 1, 4, 5], 11);
