@@ -367,5 +367,6 @@ export function writeReport(sweepDir: string, reportDir: string, r: Results): st
   }
   const md = join(reportDir, 'report.md');
   writeFileSync(md, reportMarkdown(r, { curves: 'curves.svg', perTask }));
-  return relative(process.cwd(), md) || md;
+  const rel = relative(process.cwd(), md);
+  return rel && !rel.startsWith('..') ? rel : md;
 }

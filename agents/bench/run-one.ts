@@ -6,8 +6,11 @@
 // resumed from it (train(cfg, { resume: true })); rows train() logged after that checkpoint are
 // dropped first, since the resumed run logs them again. A folder with metrics but no checkpoint
 // starts over (train() refuses to overwrite a run without --resume, so its files go first).
-// The sweep stops a run by SIGTERM or by closing the IPC channel (it died): the run checkpoints,
-// exits with code 3 and is resumed next time.
+// The sweep stops a run by SIGTERM (or Ctrl-C reaches it, or the sweep died and the IPC channel
+// closed): the run exits at once with code 3 and resumes next time from its last periodic
+// checkpoint. Not train()'s own graceful stop: that checkpoints and evaluates at whatever step it
+// stopped, and a run resumed from there would evaluate off the sweep's shared grid. Checkpoints
+// are written to a temporary file and renamed, so a kill never leaves a broken one.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,18 +71,16 @@ async function main(): Promise<void> {
   appendFileSync(join(out, ATTEMPTS_FILE), JSON.stringify(attempt) + '\n');
   send({ type: 'started', resumedFrom, budget: cfg.envSteps, backend: backend.line });
 
-  let stop = false;
-  const stopNow = () => (stop = true);
+  const stopNow = () => process.exit(EXIT_STOPPED);
   process.on('SIGTERM', stopNow);
   process.on('SIGINT', stopNow);
-  // The sweep went away (killed): checkpoint and leave, rather than train on unsupervised.
+  // The sweep went away (killed): leave, rather than train on unsupervised.
   process.on('disconnect', stopNow);
 
   let lastSent = 0;
   const result = await train(cfg, {
     resume: resumedFrom > 0,
     hooks: {
-      shouldStop: () => stop,
       log: (line) => {
         console.log(line);
         send({ type: 'log', line });
@@ -92,11 +93,7 @@ async function main(): Promise<void> {
       },
     },
   });
-  if (result.stoppedEarly) {
-    console.log(`stopped at ${result.envSteps} env steps (checkpointed)`);
-    process.exitCode = EXIT_STOPPED;
-    return;
-  }
+  if (result.stoppedEarly) throw new Error(`train() stopped early at ${result.envSteps} env steps`);
   const attempts = readFileSync(join(out, ATTEMPTS_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const done = {
     runId,

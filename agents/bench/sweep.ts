@@ -37,7 +37,7 @@ export interface SweepOptions {
   reportDir: string;
   log?: (line: string) => void;
   onProgress?: (p: SweepProgress) => void;
-  /** Polled; when true, running runs are told to checkpoint and stop, and no new run starts. */
+  /** Polled; when true, running runs are stopped (they resume from their last checkpoint) and no new run starts. */
   shouldStop?: () => boolean;
   /** Extra environment for the run processes. */
   env?: NodeJS.ProcessEnv;
@@ -137,7 +137,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
           steps.set(run.id, budgetOf(run));
           log(`${run.id}: done`);
         } else if (code === EXIT_STOPPED || (stopping && signal)) {
-          log(`${run.id}: stopped at ${steps.get(run.id)} env steps (checkpointed; resumes next time)`);
+          log(`${run.id}: stopped at ${steps.get(run.id)} env steps (resumes next time from its last checkpoint)`);
         } else {
           failed.push(run.id);
           const why = `run ${run.id} failed: exit code ${code}${signal ? `, signal ${signal}` : ''}\n\n${errTail.trim()}\n`;
@@ -152,7 +152,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const stopAll = () => {
     if (stopping) return;
     stopping = true;
-    log(`stopping: ${running.size} running run(s) checkpoint and exit; the same command resumes the sweep`);
+    log(`stopping ${running.size} running run(s); the same command resumes the sweep from their last checkpoints`);
     for (const c of running.values()) c.kill('SIGTERM');
   };
   const poll = setInterval(() => {
