@@ -47,6 +47,12 @@ export function truncateMetrics(path: string, envSteps: number): number {
 }
 
 async function main(): Promise<void> {
+  const stopNow = () => process.exit(EXIT_STOPPED);
+  process.on('SIGTERM', stopNow);
+  process.on('SIGINT', stopNow);
+  // The sweep went away (killed): leave, rather than train on unsupervised.
+  process.on('disconnect', stopNow);
+
   const [sweepDir, runId] = process.argv.slice(2);
   if (!sweepDir || !runId) throw new Error('usage: run-one.ts <sweepDir> <runId>');
   const spec = sweepSchema.parse(JSON.parse(readFileSync(join(sweepDir, SWEEP_FILE), 'utf8')));
@@ -61,7 +67,16 @@ async function main(): Promise<void> {
   const metrics = join(out, METRICS_FILE);
   let resumedFrom = 0;
   if (existsSync(ckpt)) {
-    resumedFrom = loadCheckpoint(ckpt).run.envSteps;
+    try {
+      resumedFrom = loadCheckpoint(ckpt).run.envSteps;
+    } catch (e) {
+      // Written atomically, so this is damage from outside: start the run over rather than fail
+      // on every retry.
+      console.error(`checkpoint unreadable (${(e as Error).message}); starting the run over`);
+      rmSync(ckpt);
+    }
+  }
+  if (resumedFrom > 0) {
     truncateMetrics(metrics, resumedFrom);
   } else {
     rmSync(metrics, { force: true });
@@ -70,12 +85,6 @@ async function main(): Promise<void> {
   const attempt = { startedAt: new Date().toISOString(), resumedFrom, backend: backend.line, pid: process.pid };
   appendFileSync(join(out, ATTEMPTS_FILE), JSON.stringify(attempt) + '\n');
   send({ type: 'started', resumedFrom, budget: cfg.envSteps, backend: backend.line });
-
-  const stopNow = () => process.exit(EXIT_STOPPED);
-  process.on('SIGTERM', stopNow);
-  process.on('SIGINT', stopNow);
-  // The sweep went away (killed): leave, rather than train on unsupervised.
-  process.on('disconnect', stopNow);
 
   let lastSent = 0;
   const result = await train(cfg, {
