@@ -158,6 +158,8 @@ await runCli(USAGE, async () => {
     git: gitInfo(),
     node: process.version,
     machine: { cpu, cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform, arch: process.arch },
+    // The runs get RRL_BLAS_THREADS=1 unless it is set (agents/bench/sweep.ts).
+    env: { RRL_BACKEND: process.env.RRL_BACKEND ?? 'auto', RRL_BLAS_THREADS: process.env.RRL_BLAS_THREADS ?? '1', RRL_RAPIER: process.env.RRL_RAPIER ?? 'default' },
   };
   mkdirSync(sweepDir, { recursive: true });
   appendFileSync(join(sweepDir, INVOCATIONS_FILE), JSON.stringify(inv) + '\n');

@@ -20,6 +20,8 @@ export interface Invocation {
   git: { commit: string | null; dirty: boolean | null };
   node: string;
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string };
+  /** Settings read from the environment that change numbers: backend, BLAS threads, Rapier flavour. */
+  env?: Record<string, string>;
 }
 
 export type RunState = 'done' | 'failed' | 'partial' | 'pending';
@@ -295,7 +297,7 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
   L.push(`Per task: ${s.taskNames.map((t) => `[${t}](${files.perTask[t]})`).join(', ')}.`, '');
   L.push('## How the numbers are made', '');
   L.push(
-    `- **Evaluation protocol** (the same for every run; the evaluation CLI's \`evaluate()\`): every ${steps(s.evalEveryPerTask)} env steps per task, ${s.evalEpisodes} episodes per task with deterministic (mean) actions, on evaluation seeds that training never uses (train() derives them from the run seed and the evaluation round), ${s.envsPerTask} envs per task, episodes ending on success or the time limit.`,
+    `- **Evaluation protocol** (the same for every run; the evaluation CLI's \`evaluate()\`): every ${steps(s.evalEveryPerTask)} env steps per task, ${s.evalEpisodes} episodes per task with deterministic (mean) actions, on evaluation seeds that training never uses (train() derives them from the run seed and the evaluation round), 4 envs per task, episodes ending on success or the time limit. Start states are drawn afresh in each run, so conditions are compared on equally many, not identical, episodes.`,
     `- **Final success**: the run's final evaluation, after the whole budget. Mean over seeds ± sample standard deviation (n − 1; none with one seed).`,
     `- **AUC**: area under the evaluation success curve (trapezoid rule over the evaluation points, divided by the env-step range they span), i.e. the average success over training, in %.`,
     `- **Env steps / wall time to ${pct(r.threshold)}**: at the first evaluation with success ≥ ${pct(r.threshold)}; mean over the seeds that reached it (the "seeds reaching" column says how many). Wall time is the run's own clock: for a multi-task run it is the whole run's time, shared by its tasks.`,
@@ -317,7 +319,7 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
     `- **Reward**: \`${s.reward}\`; HER relabels per transition: ${s.herK}`,
     `- **Episode length** (time limit, control steps at 25 Hz): ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task`,
-    `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}`,
+    `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}; environment: ${[...new Set(inv.map((i) => Object.entries(i.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')))].join('; ') || 'defaults'}`,
     `- **Machine**: ${machines.join('; ') || 'unknown'}`,
     `- **Generated**: ${r.generatedAt}`,
     '',
