@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
 import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
+import { RunningNorm, type NormState } from './normalizer.ts';
 import { STATE_DIM, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
 
@@ -18,12 +19,20 @@ export interface AgentSpec {
   descriptor: DescriptorKind;
   /** Experts of the `moe` architecture. */
   experts: number;
+  /** Standardise the state with running statistics (agents/normalizer.ts). */
+  normalize: boolean;
   sac: SacHyper;
+}
+
+/** Everything a checkpoint stores about the agent. */
+export interface AgentState {
+  sac: SacState;
+  norm: NormState;
 }
 
 export function agentSpec(
   tasks: readonly TaskDefinition[],
-  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; sac?: Partial<SacHyper> },
+  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; normalize?: boolean; sac?: Partial<SacHyper> },
 ): AgentSpec {
   return {
     tasks: tasks.map((t) => t.name),
@@ -31,14 +40,26 @@ export function agentSpec(
     arch: opts.arch,
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
+    normalize: opts.normalize ?? true,
     sac: { ...SAC_DEFAULTS, ...(opts.sac ?? {}) },
   };
+}
+
+/** Observation rows followed by their desired goals: the STATE_DIM rows the networks see. */
+function goalConditioned(observation: Float32Array, desiredGoal: Float32Array, B: number): Float32Array {
+  const state = new Float32Array(B * STATE_DIM);
+  for (let i = 0; i < B; i++) {
+    state.set(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), i * STATE_DIM);
+    state.set(desiredGoal.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM), i * STATE_DIM + OBS_DIM);
+  }
+  return state;
 }
 
 export class MultiTaskAgent {
   readonly sac: Sac;
   readonly numTasks: number;
   readonly inDim: number;
+  readonly norm = new RunningNorm(STATE_DIM);
   private readonly meta: Float32Array;
 
   constructor(readonly spec: AgentSpec) {
@@ -53,9 +74,10 @@ export class MultiTaskAgent {
     this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet });
   }
 
-  /** Network input rows for goal-conditioned states of the given tasks. */
+  /** Network input rows for goal-conditioned states of the given tasks (standardised when asked). */
   private pack(state: Float32Array, task: Int32Array): tf.Tensor2D {
-    const x = packInputs(state, STATE_DIM, task, this.numTasks, this.meta, METADATA_DIM);
+    const features = this.spec.normalize ? this.norm.normalize(state) : state;
+    const x = packInputs(features, STATE_DIM, task, this.numTasks, this.meta, METADATA_DIM);
     return tf.tensor2d(x, [task.length, this.inDim]);
   }
 
@@ -64,13 +86,13 @@ export class MultiTaskAgent {
    * Sampled from the policy, or tanh(mean) when deterministic (evaluation).
    */
   act(observation: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
-    const B = task.length;
-    const state = new Float32Array(B * STATE_DIM);
-    for (let i = 0; i < B; i++) {
-      state.set(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), i * STATE_DIM);
-      state.set(desiredGoal.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM), i * STATE_DIM + OBS_DIM);
-    }
+    const state = goalConditioned(observation, desiredGoal, task.length);
     return tf.tidy(() => this.sac.act(this.pack(state, task), deterministic).dataSync() as Float32Array).slice();
+  }
+
+  /** Adds env rows (observation, desired goal) to the input statistics. */
+  observe(observation: Float32Array, desiredGoal: Float32Array): void {
+    if (this.spec.normalize) this.norm.update(goalConditioned(observation, desiredGoal, observation.length / OBS_DIM));
   }
 
   update(b: BatchArrays, metrics: boolean): SacMetrics | null {
@@ -90,12 +112,13 @@ export class MultiTaskAgent {
     }
   }
 
-  getState(): SacState {
-    return this.sac.getState();
+  getState(): AgentState {
+    return { sac: this.sac.getState(), norm: this.norm.getState() };
   }
 
-  setState(st: SacState): void {
-    this.sac.setState(st);
+  setState(st: AgentState): void {
+    this.sac.setState(st.sac);
+    this.norm.setState(st.norm);
   }
 
   dispose(): void {

@@ -3,18 +3,20 @@
 //
 //   "RRLCKPT1" | u32 header length | header JSON | float32 data ... | sha256 (32 bytes)
 //
+// (Input-normaliser statistics are float64: stored as pairs of float32 words, bit for bit.)
+//
 // Written atomically: to a temporary file in the same folder, flushed, then renamed over the old
 // one, so a crash mid-write never leaves a half file as the latest. A file that is truncated,
 // modified, of another format version, or made for another task set or architecture is refused
 // with a message saying which; it is never silently used.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import type { AgentSpec } from './agent.ts';
+import type { AgentSpec, AgentState } from './agent.ts';
 import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
 const MAGIC = Buffer.from('RRLCKPT1', 'ascii');
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -35,7 +37,7 @@ export interface RunState {
 export interface Checkpoint {
   spec: AgentSpec;
   run: RunState;
-  sac: SacState;
+  agent: AgentState;
   /** Replay and demonstration buffers per task, so a resumed run continues with its data. */
   replay?: { buffers: ReplaySnapshot[]; demos: ReplaySnapshot[] };
 }
@@ -47,6 +49,7 @@ interface Header {
   noiseSeed: number;
   updates: number;
   optimizerSteps: { actor: number; critic: number; alpha: number };
+  normCount: number;
   /** Lengths of the float32 blocks, in order. */
   blocks: { name: string; length: number }[];
   replay?: { buffers: ReplayMeta[]; demos: ReplayMeta[] };
@@ -54,8 +57,15 @@ interface Header {
 
 type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
 
-function blocksOf(s: SacState, replay?: Checkpoint['replay']): { name: string; data: Float32Array }[] {
+/** A float64 array's bytes as float32 words: stored bit for bit. */
+const asWords = (a: Float64Array): Float32Array => new Float32Array(a.buffer, a.byteOffset, a.length * 2);
+const fromWords = (w: Float32Array): Float64Array => new Float64Array(w.slice().buffer);
+
+function blocksOf(agent: AgentState, replay?: Checkpoint['replay']): { name: string; data: Float32Array }[] {
+  const s: SacState = agent.sac;
   const out: { name: string; data: Float32Array }[] = [];
+  out.push({ name: 'norm.mean', data: asWords(agent.norm.mean) });
+  out.push({ name: 'norm.m2', data: asWords(agent.norm.m2) });
   const add = (prefix: string, arrs: Float32Array[]) => arrs.forEach((a, i) => out.push({ name: `${prefix}.${i}`, data: a }));
   add('actor', s.actor);
   add('critic', s.critic);
@@ -76,14 +86,16 @@ function blocksOf(s: SacState, replay?: Checkpoint['replay']): { name: string; d
 }
 
 export function encodeCheckpoint(c: Checkpoint): Buffer {
-  const blocks = blocksOf(c.sac, c.replay);
+  const blocks = blocksOf(c.agent, c.replay);
+  const sac = c.agent.sac;
   const header: Header = {
     version: CHECKPOINT_VERSION,
     spec: c.spec,
     run: c.run,
-    noiseSeed: c.sac.noiseSeed,
-    updates: c.sac.updates,
-    optimizerSteps: { actor: c.sac.optimizers.actor.step, critic: c.sac.optimizers.critic.step, alpha: c.sac.optimizers.alpha.step },
+    noiseSeed: sac.noiseSeed,
+    updates: sac.updates,
+    optimizerSteps: { actor: sac.optimizers.actor.step, critic: sac.optimizers.critic.step, alpha: sac.optimizers.alpha.step },
+    normCount: c.agent.norm.count,
     blocks: blocks.map((b) => ({ name: b.name, length: b.data.length })),
     replay: c.replay && {
       buffers: c.replay.buffers.map(({ capacity, written, episodes }) => ({ capacity, written, episodes })),
@@ -142,14 +154,21 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
     replay: header.replay ? { buffers: snap('buffers'), demos: snap('demos') } : undefined,
     spec: header.spec,
     run: header.run,
-    sac: {
-      actor: take('actor'),
-      critic: take('critic'),
-      criticTarget: take('criticTarget'),
-      logAlpha: data.get('logAlpha') ?? new Float32Array(0),
-      optimizers: { actor: adam('actor'), critic: adam('critic'), alpha: adam('alpha') },
-      noiseSeed: header.noiseSeed,
-      updates: header.updates,
+    agent: {
+      sac: {
+        actor: take('actor'),
+        critic: take('critic'),
+        criticTarget: take('criticTarget'),
+        logAlpha: data.get('logAlpha') ?? new Float32Array(0),
+        optimizers: { actor: adam('actor'), critic: adam('critic'), alpha: adam('alpha') },
+        noiseSeed: header.noiseSeed,
+        updates: header.updates,
+      },
+      norm: {
+        count: header.normCount,
+        mean: fromWords(data.get('norm.mean') ?? new Float32Array(0)),
+        m2: fromWords(data.get('norm.m2') ?? new Float32Array(0)),
+      },
     },
   };
 }
@@ -186,5 +205,6 @@ export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: st
   if (JSON.stringify(saved.sac.hidden) !== JSON.stringify(wanted.sac.hidden)) diffs.push(`hidden ${JSON.stringify(saved.sac.hidden)} vs ${JSON.stringify(wanted.sac.hidden)}`);
   if (saved.experts !== wanted.experts && saved.arch === 'moe') diffs.push(`experts ${saved.experts} vs ${wanted.experts}`);
   if (JSON.stringify(saved.metadata) !== JSON.stringify(wanted.metadata)) diffs.push('task metadata differs');
+  if (saved.normalize !== wanted.normalize) diffs.push(`input normalisation ${saved.normalize} vs ${wanted.normalize}`);
   if (diffs.length) throw new CheckpointError(`${source} does not match this run (saved vs requested): ${diffs.join('; ')}`);
 }

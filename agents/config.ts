@@ -26,6 +26,8 @@ export const TRAIN_DEFAULTS = {
   replayPerTask: 300_000,
   /** Relabeled goals per real transition (HER "future"); 0 turns relabeling off. */
   herK: 4,
+  /** Standardise network inputs with running mean and variance (clipped at +-5), as HER does. */
+  normalizeInputs: true,
   /** Transitions per update, split evenly over the tasks (rounded up to a multiple of their number). */
   batchSize: 256,
   /** Gradient updates per environment step (update-to-data ratio). */
@@ -87,6 +89,7 @@ const schema = z
     out: z.string().min(1),
     reward: z.enum(['sparse', 'dense-v1']),
     replayPerTask: posInt,
+    normalizeInputs: z.boolean(),
     herK: z.number().nonnegative(),
     batchSize: posInt,
     utd: z.number().positive(),

@@ -8,7 +8,7 @@ export async function loadAgent(path: string, opts: { backend?: string; log?: bo
   await selectBackend({ force: opts.backend, log: opts.log ?? true });
   const ck = loadCheckpoint(path);
   const agent = new MultiTaskAgent(ck.spec);
-  agent.setState(ck.sac);
+  agent.setState(ck.agent);
   const saved = ck.run.config?.tasks;
   const taskArgs = Array.isArray(saved) && saved.length === ck.spec.tasks.length ? (saved as string[]) : ck.spec.tasks;
   return { agent, taskArgs, envSteps: ck.run.envSteps };

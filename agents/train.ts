@@ -92,7 +92,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const numEnvs = cfg.numEnvs > 0 ? cfg.numEnvs : 4 * K;
   if (numEnvs < K) throw new Error(`numEnvs (${numEnvs}) must be at least the number of tasks (${K})`);
   const batchSize = Math.ceil(cfg.batchSize / K) * K;
-  const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, sac: { ...cfg.sac, seed: cfg.seed } });
+  const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed } });
   mkdirSync(cfg.out, { recursive: true });
   const ckptPath = join(cfg.out, CHECKPOINT_FILE);
   const metricsPath = join(cfg.out, METRICS_FILE);
@@ -106,7 +106,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint in ${cfg.out} (looked for ${ckptPath})`);
     const ck = loadCheckpoint(ckptPath);
     assertCompatible(ck.spec, spec, ckptPath);
-    agent.setState(ck.sac);
+    agent.setState(ck.agent);
     run = { ...ck.run, config: cfg as unknown as Record<string, unknown> };
     rng.setState(ck.run.rng);
     restoredReplay = ck.replay;
@@ -136,7 +136,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   }
 
   // 2. demonstrations, from the scripted experts (a resumed run has them in its replay already)
-  if (cfg.demoEpisodes > 0 && !restoredReplay) await collectDemos(tasks.map((t) => t.name), cfg, replay, log);
+  if (cfg.demoEpisodes > 0 && !restoredReplay) await collectDemos(tasks.map((t) => t.name), cfg, replay, agent, log);
 
   // 3. the loop
   const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs, reward: cfg.reward, terminateOnSuccess: false });
@@ -164,6 +164,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   let evalRound = Math.floor(run.envSteps / Math.max(1, cfg.evalEvery));
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let state: ResetResult = await env.reset((cfg.seed + run.envSteps * 7919) >>> 0);
+  agent.observe(state.observation, state.desiredGoal);
   const startedAt = run.envSteps;
   if (hooks.onScene) hooks.onScene(await env.describeScene(), spec.tasks);
 
@@ -173,7 +174,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     saveCheckpoint(ckptPath, {
       spec,
       run,
-      sac: agent.getState(),
+      agent: agent.getState(),
       replay: { buffers: replay.buffers.map((b) => b.exportState()), demos: replay.demos.map((b) => b.exportState()) },
     });
   };
@@ -276,6 +277,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         }
       }
       state = r;
+      agent.observe(r.observation, r.desiredGoal);
       run.envSteps += numEnvs;
       hooks.onStep?.(r, r.transforms, run.envSteps, taskOfEnv);
       hooks.onProgress?.({
@@ -330,7 +332,7 @@ function transitionOf(before: ResetResult, actions: Float32Array, r: StepResult,
 }
 
 /** Scripted-expert episodes into each task's demonstration buffer (a local env, same seed stream). */
-async function collectDemos(taskArgs: string[], cfg: TrainConfig, replay: MultiTaskReplay, log: (l: string) => void): Promise<void> {
+async function collectDemos(taskArgs: string[], cfg: TrainConfig, replay: MultiTaskReplay, agent: MultiTaskAgent, log: (l: string) => void): Promise<void> {
   const tasks = replay.cfg.tasks;
   const K = tasks.length;
   const env = await VecEnv.create({ tasks: [...tasks], numEnvs: 4 * K, reward: cfg.reward, terminateOnSuccess: false });
@@ -340,6 +342,7 @@ async function collectDemos(taskArgs: string[], cfg: TrainConfig, replay: MultiT
   let steps = 0;
   while (counts.some((c) => c < cfg.demoEpisodes) && steps < 1_000_000) {
     const a = env.expertActions(s.observation);
+    agent.observe(s.observation, s.desiredGoal);
     const r = env.step(a);
     for (let i = 0; i < env.numEnvs; i++) {
       const ended = r.finalInfo[i];

@@ -84,11 +84,15 @@ describe('checkpoints', () => {
     const spec = agentSpec(tasks, { arch: 'gated', descriptor: 'onehot', sac: small });
     const a = new MultiTaskAgent(spec);
     a.update(syntheticReplay().sample(64, new Rng(4)), false);
-    const st = a.getState();
     const run = { envSteps: 1234, updates: 56, episodes: 7, wallSeconds: 8.5, rng: [1, 2, 3, 4], config: { tasks: ['reach', 'push'] } };
     const rep = syntheticReplay();
     const replay = { buffers: rep.buffers.map((b) => b.exportState()), demos: rep.demos.map((b) => b.exportState()) };
-    const back = decodeCheckpoint(encodeCheckpoint({ spec, run, sac: st, replay }));
+    a.observe(Float32Array.from({ length: 3 * OBS_DIM }, (_, i) => Math.cos(i) / 7), Float32Array.from({ length: 9 }, (_, i) => i / 10));
+    const full = a.getState();
+    const back = decodeCheckpoint(encodeCheckpoint({ spec, run, agent: full, replay }));
+    expect(back.agent.norm.count).toBe(3);
+    expect(Array.from(back.agent.norm.mean)).toEqual(Array.from(full.norm.mean));
+    expect(Array.from(back.agent.norm.m2)).toEqual(Array.from(full.norm.m2));
     // replay comes back whole: same batches from the same generator
     const rep2 = new MultiTaskReplay(rep.cfg);
     back.replay!.buffers.forEach((r, t) => rep2.buffers[t].importState(r));
@@ -97,10 +101,10 @@ describe('checkpoints', () => {
     expect(rep2.buffers[1].episodes).toBe(1);
     expect(back.spec).toEqual(spec);
     expect(back.run).toEqual(run);
-    expect(back.sac.updates).toBe(1);
-    expect(back.sac.optimizers.critic.step).toBe(1);
+    expect(back.agent.sac.updates).toBe(1);
+    expect(back.agent.sac.optimizers.critic.step).toBe(1);
     const b = new MultiTaskAgent(spec);
-    b.setState(back.sac);
+    b.setState(back.agent);
     const x = Float32Array.from({ length: 2 * OBS_DIM }, (_, i) => Math.sin(i));
     const g = new Float32Array(6);
     expect(Array.from(b.act(x, g, Int32Array.from([0, 1]), true))).toEqual(Array.from(a.act(x, g, Int32Array.from([0, 1]), true)));
@@ -113,7 +117,7 @@ describe('checkpoints', () => {
     const a = new MultiTaskAgent(spec);
     const path = join(dir, 'ck.bin');
     const run = { envSteps: 1, updates: 0, episodes: 0, wallSeconds: 0, rng: [1, 2, 3, 4], config: {} };
-    saveCheckpoint(path, { spec, run, sac: a.getState() });
+    saveCheckpoint(path, { spec, run, agent: a.getState() });
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const good = readFileSync(path);
     expect(loadCheckpoint(path).run.envSteps).toBe(1);
@@ -157,7 +161,8 @@ describe('training', () => {
     expect(first.envSteps).toBe(600);
     const ck1 = loadCheckpoint(join(out, 'checkpoint.bin'));
     expect(ck1.run.envSteps).toBe(600);
-    expect(ck1.sac.updates).toBe(first.updates);
+    expect(ck1.agent.sac.updates).toBe(first.updates);
+    expect(ck1.agent.norm.count).toBeGreaterThan(0);
     expect(first.updates).toBeGreaterThan(0);
     await expect(train(makeConfig({ ...base, envSteps: 600 }), { hooks: { log: () => {} } })).rejects.toThrow(/already holds a run.*--resume/);
     await expect(train(makeConfig({ ...base, arch: 'concat', envSteps: 1000 }), { resume: true, hooks: { log: () => {} } })).rejects.toThrow(/does not match this run/);
@@ -172,8 +177,9 @@ describe('training', () => {
     expect(second.envSteps).toBe(1000);
     const ck2 = loadCheckpoint(join(out, 'checkpoint.bin'));
     expect(ck2.run.envSteps).toBe(1000);
-    expect(ck2.sac.updates).toBeGreaterThan(ck1.sac.updates);
-    expect(ck2.sac.optimizers.actor.step).toBe(ck2.sac.updates);
+    expect(ck2.agent.sac.updates).toBeGreaterThan(ck1.agent.sac.updates);
+    expect(ck2.agent.sac.optimizers.actor.step).toBe(ck2.agent.sac.updates);
+    expect(ck2.agent.norm.count).toBeGreaterThan(ck1.agent.norm.count);
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const steps = rows.map((r) => r.envSteps);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
