@@ -138,7 +138,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-log(`bench:viewer: ${envs} envs (${BUILTIN_TASKS.join(', ')}), random policy at full speed, ${SEND_HZ} frames/s per viewer, ${rounds} rounds of ${seconds} s windows`);
+log(`bench:viewer: ${envs} envs (${BUILTIN_TASKS.join(', ')}), ${values.source === 'training' ? "training (SAC updates included)" : "random policy"} at full speed, ${SEND_HZ} frames/s per viewer, ${rounds} rounds of ${seconds} s windows`);
 log(`warming up ${warmup} s...`);
 await sleep(warmup * 1000);
 
@@ -225,7 +225,7 @@ const stall = {
   liveViewerFramesTotal: liveFrames,
 };
 if (values.json) {
-  console.log(JSON.stringify({ bench: 'viewer', envs, seconds, rounds, viewers, sendHz: SEND_HZ, rows, pairedRatios: ratios, pairedCpuRatios: cpuRatios, within10Percent: within, stall }, null, 2));
+  console.log(JSON.stringify({ bench: 'viewer', source: values.source, envs, seconds, rounds, viewers, sendHz: SEND_HZ, rows, pairedRatios: ratios, pairedCpuRatios: cpuRatios, within10Percent: within, stall }, null, 2));
 } else {
   const head = ['configuration', 'env-steps/s', 'vs no viewer', 'env-steps/CPU-s', 'vs no viewer ', 'frames sent/s', 'hub send time', 'frames dropped'];
   const body = rows.map((r) => [r.config, r.envStepsPerSec.toFixed(0), `${(100 * r.relative).toFixed(1)}%`, r.perCpuSec.toFixed(0), `${(100 * r.relativeCpu).toFixed(1)}%`, r.framesSentPerSec.toFixed(0), `${(100 * r.sendCpuShare).toFixed(2)}%`, String(r.dropped)]);
