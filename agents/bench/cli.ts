@@ -48,8 +48,12 @@ function num(name: string, v: string): number {
 function gitInfo(): Invocation['git'] {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return { commit, dirty };
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((l) => l.slice(3).trim())
+      .filter(Boolean);
+    // Which files differed from the commit, so a reader can judge whether they touch the results.
+    return { commit, dirty: changed.length > 0, changed: changed.slice(0, 50) };
   } catch {
     return { commit: null, dirty: null };
   }

@@ -17,7 +17,7 @@ export interface Invocation {
   command: string;
   cwd: string;
   startedAt: string;
-  git: { commit: string | null; dirty: boolean | null };
+  git: { commit: string | null; dirty: boolean | null; changed?: string[] };
   node: string;
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string };
   /** Settings read from the environment that change numbers: backend, BLAS threads, Rapier flavour. */
@@ -311,7 +311,7 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
   L.push('Command(s) that ran this sweep (the first started it; later ones resumed it):', '', '```sh');
   for (const i of inv) L.push(i.command);
   L.push('```', '');
-  const commits = [...new Set(inv.map((i) => `${i.git.commit ?? 'unknown'}${i.git.dirty ? ' (with uncommitted changes)' : ''}`))];
+  const commits = [...new Set(inv.map((i) => `${i.git.commit ?? 'unknown'}${i.git.dirty ? ` (with uncommitted changes${i.git.changed ? ` in ${i.git.changed.map((f) => `\`${f}\``).join(', ')}` : ''})` : ''}`))];
   const machines = [...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, ${i.machine.platform}-${i.machine.arch}, Node ${i.node}`))];
   L.push(
     `- **Git commit**: ${commits.join('; ') || 'unknown'}`,
