@@ -9,7 +9,7 @@
 import type { Rng } from '../sim/rng.ts';
 import { TaskStateView, type TaskDefinition } from '../sim/task.ts';
 import { GOAL_DIM, OBS_DIM, ACTION_DIM } from '../sim/layout.ts';
-import type { RewardName } from '../sim/vec-env.ts';
+import { sparseReward, type RewardName } from '../sim/vec-env.ts';
 
 export interface Transition {
   obs: Float32Array; // OBS_DIM
@@ -263,7 +263,7 @@ export function relabeledReward(
   goal: Float32Array,
   success: boolean,
 ): number {
-  if (reward === 'sparse') return success ? 0 : -1;
+  if (reward === 'sparse') return sparseReward(success);
   const view = new TaskStateView(nextObs, goal);
   return task.denseReward(view, achieved, success);
 }

@@ -165,7 +165,6 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let state: ResetResult = await env.reset((cfg.seed + run.envSteps * 7919) >>> 0);
   agent.observe(state.observation, state.desiredGoal);
-  const startedAt = run.envSteps;
   if (hooks.onScene) hooks.onScene(await env.describeScene(), spec.tasks);
 
   const checkpoint = () => {
@@ -235,7 +234,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         break;
       }
       let actions: Float32Array;
-      if (run.envSteps - startedAt < learningStarts && run.updates === 0) {
+      // Uniform random actions until learning starts (a resumed run that has learned acts at once).
+      if (run.updates === 0 && run.envSteps < learningStarts) {
         actions = new Float32Array(numEnvs * ACTION_DIM);
         for (let k = 0; k < actions.length; k++) actions[k] = rng.uniform(-1, 1);
       } else {

@@ -140,7 +140,7 @@ export class SuccessCurves {
   }
 
   /** Records the episodes that ended in this step; taskOfEnv maps env index to task index. */
-  record(r: StepResult, taskOfEnv: readonly number[]): void {
+  record(r: StepResult, taskOfEnv: ArrayLike<number>): void {
     for (let i = 0; i < r.finalInfo.length; i++) {
       const fin = r.finalInfo[i];
       if (!fin) continue;

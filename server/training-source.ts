@@ -69,7 +69,7 @@ export class TrainingSource extends ControlledSource implements RolloutSource {
           envSteps = steps;
           this.vectorSteps++;
           hud!.update(r);
-          curves!.record(r, Array.from(taskOfEnv));
+          curves!.record(r, taskOfEnv);
           if (transforms) tap.frame(transforms, hud!.hud, steps);
           const points = curves!.due(steps);
           if (points.length) tap.metrics(points);

@@ -511,4 +511,3 @@ function quat(q: Quat): { x: number; y: number; z: number; w: number } {
   return { x: q[0], y: q[1], z: q[2], w: q[3] };
 }
 
-export { groups as collisionGroups, G_STATIC, G_OBJECT, G_HAND, G_ARM };

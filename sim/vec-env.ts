@@ -240,7 +240,7 @@ export class VecEnv {
       let r = 0;
       if (valid) {
         success = task.isSuccess(ach, des);
-        r = this.reward === 'sparse' ? (success ? 0 : -1) : task.denseReward(st.view, ach, success);
+        r = this.reward === 'sparse' ? sparseReward(success) : task.denseReward(st.view, ach, success);
         if (!Number.isFinite(r)) throw new Error(`task "${task.name}": denseReward returned ${r}`);
       } else {
         r = this.reward === 'sparse' ? -1 : 0;
@@ -446,11 +446,14 @@ export class VecEnv {
   }
 }
 
+/** The `sparse` reward: 0 where the task succeeds, -1 elsewhere (the goal-env convention HER uses). */
+export const sparseReward = (success: boolean): number => (success ? 0 : -1);
+
 /** Sparse reward from a task's success predicate, over a batch of goal pairs. */
 export function computeSparseReward(task: TaskDefinition, achieved: Float32Array, desired: Float32Array, out: Float32Array): Float32Array {
   const n = achieved.length / GOAL_DIM;
   for (let i = 0; i < n; i++) {
-    out[i] = task.isSuccess(achieved.subarray(i * GOAL_DIM, i * GOAL_DIM + 3), desired.subarray(i * GOAL_DIM, i * GOAL_DIM + 3)) ? 0 : -1;
+    out[i] = sparseReward(task.isSuccess(achieved.subarray(i * GOAL_DIM, i * GOAL_DIM + 3), desired.subarray(i * GOAL_DIM, i * GOAL_DIM + 3)));
   }
   return out;
 }
