@@ -32,6 +32,8 @@ export interface RunState {
   rng: number[];
   /** The training configuration, for the record and for resume checks. */
   config: Record<string, unknown>;
+  /** The evaluation best.bin holds (highest mean success so far; the later one on a tie). */
+  best?: { envSteps: number; wallSeconds: number; meanSuccess: number };
 }
 
 export interface Checkpoint {

@@ -46,8 +46,15 @@ export const TRAIN_DEFAULTS = {
   logEvery: 5_000,
   /** Checkpoint every this many environment steps (and at the end, and on Ctrl-C). */
   checkpointEvery: 20_000,
+  /**
+   * Clip critic targets to the returns the reward allows: [-1/(1-gamma), 0] for `sparse`
+   * (sets sac.targetClip; dense-v1 is left unclipped).
+   */
+  clipTargets: true,
   /** Stop after this many wall-clock seconds even if the budget is not spent (0: no limit). */
   maxSeconds: 0,
+  /** Stop once an evaluation has every task at or above this success rate (0: never). */
+  stopAtSuccess: 0,
   /** SAC hyperparameters (agents/sac/update.ts); HER's discount and a lower starting temperature. */
   sac: { ...SAC_DEFAULTS, gamma: 0.98, initLogAlpha: Math.log(0.1) },
 };
@@ -73,6 +80,7 @@ const sacSchema = z
     adamBeta2: z.number().gte(0).lt(1),
     adamEps: z.number().positive(),
     numCritics: posInt,
+    targetClip: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo < hi, 'lower bound must be below the upper').nullable(),
     seed: nonNegInt,
   })
   .strict();
@@ -100,7 +108,9 @@ const schema = z
     evalEpisodes: posInt,
     logEvery: posInt,
     checkpointEvery: posInt,
+    clipTargets: z.boolean(),
     maxSeconds: z.number().nonnegative(),
+    stopAtSuccess: z.number().gte(0).lte(1),
     sac: sacSchema,
   })
   .strict();

@@ -79,9 +79,16 @@ export interface TrainResult {
   /** Final evaluation (empty when the run was interrupted: Ctrl-C or shouldStop). */
   final: TaskSummary[];
   stoppedEarly: boolean;
+  /** The evaluation kept in best.bin, if any ran. */
+  best?: RunState['best'];
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+/**
+ * The agent of the best evaluation so far (no replay: for evaluating and watching, not resuming).
+ * Off-policy learners can lose a solved task later in a run; this keeps what it reached.
+ */
+export const BEST_FILE = 'best.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 
 export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: TrainHooks } = {}): Promise<TrainResult> {
@@ -92,7 +99,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const numEnvs = cfg.numEnvs > 0 ? cfg.numEnvs : 4 * K;
   if (numEnvs < K) throw new Error(`numEnvs (${numEnvs}) must be at least the number of tasks (${K})`);
   const batchSize = Math.ceil(cfg.batchSize / K) * K;
-  const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed } });
+  const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
   mkdirSync(cfg.out, { recursive: true });
   const ckptPath = join(cfg.out, CHECKPOINT_FILE);
   const metricsPath = join(cfg.out, METRICS_FILE);
@@ -149,6 +156,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const learningStarts = cfg.learningStartsPerTask * K;
   let lastMetrics: SacMetrics | null = null;
   let stoppedEarly = false;
+  // An evaluation met stopAtSuccess: write this step's row, then end the loop.
+  let reachedTarget = false;
   // Stopped from outside (Ctrl-C, a viewer server shutting down): checkpoint, skip the final evaluation.
   let interrupted = false;
   const t0 = performance.now();
@@ -214,6 +223,13 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     hooks.onRow?.(row);
     for (const w of window) Object.assign(w, { episodes: 0, successes: 0, ret: 0 });
     rowClock = { t: now, envSteps: run.envSteps, updates: run.updates };
+  };
+
+  const keepBest = (rows: TaskSummary[]) => {
+    const meanSuccess = rows.reduce((a, e) => a + e.successRate, 0) / Math.max(1, rows.length);
+    if (run.best && meanSuccess < run.best.meanSuccess) return;
+    run.best = { envSteps: run.envSteps, wallSeconds: wall(), meanSuccess };
+    saveCheckpoint(join(cfg.out, BEST_FILE), { spec, run: { ...run, rng: rng.getState() }, agent: agent.getState() });
   };
 
   const runEval = async () => evaluate(agent, tasks, { episodesPerTask: cfg.evalEpisodes, seed: (1_000_003 + cfg.seed * 7 + evalRound++) >>> 0, reward: cfg.reward });
@@ -291,6 +307,11 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         evalRows = await runEval();
         nextEval += cfg.evalEvery;
         log(`eval @ ${run.envSteps} env steps: ${evalRows.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
+        keepBest(evalRows);
+        if (cfg.stopAtSuccess > 0 && evalRows.every((e) => e.successRate >= cfg.stopAtSuccess)) {
+          log(`every task at or above ${(100 * cfg.stopAtSuccess).toFixed(0)}% success: stopping`);
+          stoppedEarly = reachedTarget = true;
+        }
       }
       if (run.envSteps >= nextLog || evalRows) {
         writeRow(evalRows);
@@ -300,17 +321,25 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         checkpoint();
         nextCkpt += cfg.checkpointEvery;
       }
+      if (reachedTarget) break;
     }
     // 4. final evaluation and checkpoint
     checkpoint();
     const final = interrupted ? [] : await runEval();
+    if (!interrupted) keepBest(final);
     writeRow(interrupted ? undefined : final);
     if (!interrupted) log(`final eval @ ${run.envSteps} env steps: ${final.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
-    return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly };
+    return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly, best: run.best };
   } finally {
     await env.close();
     agent.dispose();
   }
+}
+
+/** The critic-target range: sac.targetClip when set, else the sparse reward's return range when clipTargets. */
+export function targetClipOf(cfg: TrainConfig): [number, number] | null {
+  if (cfg.sac.targetClip) return cfg.sac.targetClip;
+  return cfg.clipTargets && cfg.reward === 'sparse' ? [-1 / (1 - cfg.sac.gamma), 0] : null;
 }
 
 /**

@@ -34,6 +34,17 @@
     return NULL;                             \
   } while (0)
 
+/*
+ * The elementwise loops (Adam, relu's backward, axpby) are memory- and divide-bound; on x86-64
+ * Linux with GCC they are also compiled for AVX2/FMA and picked at load time (ifunc), so the
+ * addon still runs on any x86-64 CPU. Elsewhere the plain build is used.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define RRL_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define RRL_CLONES
+#endif
+
 /* Activation codes shared with agents/tensor/kernels.ts. */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5 };
 
@@ -180,6 +191,20 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
  * each a full pass over memory, on the same thing). Writes new parameters and moments to fresh
  * outputs: tfjs tensors are immutable, so the caller re-points its variables at them.
  */
+/* restrict: the kernels write to fresh outputs (and an elementwise loop reading and writing the
+ * same index would be safe anyway); without it GCC needs more alias checks than it will emit. */
+RRL_CLONES static void adam_loop(const float* restrict p, const float* restrict g, const float* restrict m,
+                                 const float* restrict v, float* restrict po, float* restrict mo, float* restrict vo, size_t n, float step, float fb1, float fb2, float feps, float sbc2) {
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
+    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
+  }
+}
+
 static napi_value Adam(napi_env env, napi_callback_info info) {
   size_t argc = 20;
   napi_value a[20];
@@ -200,15 +225,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   /* Bias corrections as in torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
   const float bc1 = (float)(1.0 - pow(b1, t)), sbc2 = (float)sqrt(1.0 - pow(b2, t));
   const float step = (float)lr / bc1, fb1 = (float)b1, fb2 = (float)b2, feps = (float)eps;
-  const size_t n = (size_t)nd;
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
-    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
-  }
+  adam_loop(p, g, m, v, po, mo, vo, (size_t)nd, step, fb1, fb2, feps, sbc2);
   return NULL;
 }
 
@@ -216,6 +233,15 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
  * reluGrad(dyBuf, dyOff, yBuf, yOff, outBuf, outOff, n): out = y > 0 ? dy : 0, the backward of
  * relu from its output in one pass (tfjs spends two ops on it: step, then multiply).
  */
+/* dy is loaded unconditionally so the select compiles to a blend: as a branch on the sign of y it
+ * mispredicted half the time and ran 30x slower. */
+RRL_CLONES static void relu_grad_loop(const float* dy, const float* y, float* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float d = dy[i];
+    out[i] = y[i] > 0.f ? d : 0.f;
+  }
+}
+
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value a[7];
@@ -227,8 +253,7 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   if (!get_f32(env, a[0], num(env, a[1]), nd, &dy)) FAIL("rrl_blas.reluGrad: dy out of bounds");
   if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.reluGrad: y out of bounds");
   if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.reluGrad: out out of bounds");
-  const size_t n = (size_t)nd;
-  for (size_t i = 0; i < n; i++) out[i] = y[i] > 0.f ? dy[i] : 0.f;
+  relu_grad_loop(dy, y, out, (size_t)nd);
   return NULL;
 }
 
@@ -236,6 +261,10 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
  * axpby(xBuf, xOff, yBuf, yOff, outBuf, outOff, n, alpha, beta): out = alpha x + beta y in one pass
  * (Polyak averaging of target networks; three tfjs ops otherwise).
  */
+RRL_CLONES static void axpby_loop(const float* x, const float* y, float* out, size_t n, float al, float be) {
+  for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
+}
+
 static napi_value Axpby(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value a[9];
@@ -248,8 +277,7 @@ static napi_value Axpby(napi_env env, napi_callback_info info) {
   if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.axpby: y out of bounds");
   if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.axpby: out out of bounds");
   const float al = (float)num(env, a[7]), be = (float)num(env, a[8]);
-  const size_t n = (size_t)nd;
-  for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
+  axpby_loop(x, y, out, (size_t)nd, al, be);
   return NULL;
 }
 

@@ -29,6 +29,7 @@ const USAGE = `usage: npm run train -- [options]
   --eval-every N        env steps between evaluations (default: ${D.evalEvery})
   --eval-episodes N     evaluation episodes per task (default: ${D.evalEpisodes})
   --max-minutes M       stop (with a checkpoint) after M minutes of wall time
+  --stop-at-success P   stop once an evaluation has every task at or above P (0-1; default: never)
   --backend NAME        force a tensor backend (see README, "Tensor backends")
   -h, --help`;
 
@@ -58,6 +59,7 @@ await runCli(USAGE, async () => {
     'eval-every': { type: 'string' },
     'eval-episodes': { type: 'string' },
     'max-minutes': { type: 'string' },
+    'stop-at-success': { type: 'string' },
     backend: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -84,6 +86,7 @@ await runCli(USAGE, async () => {
       evalEvery: v['eval-every'] === undefined ? undefined : intFlag('eval-every', v['eval-every'], 0, 0),
       evalEpisodes: v['eval-episodes'] === undefined ? undefined : intFlag('eval-episodes', v['eval-episodes'], 1),
       maxSeconds: v['max-minutes'] === undefined ? undefined : 60 * num('max-minutes', v['max-minutes'])!,
+      stopAtSuccess: num('stop-at-success', v['stop-at-success']),
       sac: v.hidden === undefined ? undefined : { hidden: listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, 4096)) },
     };
     cfg = makeConfig(Object.fromEntries(Object.entries(over).filter(([, x]) => x !== undefined)) as never);
@@ -138,6 +141,6 @@ await runCli(USAGE, async () => {
   });
   bar?.stop();
   console.log(
-    `${result.stoppedEarly ? 'stopped' : 'done'} after ${result.envSteps} env steps, ${result.updates} updates, ${(result.wallSeconds / 60).toFixed(1)} min; checkpoint and metrics in ${cfg.out}`,
+    `${result.stoppedEarly ? 'stopped' : 'done'} after ${result.envSteps} env steps, ${result.updates} updates, ${(result.wallSeconds / 60).toFixed(1)} min; checkpoint and metrics in ${cfg.out}${result.best ? `; best evaluation (${Math.round(100 * result.best.meanSuccess)}% mean success at ${result.best.envSteps} env steps) in ${cfg.out}/best.bin` : ''}`,
   );
 });

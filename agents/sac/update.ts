@@ -44,6 +44,12 @@ export const SAC_DEFAULTS = {
   adamEps: 1e-8,
   /** Number of critics in the ensemble (2: clipped double-Q). */
   numCritics: 2,
+  /**
+   * Critic targets clipped to [lo, hi], the range returns can take (HER clips to
+   * [-1/(1-gamma), 0] for its -1/0 reward); null: no clipping. Keeps a critic that starts to
+   * diverge from feeding its own error back through the targets.
+   */
+  targetClip: null as [number, number] | null,
   /** Seeds parameter initialisation and the policy noise. */
   seed: 0,
 };
@@ -169,7 +175,8 @@ export class Sac {
       const next = this.actor.sample(this.actorParams, nextObs, this.noise(B), { gradParams: false });
       const nextQ = this.critic.minValue(this.criticTarget, tf.concat([nextObs, next.action], 1), { gradParams: false });
       const softNextQ = tf.sub(nextQ, tf.mul(alpha, next.logProb));
-      const y = tf.add(reward, tf.mul(tf.mul(tf.sub(1, terminated), gamma), softNextQ));
+      const yRaw = tf.add(reward, tf.mul(tf.mul(tf.sub(1, terminated), gamma), softNextQ));
+      const y = this.hp.targetClip ? tf.clipByValue(yRaw, this.hp.targetClip[0], this.hp.targetClip[1]) : yRaw;
 
       // 2. critic step: both critics in one batched evaluation, [2, B, 1] against y [B, 1].
       const obsAct = tf.concat([obs, action], 1);
