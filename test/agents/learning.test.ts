@@ -11,7 +11,8 @@ import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, s
 import { ConfigError, makeConfig } from '../../agents/config.ts';
 import { MultiTaskReplay, type Transition } from '../../agents/replay.ts';
 import { selectBackend } from '../../agents/tensor/index.ts';
-import { train } from '../../agents/train.ts';
+import { Sac } from '../../agents/sac/update.ts';
+import { targetClipOf, train } from '../../agents/train.ts';
 import { GOAL_DIM, OBS_DIM } from '../../sim/layout.ts';
 import { getTask } from '../../sim/registry.ts';
 import { Rng } from '../../sim/rng.ts';
@@ -141,6 +142,36 @@ describe('checkpoints', () => {
 });
 
 describe('training', () => {
+  it('clips critic targets to the reward\'s return range', () => {
+    const [lo, hi] = targetClipOf(makeConfig({ sac: { gamma: 0.98 } }))!;
+    expect(lo).toBeCloseTo(-50, 9);
+    expect(hi).toBe(0);
+    expect(targetClipOf(makeConfig({ reward: 'dense-v1' }))).toBeNull();
+    expect(targetClipOf(makeConfig({ clipTargets: false }))).toBeNull();
+    expect(targetClipOf(makeConfig({ sac: { targetClip: [-3, 1] } }))).toEqual([-3, 1]);
+    expect(() => makeConfig({ sac: { targetClip: [0, -1] } })).toThrow(/sac.targetClip/);
+    // A terminal batch with reward -1: the critics fit y = -1 unclipped, y = -0.5 clipped at -0.5.
+    const fit = (targetClip: [number, number] | null) => {
+      const sac = new Sac({ obsDim: 3, actDim: 2, numTasks: 1, hidden: [16], qLr: 1e-2, targetClip, seed: 3 });
+      const B = 32;
+      const batch = {
+        obs: tf.randomUniform([B, 3], -1, 1, 'float32', 1) as tf.Tensor2D,
+        action: tf.randomUniform([B, 2], -1, 1, 'float32', 2) as tf.Tensor2D,
+        reward: tf.fill([B, 1], -1) as tf.Tensor2D,
+        nextObs: tf.randomUniform([B, 3], -1, 1, 'float32', 3) as tf.Tensor2D,
+        terminated: tf.ones([B, 1]) as tf.Tensor2D,
+        task: tf.zeros([B], 'int32') as tf.Tensor1D,
+      };
+      let q = 0;
+      for (let i = 0; i < 400; i++) q = sac.update(batch, { metrics: i === 399 })?.meanQ ?? q;
+      tf.dispose(Object.values(batch));
+      sac.dispose();
+      return q;
+    };
+    expect(fit(null)).toBeCloseTo(-1, 1);
+    expect(fit([-0.5, 0])).toBeCloseTo(-0.5, 1);
+  });
+
   it('refuses bad settings by name', () => {
     expect(() => makeConfig({ arch: 'film' as never })).toThrow(ConfigError);
     expect(() => makeConfig({ arch: 'film' as never })).toThrow(/arch/);
@@ -193,13 +224,37 @@ describe('training', () => {
     env.close();
     const out = join(dir, 'reach');
     const r = await train(
-      makeConfig({ tasks: ['reach'], envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 0, evalEpisodes: 40, logEvery: 1000, sac: { hidden: [64, 64] } }),
+      makeConfig({ tasks: ['reach'], envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
       { hooks: { log: () => {} } },
     );
     const learned = r.final[0].successRate;
     expect(random).toBeLessThan(0.3);
     expect(learned).toBeGreaterThanOrEqual(0.7);
     expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
+
+    // stopAtSuccess: the run ends at the first evaluation at or above 90%, and only there.
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const evals = rows.filter((x) => x.tasks.reach.evalSuccess !== undefined);
+    const periodic = evals.slice(0, -1); // the last row is the final evaluation
+    const firstHit = periodic.findIndex((x) => x.tasks.reach.evalSuccess >= 0.9);
+    expect(r.stoppedEarly).toBe(firstHit >= 0);
+    if (firstHit >= 0) {
+      expect(firstHit).toBe(periodic.length - 1);
+      expect(r.envSteps).toBe(periodic[firstHit].envSteps);
+      expect(r.envSteps).toBeLessThan(7000);
+    } else expect(r.envSteps).toBe(7000);
+
+    // best.bin: the agent of the best evaluation (periodic or final), without replay, and loadable.
+    const best = loadCheckpoint(join(out, 'best.bin'));
+    const top = Math.max(...evals.map((x) => x.tasks.reach.evalSuccess));
+    expect(best.replay).toBeUndefined();
+    expect(best.run.best!.meanSuccess).toBe(top);
+    expect(r.best!.meanSuccess).toBe(top);
+    const bestRow = evals.filter((x) => x.tasks.reach.evalSuccess === top).at(-1)!;
+    expect(best.run.envSteps).toBe(bestRow.envSteps);
+    const agent = new MultiTaskAgent(best.spec);
+    agent.setState(best.agent);
+    agent.dispose();
   }, 600_000);
 });
 
