@@ -33,6 +33,7 @@ Runs tasks x conditions x seeds, one training run per process, and writes a repo
   --utd R                updates per env step (default: ${D.utd})
   --learning-starts N    random env steps per task before learning (default: ${D.learningStartsPerTask})
   --replay N             replay capacity per task (default: ${D.replayPerTask})
+  --demos N              scripted-expert episodes per task as demonstrations, every run (default: ${D.demoEpisodes})
   --hidden a,b           hidden widths (default: ${D.hidden.join(',')})
   --jobs N               runs in parallel (default: cores = ${availableParallelism()})
   --report DIR           report folder (default: <out>/report)
@@ -81,6 +82,7 @@ await runCli(USAGE, async () => {
     batch: { type: 'string' },
     utd: { type: 'string' },
     'learning-starts': { type: 'string' },
+    demos: { type: 'string' },
     replay: { type: 'string' },
     hidden: { type: 'string' },
     jobs: { type: 'string' },
@@ -117,6 +119,7 @@ await runCli(USAGE, async () => {
   if (v.utd !== undefined) given.utd = num('utd', v.utd);
   if (v['learning-starts'] !== undefined) given.learningStartsPerTask = intFlag('learning-starts', v['learning-starts'], 0, 0);
   if (v.replay !== undefined) given.replayPerTask = intFlag('replay', v.replay, 1);
+  if (v.demos !== undefined) given.demoEpisodes = intFlag('demos', v.demos, 0, 0);
   if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, 4096));
   const jobs = v.jobs === undefined ? availableParallelism() : intFlag('jobs', v.jobs, 1, 1, 256);
 

@@ -318,7 +318,7 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
     `- **Seeds**: ${s.seeds.join(', ')} (each seeds env resets, network initialisation and batch sampling; evaluation seeds are derived from it)`,
     `- **Reward**: \`${s.reward}\`; HER relabels per transition: ${s.herK}`,
     `- **Episode length** (time limit, control steps at 25 Hz): ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
-    `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task; everything else at agents/config.ts's defaults of that commit (each run's full configuration: \`raw/<run>/config.json\`)`,
+    `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} scripted-expert demonstration episodes per task (a quarter of each batch)` : 'no demonstrations'}; everything else at agents/config.ts's defaults of that commit (each run's full configuration: \`raw/<run>/config.json\`)`,
     `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}; environment: ${[...new Set(inv.map((i) => Object.entries(i.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')))].join('; ') || 'defaults'}`,
     `- **Machine**: ${machines.join('; ') || 'unknown'}`,
     `- **Generated**: ${r.generatedAt}`,

@@ -47,6 +47,8 @@ export const sweepSchema = z
     utd: z.number().positive(),
     learningStartsPerTask: z.number().int().nonnegative(),
     replayPerTask: posInt,
+    /** Scripted-expert episodes per task in every run's demonstration buffer (absent in older sweeps: 0). */
+    demoEpisodes: z.number().int().nonnegative().default(0),
     hidden: z.array(posInt).min(1),
   })
   .strict()
@@ -74,6 +76,7 @@ export const SWEEP_DEFAULTS = {
   utd: TRAIN_DEFAULTS.utd,
   learningStartsPerTask: TRAIN_DEFAULTS.learningStartsPerTask,
   replayPerTask: TRAIN_DEFAULTS.replayPerTask,
+  demoEpisodes: TRAIN_DEFAULTS.demoEpisodes,
   hidden: TRAIN_DEFAULTS.sac.hidden,
 };
 
@@ -149,6 +152,7 @@ export function runConfig(spec: SweepSpec, run: RunPlan, out: string): TrainConf
     batchSize: spec.batchSize,
     utd: spec.utd,
     learningStartsPerTask: spec.learningStartsPerTask,
+    demoEpisodes: spec.demoEpisodes,
     evalEvery,
     evalEpisodes: spec.evalEpisodes,
     logEvery: evalEvery,

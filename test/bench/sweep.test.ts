@@ -51,7 +51,7 @@ const alive = (pid: number) => {
 describe('bench sweep (real runs)', () => {
   it('a tiny sweep end to end: runs, report, and the same numbers when run again', async () => {
     const a = join(dir, 'tiny-a');
-    const args = ['--tasks', 'reach,push', '--conditions', 'single,concat', '--seeds', '0', '--budget', '400', '--eval-every', '200', ...TINY];
+    const args = ['--tasks', 'reach,push', '--conditions', 'single,concat', '--seeds', '0', '--budget', '400', '--eval-every', '200', '--demos', '2', ...TINY];
     const r1 = await bench(['--out', a, ...args]).done;
     expect(r1.code, r1.out).toBe(0);
     expect(r1.out).toMatch(/report: .*report\.md \(3 of 3 runs finished\)/);
@@ -70,6 +70,8 @@ describe('bench sweep (real runs)', () => {
     expect(md).toMatch(/\*\*Git commit\*\*: [0-9a-f]{40}/);
     expect(md).toMatch(/\*\*Backend\*\*: `\[tensor\] backend /);
     expect(md).toContain('reach 50, push 100');
+    expect(md).toContain('2 scripted-expert demonstration episodes per task');
+    for (const run of ['single-task/push/0', 'concat-onehot/0']) expect(JSON.parse(readFileSync(join(a, 'runs', run, 'config.json'), 'utf8')).demoEpisodes).toBe(2);
     expect(readFileSync(join(a, 'report', 'curves.svg'), 'utf8')).toContain('<polyline');
 
     // Again, in another folder: the same success figures.
