@@ -1,11 +1,11 @@
 // `npm start`: trains the multi-task agent (the default), or runs a fixed policy (--policy) or a
 // recording (--play), and serves the browser viewer that watches it.
-import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeConfig, TRAIN_DEFAULTS } from '../agents/config.ts';
 import { selectBackend } from '../agents/tensor/index.ts';
 import { METRICS_FILE } from '../agents/train.ts';
+import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../sim/cli/args.ts';
 import { BUILTIN_TASKS, looksLikeTaskFile, resolveTaskArgs } from '../sim/registry.ts';
 import { TrainingSource } from './training-source.ts';
 import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
@@ -42,58 +42,45 @@ the robots at work, training or evaluation rollouts, and per-task learning curve
   --send-hz N         frames per second sent to each viewer (default 30)
   -h, --help          this text`;
 
+/** A usage error: printed with the options, exit code 2 (runCli). */
 function fail(msg: string): never {
-  console.error(`error: ${msg}\n(npm start -- --help for the options)`);
-  process.exit(2);
+  throw new UsageError(msg);
 }
 
-function intArg(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer in [${min}, ${max}], got "${v}"`);
-  return n;
-}
+/** An optional integer flag: undefined when absent. */
+const optInt = (name: string, v: string | undefined, min: number, max: number): number | undefined => (v === undefined ? undefined : intFlag(name, v, min, min, max));
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        token: { type: 'string' },
-        tasks: { type: 'string' },
-        envs: { type: 'string' },
-        arch: { type: 'string' },
-        budget: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        policy: { type: 'string' },
-        seed: { type: 'string' },
-        speed: { type: 'string' },
-        mode: { type: 'string' },
-        steps: { type: 'string' },
-        record: { type: 'string' },
-        play: { type: 'string' },
-        once: { type: 'boolean' },
-        headless: { type: 'boolean' },
-        'send-hz': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
+  const { values } = parseFlags(process.argv.slice(2), {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    tasks: { type: 'string' },
+    envs: { type: 'string' },
+    arch: { type: 'string' },
+    budget: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    policy: { type: 'string' },
+    seed: { type: 'string' },
+    speed: { type: 'string' },
+    mode: { type: 'string' },
+    steps: { type: 'string' },
+    record: { type: 'string' },
+    play: { type: 'string' },
+    once: { type: 'boolean' },
+    headless: { type: 'boolean' },
+    'send-hz': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     console.log(HELP);
     return;
   }
-  const port = intArg('port', values.port, 0, 65535);
-  const seed = intArg('seed', values.seed, 0, 2 ** 31 - 1) ?? 1;
-  const steps = intArg('steps', values.steps, 1, Number.MAX_SAFE_INTEGER);
-  const sendHz = intArg('send-hz', values['send-hz'], 1, 120) ?? 30;
+  const port = optInt('port', values.port, 0, 65535);
+  const seed = intFlag('seed', values.seed, 1, 0, 2 ** 31 - 1);
+  const steps = optInt('steps', values.steps, 1, Number.MAX_SAFE_INTEGER);
+  const sendHz = intFlag('send-hz', values['send-hz'], 30, 1, 120);
   let speed: Speed = 1;
   if (values.speed !== undefined) {
     const p = speedSchema.safeParse(values.speed === 'max' ? 'max' : Number(values.speed));
@@ -112,22 +99,17 @@ async function main(): Promise<void> {
   let source: RolloutSource;
   if (values.play) {
     const path = resolve(values.play);
-    let rec;
-    try {
-      rec = loadRecording(path);
-    } catch (e) {
-      fail((e as Error).message);
-    }
+    const rec = loadRecording(path);
     source = new PlaybackSource(rec, values.play, { speed, loop: !values.once });
     console.log(`playing ${values.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
   } else if (!values.policy) {
     let cfg;
     try {
       cfg = makeConfig({
-        tasks: (values.tasks ?? BUILTIN_TASKS.join(',')).split(',').map((t) => t.trim()).filter(Boolean).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
+        tasks: listFlag(values.tasks, [...BUILTIN_TASKS]).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
         ...(values.arch ? { arch: values.arch as never } : {}),
-        ...(values.budget ? { envSteps: intArg('budget', values.budget, 1, Number.MAX_SAFE_INTEGER) } : {}),
-        ...(values.envs ? { numEnvs: intArg('envs', values.envs, 1, 1024) } : {}),
+        ...(values.budget ? { envSteps: optInt('budget', values.budget, 1, Number.MAX_SAFE_INTEGER) } : {}),
+        ...(values.envs ? { numEnvs: optInt('envs', values.envs, 1, 1024) } : {}),
         seed,
         out: values.out ?? 'runs/viewer',
       });
@@ -144,35 +126,28 @@ async function main(): Promise<void> {
   } else {
     const policy = values.policy as PolicyName;
     if (!POLICY_NAMES.includes(policy)) fail(`--policy must be one of ${POLICY_NAMES.join(', ')}, got "${values.policy}"`);
-    const taskArgs = (values.tasks ?? BUILTIN_TASKS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     let tasks;
     try {
-      tasks = await resolveTaskArgs(taskArgs);
+      tasks = await resolveTaskArgs(listFlag(values.tasks, [...BUILTIN_TASKS]));
     } catch (e) {
       fail((e as Error).message);
     }
-    const envs = intArg('envs', values.envs, 1, 1024) ?? 2 * tasks.length;
+    const envs = intFlag('envs', values.envs, 2 * tasks.length, 1, 1024);
     if (envs < tasks.length) fail(`--envs ${envs} is fewer than the ${tasks.length} tasks: every task needs an env`);
     source = new PolicySource({ tasks, numEnvs: envs, policy, seed, speed, mode, maxSteps: steps });
     console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs`);
   }
 
-  let serving;
-  try {
-    serving = await serveRollouts({
-      source,
-      serve: !values.headless,
-      host: values.host ?? '127.0.0.1',
-      port: port ?? 8080,
-      portExplicit: port !== undefined,
-      token,
-      record: values.record ?? null,
-      sendHz,
-    });
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  const s = serving;
+  const s = await serveRollouts({
+    source,
+    serve: !values.headless,
+    host: values.host ?? '127.0.0.1',
+    port: port ?? 8080,
+    portExplicit: port !== undefined,
+    token,
+    record: values.record ?? null,
+    sendHz,
+  });
   let stopping = false;
   const shutdown = async (): Promise<void> => {
     if (stopping) return;
@@ -189,7 +164,6 @@ async function main(): Promise<void> {
   console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
 }
 
-main().catch((e: Error) => {
-  console.error(e.stack ?? String(e));
-  process.exit(1);
-});
+await runCli(HELP, main);
+// A failed start may leave a source's worker or timers alive: leave now rather than linger.
+if (process.exitCode) process.exit(process.exitCode);
