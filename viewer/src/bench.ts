@@ -17,7 +17,7 @@ interface Results {
   threshold: number;
   runsTotal: number;
   runsDone: number;
-  spec: { taskNames: string[]; conditions: { id: string; kind: string }[]; seeds: number[]; budgetPerTask: number; evalEveryPerTask: number; evalEpisodes: number; envsPerTask: number; reward: string; herK: number; batchSize: number; utd: number; hidden: number[]; learningStartsPerTask: number };
+  spec: { taskNames: string[]; conditions: { id: string; kind: string }[]; seeds: number[]; budgetPerTask: number; evalEveryPerTask: number; evalEpisodes: number; envsPerTask: number; reward: string; herK: number; batchSize: number; utd: number; hidden: number[]; learningStartsPerTask: number; demoEpisodes?: number };
   runs: Run[];
   cells: Cell[];
   comparisons: Comparison[];
@@ -114,7 +114,7 @@ function render(name: string, r: Results): void {
     `git commit: ${[...new Set(inv.map((i) => `${i.git.commit ?? 'unknown'}${i.git.dirty ? ' (with uncommitted changes)' : ''}`))].join('; ')}`,
     `seeds: ${s.seeds.join(', ')}; reward: ${s.reward}; HER: ${s.herK}`,
     `episode length: ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
-    `learning: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.envsPerTask} envs per task`,
+    `learning: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} expert demonstration episodes per task` : 'no demonstrations'}`,
     `backend: ${r.provenance.backends.join('; ') || 'unknown'}`,
     `machine: ${[...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, Node ${i.node}`))].join('; ')}`,
     `generated: ${r.generatedAt}. Success figures repeat exactly on the same machine; wall times do not.`,
