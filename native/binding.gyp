@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rrl_blas",
-      "sources": ["rrl_blas.c"],
+      "sources": ["rrl_blas.c", "rrl_nets.c", "rrl_sac.c", "rrl_copy.c"],
       "defines": ["<!@(node ./detect.mjs --gyp defines)"],
       "cflags": ["-O3", "-std=c11", "-fno-math-errno", "<!@(node ./detect.mjs --gyp cflags)"],
       "conditions": [

@@ -1,5 +1,8 @@
 /*
- * rrl_blas: the few numeric kernels the tfjs backends hand to the system CBLAS.
+ * rrl_blas: the numeric kernels the tfjs backends hand to the system CBLAS. This file holds the
+ * module, the shared helpers of rrl.h, the matrix product and the optimizer loops; rrl_nets.c
+ * holds the fused network kernels (whole MLPs, the tanh-Gaussian policy head), rrl_sac.c the
+ * gradients of SAC's losses, rrl_copy.c Concat and Slice.
  *
  * Every function works in place on memory JavaScript already owns: an ArrayBuffer (for the wasm
  * backend, the WebAssembly.Memory buffer that holds every tensor) plus byte offsets. Nothing is
@@ -9,8 +12,10 @@
  * Bounds are checked here, not trusted from JS, because a wrong offset would corrupt the heap of
  * the wasm backend silently.
  */
-#include <node_api.h>
-#include <stdint.h>
+#include "rrl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 
@@ -20,55 +25,87 @@
 #include <cblas.h>
 #endif
 
-#define CHECK(call)                                                        \
-  do {                                                                     \
-    if ((call) != napi_ok) {                                               \
-      napi_throw_error(env, NULL, "rrl_blas: N-API call failed: " #call); \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
-
-#define FAIL(msg)                            \
-  do {                                       \
-    napi_throw_range_error(env, NULL, msg);  \
-    return NULL;                             \
-  } while (0)
-
-/*
- * The elementwise loops (Adam, relu's backward, axpby) are memory- and divide-bound; on x86-64
- * Linux with GCC they are also compiled for AVX2/FMA and picked at load time (ifunc), so the
- * addon still runs on any x86-64 CPU. Elsewhere the plain build is used.
- */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define RRL_CLONES __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define RRL_CLONES
-#endif
-
-/* Activation codes shared with agents/tensor/kernels.ts. */
-enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5 };
-
-static int get_f32(napi_env env, napi_value buf, double off_d, double count, float** out) {
+int rrl_f32(napi_env env, napi_value buf, double off_d, double count, float** out) {
   void* data = NULL;
   size_t len = 0;
   bool is_ab = false;
   if (napi_is_arraybuffer(env, buf, &is_ab) != napi_ok || !is_ab) return 0;
   if (napi_get_arraybuffer_info(env, buf, &data, &len) != napi_ok) return 0;
-  if (off_d < 0 || count < 0 || ((uint64_t)off_d & 3u) != 0) return 0;
+  if (!(off_d >= 0) || !(count >= 0) || ((uint64_t)off_d & 3u) != 0) return 0;
   if (off_d + count * 4.0 > (double)len) return 0;
   *out = (float*)((uint8_t*)data + (size_t)off_d);
   return 1;
 }
 
-static double num(napi_env env, napi_value v) {
+double rrl_num(napi_env env, napi_value v) {
   double d = 0;
   napi_get_value_double(env, v, &d);
   return d;
 }
 
+int rrl_i32(napi_env env, napi_value v, const int32_t** data, size_t* len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void* ptr = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
+  *data = (const int32_t*)ptr;
+  return 1;
+}
+
+int rrl_tensor_list(napi_env env, napi_value bufs, napi_value offs, size_t n, const double* counts, float** ptrs) {
+  bool is_arr = false, is_ta = false;
+  uint32_t len = 0;
+  napi_typedarray_type type;
+  size_t olen = 0;
+  void* odata = NULL;
+  if (napi_is_array(env, bufs, &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, bufs, &len) != napi_ok || len != n) {
+    napi_throw_range_error(env, NULL, "rrl_blas: tensor buffer list has the wrong length");
+    return 0;
+  }
+  if (napi_is_typedarray(env, offs, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, offs, &type, &olen, &odata, NULL, NULL) != napi_ok || type != napi_float64_array || olen != n) {
+    napi_throw_range_error(env, NULL, "rrl_blas: tensor offsets must be a Float64Array of the list's length");
+    return 0;
+  }
+  const double* o = (const double*)odata;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value b;
+    if (napi_get_element(env, bufs, i, &b) != napi_ok || !rrl_f32(env, b, o[i], counts[i], &ptrs[i])) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "rrl_blas: tensor %u of the list is out of bounds (%.0f elements expected)", i, counts[i]);
+      napi_throw_range_error(env, NULL, msg);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+void rrl_gemm(bool tA, bool tB, int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+  if (m == 0 || n == 0) return;
+  const float beta = accumulate ? 1.0f : 0.0f;
+  if (k == 0) {
+    if (!accumulate) {
+      for (int r = 0; r < m; r++) memset(C + (size_t)r * ldc, 0, (size_t)n * sizeof(float));
+    }
+  } else if (m == 1 && ldc >= n) {
+    /* A row vector times a matrix (column sums, e.g. a bias gradient). The vector is contiguous
+     * whether or not A is transposed, since it has one row or one column. */
+    if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, B, ldb, A, tA ? lda : 1, beta, C, 1);
+    else cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, B, ldb, A, tA ? lda : 1, beta, C, 1);
+  } else if (n == 1) {
+    /* A matrix times a column vector (a one-unit output layer). */
+    if (tA) cblas_sgemv(CblasRowMajor, CblasTrans, k, m, 1.0f, A, lda, B, tB ? 1 : ldb, beta, C, ldc);
+    else cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, A, lda, B, tB ? 1 : ldb, beta, C, ldc);
+  } else {
+    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k,
+                1.0f, A, lda, B, ldb, beta, C, ldc);
+  }
+}
+
 /* Bias and activation over one output row, in one pass; the common cases (contiguous bias, relu)
  * get their own loops so the compiler vectorises them. */
-static void epilogue_row(float* restrict row, const float* restrict br, size_t bsc, int n, int act, float leaky) {
+void rrl_epilogue_row(float* restrict row, const float* restrict br, size_t bsc, int n, int act, float leaky) {
   if (br && bsc == 1 && act == ACT_RELU) {
     for (int j = 0; j < n; j++) {
       const float z = row[j] + br[j];
@@ -99,9 +136,41 @@ static void epilogue_row(float* restrict row, const float* restrict br, size_t b
     case ACT_SIGMOID:
       for (int j = 0; j < n; j++) row[j] = 1.f / (1.f + expf(-row[j]));
       break;
+    case ACT_TANH:
+      for (int j = 0; j < n; j++) row[j] = tanhf(row[j]);
+      break;
     default:
       break;
   }
+}
+
+/* Scratch memory per addon instance (the main thread and each worker that loads the addon get
+ * their own), freed with the instance. Grow-only: the fused kernels ask for the same sizes on
+ * every call, so after the first update nothing is allocated. */
+#define SCRATCH_SLOTS 4
+typedef struct {
+  float* p[SCRATCH_SLOTS];
+  size_t n[SCRATCH_SLOTS];
+} Scratch;
+
+static void scratch_free(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  Scratch* s = (Scratch*)data;
+  for (int i = 0; i < SCRATCH_SLOTS; i++) free(s->p[i]);
+  free(s);
+}
+
+float* rrl_scratch(napi_env env, int slot, size_t count) {
+  Scratch* s = NULL;
+  if (napi_get_instance_data(env, (void**)&s) != napi_ok || s == NULL || slot < 0 || slot >= SCRATCH_SLOTS) return NULL;
+  if (s->n[slot] < count) {
+    float* p = (float*)realloc(s->p[slot], (count > 0 ? count : 1) * sizeof(float));
+    if (!p) return NULL;
+    s->p[slot] = p;
+    s->n[slot] = count;
+  }
+  return s->p[slot];
 }
 
 /*
@@ -121,31 +190,31 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   if (argc != 21) FAIL("rrl_blas.gemm: expected 21 arguments");
 
-  const double batch = num(env, a[6]), M = num(env, a[7]), N = num(env, a[8]), K = num(env, a[9]);
+  const double batch = rrl_num(env, a[6]), M = rrl_num(env, a[7]), N = rrl_num(env, a[8]), K = rrl_num(env, a[9]);
   bool tA = false, tB = false;
   napi_get_value_bool(env, a[10], &tA);
   napi_get_value_bool(env, a[11], &tB);
-  const double sA = num(env, a[12]), sB = num(env, a[13]);
+  const double sA = rrl_num(env, a[12]), sB = rrl_num(env, a[13]);
   if (batch < 0 || M < 0 || N < 0 || K < 0 || sA < 0 || sB < 0) FAIL("rrl_blas.gemm: negative size");
 
   float *A, *B, *C, *bias = NULL;
   const double spanA = batch > 0 ? (batch - 1) * sA + M * K : 0;
   const double spanB = batch > 0 ? (batch - 1) * sB + K * N : 0;
-  if (!get_f32(env, a[0], num(env, a[1]), spanA, &A)) FAIL("rrl_blas.gemm: A out of bounds");
-  if (!get_f32(env, a[2], num(env, a[3]), spanB, &B)) FAIL("rrl_blas.gemm: B out of bounds");
-  if (!get_f32(env, a[4], num(env, a[5]), batch * M * N, &C)) FAIL("rrl_blas.gemm: C out of bounds");
+  if (!rrl_f32(env, a[0], rrl_num(env, a[1]), spanA, &A)) FAIL("rrl_blas.gemm: A out of bounds");
+  if (!rrl_f32(env, a[2], rrl_num(env, a[3]), spanB, &B)) FAIL("rrl_blas.gemm: B out of bounds");
+  if (!rrl_f32(env, a[4], rrl_num(env, a[5]), batch * M * N, &C)) FAIL("rrl_blas.gemm: C out of bounds");
 
   napi_valuetype bt;
   CHECK(napi_typeof(env, a[14], &bt));
-  const double bsb = num(env, a[16]), bsr = num(env, a[17]), bsc = num(env, a[18]);
+  const double bsb = rrl_num(env, a[16]), bsr = rrl_num(env, a[17]), bsc = rrl_num(env, a[18]);
   if (bt != napi_null && bt != napi_undefined && batch > 0 && M > 0 && N > 0) {
     const double spanBias = (batch - 1) * bsb + (M - 1) * bsr + (N - 1) * bsc + 1;
-    if (bsb < 0 || bsr < 0 || bsc < 0 || !get_f32(env, a[14], num(env, a[15]), spanBias, &bias))
+    if (bsb < 0 || bsr < 0 || bsc < 0 || !rrl_f32(env, a[14], rrl_num(env, a[15]), spanBias, &bias))
       FAIL("rrl_blas.gemm: bias out of bounds");
   }
   int32_t act = 0;
   napi_get_value_int32(env, a[19], &act);
-  const float leaky = (float)num(env, a[20]);
+  const float leaky = (float)rrl_num(env, a[20]);
 
   const int m = (int)M, n = (int)N, k = (int)K, nb = (int)batch;
   const size_t sa = (size_t)sA, sb = (size_t)sB, mn = (size_t)m * n;
@@ -157,27 +226,10 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   for (int i = 0; i < nb; i++) {
     float* c = C + (size_t)i * mn;
     if (m == 0 || n == 0) continue;
-    const float* ai = A + (size_t)i * sa;
-    const float* bi_ = B + (size_t)i * sb;
-    if (k == 0) {
-      memset(c, 0, mn * sizeof(float)); /* an empty sum; some BLAS builds reject K = 0 */
-    } else if (m == 1) {
-      /* A row vector times a matrix (column sums, e.g. a bias gradient): gemv, which BLAS
-       * implementations run several times faster than a 1-row gemm. The vector is contiguous
-       * whether or not A is transposed, since it has one row or one column. */
-      if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, bi_, ldb, ai, 1, 0.0f, c, 1);
-      else cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, bi_, ldb, ai, 1, 0.0f, c, 1);
-    } else if (n == 1) {
-      /* A matrix times a column vector (a one-unit output layer). */
-      if (tA) cblas_sgemv(CblasRowMajor, CblasTrans, k, m, 1.0f, ai, lda, bi_, 1, 0.0f, c, 1);
-      else cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, ai, lda, bi_, 1, 0.0f, c, 1);
-    } else {
-      cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k,
-                  1.0f, ai, lda, bi_, ldb, 0.0f, c, ldc);
-    }
+    rrl_gemm(tA, tB, m, n, k, A + (size_t)i * sa, lda, B + (size_t)i * sb, ldb, c, ldc, false);
     if (bias == NULL && act == ACT_LINEAR) continue;
     const float* bi = bias ? bias + (size_t)i * (size_t)bsb : NULL;
-    for (int r = 0; r < m; r++) epilogue_row(c + (size_t)r * n, bi ? bi + (size_t)r * (size_t)bsr : NULL, (size_t)bsc, n, act, leaky);
+    for (int r = 0; r < m; r++) rrl_epilogue_row(c + (size_t)r * n, bi ? bi + (size_t)r * (size_t)bsr : NULL, (size_t)bsc, n, act, leaky);
   }
   return NULL;
 }
@@ -197,36 +249,68 @@ RRL_CLONES static void adam_loop(const float* restrict p, const float* restrict 
   }
 }
 
+/* The sizes argument of the list kernels: a Float64Array of k element counts. */
+static int sizes_arg(napi_env env, napi_value v, const double** sizes, size_t* k) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void* data = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  if (napi_get_typedarray_info(env, v, &type, k, &data, NULL, NULL) != napi_ok || type != napi_float64_array) return 0;
+  *sizes = (const double*)data;
+  for (size_t i = 0; i < *k; i++) {
+    if (!((*sizes)[i] >= 0)) return 0;
+  }
+  return 1;
+}
+
+/* A tensor list of `groups` groups of k tensors each, the i-th of every group sizes[i] long. */
+static float** grouped_list(napi_env env, napi_value bufs, napi_value offs, const double* sizes, size_t k, size_t groups) {
+  double* counts = (double*)malloc(sizeof(double) * k * groups + 1);
+  float** ptrs = (float**)malloc(sizeof(float*) * k * groups + 1);
+  if (!counts || !ptrs) {
+    free(counts);
+    free(ptrs);
+    napi_throw_error(env, NULL, "rrl_blas: out of memory");
+    return NULL;
+  }
+  for (size_t g = 0; g < groups; g++)
+    for (size_t i = 0; i < k; i++) counts[g * k + i] = sizes[i];
+  const int ok = rrl_tensor_list(env, bufs, offs, k * groups, counts, ptrs);
+  free(counts);
+  if (!ok) {
+    free(ptrs);
+    return NULL;
+  }
+  return ptrs;
+}
+
 /*
- * adam(pBuf, pOff, gBuf, gOff, mBuf, mOff, vBuf, vOff,
- *      pOutBuf, pOutOff, mOutBuf, mOutOff, vOutBuf, vOutOff, n,
- *      lr, beta1, beta2, eps, step)
+ * adam(bufs, offs, sizes, lr, beta1, beta2, eps, step)
  *
- * One Adam step over n parameters in a single pass (tfjs's optimizer spends ~12 elementwise ops,
- * each a full pass over memory, on the same thing). Writes new parameters and moments to fresh
- * outputs: tfjs tensors are immutable, so the caller re-points its variables at them.
+ * One Adam step over k parameter tensors in a single call and a single pass over each (tfjs's
+ * optimizer spends ~12 elementwise ops per tensor on the same thing). The list holds 7 groups of
+ * k tensors: params, grads, m, v, then the new params, m and v (fresh outputs: tfjs tensors are
+ * immutable, so the caller re-points its variables at them). sizes[i] is tensor i's length.
  */
 static napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 20;
-  napi_value a[20];
+  size_t argc = 8;
+  napi_value a[8];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 20) FAIL("rrl_blas.adam: expected 20 arguments");
-  const double nd = num(env, a[14]);
-  float *p, *g, *m, *v, *po, *mo, *vo;
-  if (nd < 0) FAIL("rrl_blas.adam: negative size");
-  if (!get_f32(env, a[0], num(env, a[1]), nd, &p)) FAIL("rrl_blas.adam: param out of bounds");
-  if (!get_f32(env, a[2], num(env, a[3]), nd, &g)) FAIL("rrl_blas.adam: grad out of bounds");
-  if (!get_f32(env, a[4], num(env, a[5]), nd, &m)) FAIL("rrl_blas.adam: m out of bounds");
-  if (!get_f32(env, a[6], num(env, a[7]), nd, &v)) FAIL("rrl_blas.adam: v out of bounds");
-  if (!get_f32(env, a[8], num(env, a[9]), nd, &po)) FAIL("rrl_blas.adam: param out out of bounds");
-  if (!get_f32(env, a[10], num(env, a[11]), nd, &mo)) FAIL("rrl_blas.adam: m out out of bounds");
-  if (!get_f32(env, a[12], num(env, a[13]), nd, &vo)) FAIL("rrl_blas.adam: v out out of bounds");
-  const double lr = num(env, a[15]), b1 = num(env, a[16]), b2 = num(env, a[17]), eps = num(env, a[18]);
-  const double t = num(env, a[19]);
+  if (argc != 8) FAIL("rrl_blas.adam: expected 8 arguments");
+  const double* sizes;
+  size_t k;
+  if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.adam: sizes must be a Float64Array of non-negative counts");
+  float** t = grouped_list(env, a[0], a[1], sizes, k, 7);
+  if (!t) return NULL;
+  const double lr = rrl_num(env, a[3]), b1 = rrl_num(env, a[4]), b2 = rrl_num(env, a[5]), eps = rrl_num(env, a[6]);
+  const double step = rrl_num(env, a[7]);
   /* Bias corrections as in torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
-  const float bc1 = (float)(1.0 - pow(b1, t)), sbc2 = (float)sqrt(1.0 - pow(b2, t));
-  const float step = (float)lr / bc1, fb1 = (float)b1, fb2 = (float)b2, feps = (float)eps;
-  adam_loop(p, g, m, v, po, mo, vo, (size_t)nd, step, fb1, fb2, feps, sbc2);
+  const float bc1 = (float)(1.0 - pow(b1, step)), sbc2 = (float)sqrt(1.0 - pow(b2, step));
+  const float fstep = (float)lr / bc1, fb1 = (float)b1, fb2 = (float)b2, feps = (float)eps;
+  for (size_t i = 0; i < k; i++) {
+    adam_loop(t[i], t[k + i], t[2 * k + i], t[3 * k + i], t[4 * k + i], t[5 * k + i], t[6 * k + i], (size_t)sizes[i], fstep, fb1, fb2, feps, sbc2);
+  }
+  free(t);
   return NULL;
 }
 
@@ -248,12 +332,12 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   napi_value a[7];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   if (argc != 7) FAIL("rrl_blas.reluGrad: expected 7 arguments");
-  const double nd = num(env, a[6]);
+  const double nd = rrl_num(env, a[6]);
   float *dy, *y, *out;
   if (nd < 0) FAIL("rrl_blas.reluGrad: negative size");
-  if (!get_f32(env, a[0], num(env, a[1]), nd, &dy)) FAIL("rrl_blas.reluGrad: dy out of bounds");
-  if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.reluGrad: y out of bounds");
-  if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.reluGrad: out out of bounds");
+  if (!rrl_f32(env, a[0], rrl_num(env, a[1]), nd, &dy)) FAIL("rrl_blas.reluGrad: dy out of bounds");
+  if (!rrl_f32(env, a[2], rrl_num(env, a[3]), nd, &y)) FAIL("rrl_blas.reluGrad: y out of bounds");
+  if (!rrl_f32(env, a[4], rrl_num(env, a[5]), nd, &out)) FAIL("rrl_blas.reluGrad: out out of bounds");
   relu_grad_loop(dy, y, out, (size_t)nd);
   return NULL;
 }
@@ -263,22 +347,23 @@ RRL_CLONES static void axpby_loop(const float* x, const float* y, float* out, si
 }
 
 /*
- * axpby(xBuf, xOff, yBuf, yOff, outBuf, outOff, n, alpha, beta): out = alpha x + beta y in one pass
- * (Polyak averaging of target networks; three tfjs ops otherwise).
+ * axpby(bufs, offs, sizes, alpha, beta): out_i = alpha x_i + beta y_i for k tensor pairs in one
+ * call (Polyak averaging of every target-network tensor; three tfjs ops per tensor otherwise).
+ * The list holds 3 groups of k tensors: x, y, out.
  */
 static napi_value Axpby(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value a[9];
+  size_t argc = 5;
+  napi_value a[5];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 9) FAIL("rrl_blas.axpby: expected 9 arguments");
-  const double nd = num(env, a[6]);
-  float *x, *y, *out;
-  if (nd < 0) FAIL("rrl_blas.axpby: negative size");
-  if (!get_f32(env, a[0], num(env, a[1]), nd, &x)) FAIL("rrl_blas.axpby: x out of bounds");
-  if (!get_f32(env, a[2], num(env, a[3]), nd, &y)) FAIL("rrl_blas.axpby: y out of bounds");
-  if (!get_f32(env, a[4], num(env, a[5]), nd, &out)) FAIL("rrl_blas.axpby: out out of bounds");
-  const float al = (float)num(env, a[7]), be = (float)num(env, a[8]);
-  axpby_loop(x, y, out, (size_t)nd, al, be);
+  if (argc != 5) FAIL("rrl_blas.axpby: expected 5 arguments");
+  const double* sizes;
+  size_t k;
+  if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.axpby: sizes must be a Float64Array of non-negative counts");
+  float** t = grouped_list(env, a[0], a[1], sizes, k, 3);
+  if (!t) return NULL;
+  const float al = (float)rrl_num(env, a[3]), be = (float)rrl_num(env, a[4]);
+  for (size_t i = 0; i < k; i++) axpby_loop(t[i], t[k + i], t[2 * k + i], (size_t)sizes[i], al, be);
+  free(t);
   return NULL;
 }
 
@@ -319,11 +404,27 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
+  Scratch* s = (Scratch*)calloc(1, sizeof(Scratch));
+  if (!s) {
+    napi_throw_error(env, NULL, "rrl_blas: out of memory");
+    return NULL;
+  }
+  CHECK(napi_set_instance_data(env, s, scratch_free, NULL));
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_default, NULL},
       {"axpby", NULL, Axpby, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpForward", NULL, rrl_mlp_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpBackward", NULL, rrl_mlp_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"tanhGaussian", NULL, rrl_tanh_gaussian, NULL, NULL, NULL, napi_default, NULL},
+      {"tanhGaussianGrad", NULL, rrl_tanh_gaussian_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"sacTarget", NULL, rrl_sac_target, NULL, NULL, NULL, napi_default, NULL},
+      {"sacCriticGrad", NULL, rrl_sac_critic_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"sacActorGrad", NULL, rrl_sac_actor_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"sacAlphaGrad", NULL, rrl_sac_alpha_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"concat", NULL, rrl_concat, NULL, NULL, NULL, napi_default, NULL},
+      {"slice", NULL, rrl_slice, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
   };

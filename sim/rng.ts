@@ -67,4 +67,14 @@ export class Rng {
     const v = this.float();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
+
+  /** Fills `out` with standard normals, two per pair of uniforms (Box-Muller, both outputs). */
+  fillNormal(out: Float32Array | Float64Array): void {
+    for (let i = 0; i < out.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - this.float()));
+      const t = 2 * Math.PI * this.float();
+      out[i] = r * Math.cos(t);
+      if (i + 1 < out.length) out[i + 1] = r * Math.sin(t);
+    }
+  }
 }

@@ -1,12 +1,13 @@
 // Adam over a list of parameter variables, and Polyak averaging of target networks.
 //
-// With the native kernels registered (agents/tensor) a step is one RrlAdam kernel per variable: a
-// single pass over parameter, gradient and moments, where tfjs's own optimizer spends about a dozen
-// elementwise ops (each a full pass over memory plus per-op overhead). Elsewhere (tfjs-node, plain
+// With the native kernels registered (agents/tensor) a step is one RrlAdam kernel for all the
+// variables: a single pass over each parameter, gradient and moments, where tfjs's own optimizer
+// spends about a dozen elementwise ops per variable (each a full pass over memory plus per-op
+// overhead). Elsewhere (tfjs-node, plain
 // wasm, cpu) it is the same arithmetic in tfjs ops. Both follow torch.optim.Adam (bias-corrected,
 // eps outside the square root).
 import * as tf from '@tensorflow/tfjs';
-import { hasAdamKernel, runAdamKernel, axpbyNative } from '../tensor/kernels.ts';
+import { nativeKernelsActive, runAdamKernel, axpbyNative } from '../tensor/kernels.ts';
 
 export interface AdamConfig {
   lr: number;
@@ -48,22 +49,22 @@ export class Adam {
     if (grads.length !== this.params.length) throw new Error(`Adam: ${grads.length} gradients for ${this.params.length} parameters`);
     this.t += 1;
     const { beta1: b1, beta2: b2, epsilon: eps, lr, t } = this;
-    const native = hasAdamKernel();
-    this.params.forEach((param, i) => {
-      const [p, m, v] = tf.tidy(() => {
-        if (native) return runAdamKernel(param, grads[i], this.m[i], this.v[i], { lr, beta1: b1, beta2: b2, epsilon: eps, step: t });
+    const [ps, ms, vs] = nativeKernelsActive()
+      ? runAdamKernel(this.params, grads, this.m, this.v, { lr, beta1: b1, beta2: b2, epsilon: eps, step: t })
+      : unzip3(this.params.map((param, i) => tf.tidy(() => {
         const m2 = tf.add(tf.mul(this.m[i], b1), tf.mul(grads[i], 1 - b1));
         const v2 = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(grads[i]), 1 - b2));
         const denom = tf.add(tf.div(tf.sqrt(v2), Math.sqrt(1 - b2 ** t)), eps);
         return [tf.sub(param, tf.mul(tf.div(m2, denom), lr / (1 - b1 ** t))), m2, v2];
-      });
-      param.assign(p);
-      p.dispose();
+      })));
+    this.params.forEach((param, i) => {
+      param.assign(ps[i]);
+      ps[i].dispose();
       this.m[i].dispose();
       this.v[i].dispose();
       // Kept: step() may run inside a caller's tidy, which must not reclaim the optimizer state.
-      this.m[i] = tf.keep(m);
-      this.v[i] = tf.keep(v);
+      this.m[i] = tf.keep(ms[i]);
+      this.v[i] = tf.keep(vs[i]);
     });
   }
 
@@ -93,9 +94,13 @@ export class Adam {
 
 /** target <- (1 - tau) * target + tau * online, pairwise (Polyak averaging of target networks). */
 export function polyakUpdate(targets: tf.Variable[], online: tf.Tensor[], tau: number): void {
+  const next = axpbyNative(targets, online, 1 - tau, tau) ?? targets.map((target, i) => tf.tidy(() => tf.add(tf.mul(target, 1 - tau), tf.mul(online[i], tau))));
   targets.forEach((target, i) => {
-    const next = tf.tidy(() => axpbyNative(target, online[i], 1 - tau, tau) ?? tf.add(tf.mul(target, 1 - tau), tf.mul(online[i], tau)));
-    target.assign(next);
-    next.dispose();
+    target.assign(next[i]);
+    next[i].dispose();
   });
+}
+
+function unzip3<T>(rows: T[][]): [T[], T[], T[]] {
+  return [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])];
 }

@@ -19,8 +19,13 @@
 // Heads and independent networks are evaluated for every task and selected with the one-hot: the
 // batch needs no gather (whose gradient has no wasm kernel) and rows need not be grouped by task.
 // The heads cost little (one wide output layer); independent networks cost K times one network.
+//
+// Each architecture's backward (agents/nn/net.ts) chains its MLP parts' backwards through the
+// few ops that join them (slices, the one-hot selection, the gates, the softmax mixture), each
+// written out next to its forward.
 import * as tf from '@tensorflow/tfjs';
-import { MLP, type ApplyOptions } from './mlp.ts';
+import { MLP } from './mlp.ts';
+import type { Grads, Net, Want } from './net.ts';
 
 export const ARCHS = ['concat', 'multihead', 'gated', 'moe', 'independent'] as const;
 export type Arch = (typeof ARCHS)[number];
@@ -42,14 +47,7 @@ export interface ConditionedConfig {
   experts?: number;
 }
 
-/** What every network here offers: parameter shapes, initial values and a forward pass. */
-export interface Net {
-  readonly paramShapes: number[][];
-  readonly numParams: number;
-  init(seed: number): tf.Tensor[];
-  /** [E, B, out] for x [B, inDim]. */
-  apply(params: tf.Tensor[], x: tf.Tensor, opts?: ApplyOptions): tf.Tensor;
-}
+export type { Net } from './net.ts';
 
 interface Part {
   net: MLP;
@@ -124,67 +122,180 @@ export class ConditionedNet implements Net {
     return params.slice(p.offset, p.offset + p.net.paramShapes.length);
   }
 
-  /** Selects, for each row, the member of its task: y [E*K, B, out] -> [E, B, out]. */
-  private selectByTask(y: tf.Tensor, onehot: tf.Tensor): tf.Tensor {
-    const B = y.shape[1] as number;
-    const out = y.shape[2] as number;
-    const y4 = tf.reshape(y, [this.E, this.K, B, out]);
-    const w = tf.reshape(tf.transpose(onehot), [1, this.K, B, 1]);
-    return tf.sum(tf.mul(y4, w), 1);
+  apply(params: tf.Tensor[], x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.forward(params, x).y);
   }
 
-  apply(params: tf.Tensor[], x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
-    const { arch, metaDim, featureDim, descriptor } = this.cfg;
-    const K = this.K;
+  forward(params: tf.Tensor[], x: tf.Tensor): { y: tf.Tensor; cache: ConditionedCache } {
+    const { arch } = this.cfg;
     const E = this.E;
+    const K = this.K;
     const B = x.shape[0];
-    const gp = { gradParams: opts.gradParams ?? true };
-    // Inner layers always pass gradients down to the layers below them.
-    const inner = { ...gp, gradInput: true };
-    const first = { ...gp, gradInput: opts.gradInput ?? false };
-    const features = tf.slice(x, [0, metaDim + K], [B, featureDim]);
-    const cond = (): tf.Tensor => (descriptor === 'onehot' ? tf.slice(x, [0, metaDim], [B, K]) : tf.slice(x, [0, 0], [B, metaDim]));
-    const onehot = (): tf.Tensor => tf.slice(x, [0, metaDim], [B, K]);
-    const ens = (y: tf.Tensor): tf.Tensor => (y.rank === 2 ? tf.reshape(y, [1, ...y.shape]) : y);
+    const io = this.inputs(x);
+    const fwd = (i: number, input: tf.Tensor) => this.parts[i].net.forward(this.ps(params, i), input);
     switch (arch) {
       case 'concat': {
-        const input = descriptor === 'onehot' ? tf.slice(x, [0, metaDim], [B, K + featureDim]) : tf.concat([cond(), features], 1);
-        return ens(this.parts[0].net.apply(this.ps(params, 0), input, first));
+        const p0 = fwd(0, io.concatInput());
+        return { y: p0.y, cache: { x, caches: [p0.cache] } };
       }
       case 'multihead': {
-        const trunk = ens(this.parts[0].net.apply(this.ps(params, 0), features, first)); // [E, B, h]
-        const heads = ens(this.parts[1].net.apply(this.ps(params, 1), trunk, inner)); // [E, B, K*out]
-        const out = this.cfg.outDim;
-        const w = tf.reshape(onehot(), [1, B, K, 1]);
-        return tf.sum(tf.mul(tf.reshape(heads, [E, B, K, out]), w), 2);
+        const trunk = fwd(0, io.features); // [E, B, h]
+        const heads = fwd(1, trunk.y); // [E, B, K*out]
+        const sel = tf.reshape(io.onehot(), [1, B, K, 1]);
+        const heads4 = tf.reshape(heads.y, [E, B, K, this.cfg.outDim]);
+        const y = tf.sum(tf.mul(heads4, sel), 2);
+        return { y, cache: { x, caches: [trunk.cache, heads.cache], sel, perTask: heads4 } };
       }
       case 'gated': {
         const n = this.cfg.hidden.length;
-        const gates = ens(this.parts[n + 1].net.apply(this.ps(params, n + 1), cond(), first)); // [E, B, sum h]
-        const split = tf.split(gates, this.cfg.hidden, 2);
-        let h: tf.Tensor = features;
+        const gate = fwd(n + 1, io.cond()); // [E, B, sum h]
+        const gates = tf.split(gate.y, this.cfg.hidden, 2);
+        const caches: unknown[] = [];
+        const acts: tf.Tensor[] = [];
+        let h = io.features;
         for (let l = 0; l < n; l++) {
-          h = ens(this.parts[l].net.apply(this.ps(params, l), h, l === 0 ? first : inner));
-          h = tf.mul(h, split[l]);
+          const layer = fwd(l, h);
+          caches.push(layer.cache);
+          acts.push(layer.y);
+          h = tf.mul(layer.y, gates[l]);
         }
-        return ens(this.parts[n].net.apply(this.ps(params, n), h, inner));
+        const out = fwd(n, h);
+        return { y: out.y, cache: { x, caches: [...caches, out.cache, gate.cache], acts, gates } };
       }
       case 'moe': {
         const M = this.cfg.experts ?? 4;
-        const experts = ens(this.parts[0].net.apply(this.ps(params, 0), features, first)); // [E*M, B, h]
-        const h = experts.shape[2] as number;
-        const logits = ens(this.parts[1].net.apply(this.ps(params, 1), cond(), first)); // [E, B, M]
-        const w = tf.softmax(logits); // over the experts
+        const experts = fwd(0, io.features); // [E*M, B, h]
+        const h = experts.y.shape[2] as number;
+        const logits = fwd(1, io.cond()); // [E, B, M]
+        const w = tf.softmax(logits.y); // over the experts
         const wT = tf.reshape(tf.transpose(w, [0, 2, 1]), [E, M, B, 1]);
-        const mixed = tf.sum(tf.mul(tf.reshape(experts, [E, M, B, h]), wT), 1); // [E, B, h]
-        return ens(this.parts[2].net.apply(this.ps(params, 2), mixed, inner));
+        const ex4 = tf.reshape(experts.y, [E, M, B, h]);
+        const mixed = tf.sum(tf.mul(ex4, wT), 1); // [E, B, h]
+        const out = fwd(2, mixed);
+        return { y: out.y, cache: { x, caches: [experts.cache, logits.cache, out.cache], w, wT, ex4 } };
       }
       case 'independent': {
-        const y = this.parts[0].net.apply(this.ps(params, 0), features, first); // [E*K, B, out]
-        return this.selectByTask(y, onehot());
+        const nets = fwd(0, io.features); // [E*K, B, out]
+        const out = this.cfg.outDim;
+        const sel = tf.reshape(tf.transpose(io.onehot()), [1, K, B, 1]);
+        const nets4 = tf.reshape(nets.y, [E, K, B, out]);
+        const y = tf.sum(tf.mul(nets4, sel), 1);
+        return { y, cache: { x, caches: [nets.cache], sel, perTask: nets4 } };
       }
     }
   }
+
+  backward(params: tf.Tensor[], cacheIn: unknown, dy: tf.Tensor, want: Want): Grads {
+    const c = cacheIn as ConditionedCache;
+    const { arch, metaDim, descriptor, outDim } = this.cfg;
+    const E = this.E;
+    const K = this.K;
+    const B = c.x.shape[0];
+    const bwd = (i: number, d: tf.Tensor, dx: boolean) => this.parts[i].net.backward(this.ps(params, i), c.caches[i], d, { dx, params: want.params });
+    const featureCol = metaDim + K;
+    const condCol = descriptor === 'onehot' ? metaDim : 0;
+    // dParams in the order of the parts, as the parameter list is laid out.
+    const result = (perPart: Grads[], dxPieces: [number, tf.Tensor | null][]): Grads => ({
+      dParams: want.params ? perPart.flatMap((g) => g.dParams!) : null,
+      dx: want.dx ? this.scatterColumns(B, dxPieces) : null,
+    });
+    switch (arch) {
+      case 'concat': {
+        const g = bwd(0, dy, want.dx);
+        if (!want.dx || descriptor === 'onehot') return result([g], [[metaDim, g.dx]]);
+        const [dMeta, dFeat] = tf.split(g.dx!, [metaDim, this.cfg.featureDim], 1);
+        return result([g], [[0, dMeta], [featureCol, dFeat]]);
+      }
+      case 'multihead': {
+        // out[e,b,j] = sum_k onehot[b,k] heads[e,b,k*out+j]
+        const dHeads = tf.reshape(tf.mul(tf.reshape(dy, [E, B, 1, outDim]), c.sel!), [E, B, K * outDim]);
+        const heads = bwd(1, dHeads, true);
+        const trunk = bwd(0, heads.dx!, want.dx);
+        // and through the selection to the one-hot: d onehot[b,k] = sum_e,j dy[e,b,j] heads[e,b,k,j]
+        const dOneHot = want.dx ? tf.sum(tf.mul(c.perTask!, tf.reshape(dy, [E, B, 1, outDim])), [0, 3]) : null;
+        return result([trunk, heads], [[featureCol, trunk.dx], [metaDim, dOneHot]]);
+      }
+      case 'gated': {
+        const n = this.cfg.hidden.length;
+        const out = bwd(n, dy, true);
+        const layers: Grads[] = new Array(n);
+        const dGates: tf.Tensor[] = new Array(n);
+        let dh = out.dx!;
+        for (let l = n - 1; l >= 0; l--) {
+          // h_{l+1} = act_l * gate_l
+          dGates[l] = tf.mul(dh, c.acts![l]);
+          layers[l] = bwd(l, tf.mul(dh, c.gates![l]), l > 0 || want.dx);
+          dh = layers[l].dx!;
+        }
+        const gate = bwd(n + 1, tf.concat(dGates, 2), want.dx);
+        return result([...layers, out, gate], [[featureCol, layers[0].dx], [condCol, gate.dx]]);
+      }
+      case 'moe': {
+        const M = this.cfg.experts ?? 4;
+        const out = bwd(2, dy, true);
+        const h = c.ex4!.shape[3] as number;
+        const dMixed = tf.reshape(out.dx!, [E, 1, B, h]);
+        const dExperts = tf.reshape(tf.mul(dMixed, c.wT!), [E * M, B, h]);
+        // d softmax: dlogits = w * (dw - sum_m w dw)
+        const dw = tf.transpose(tf.sum(tf.mul(c.ex4!, dMixed), 3), [0, 2, 1]); // [E, B, M]
+        const dLogits = tf.mul(c.w!, tf.sub(dw, tf.sum(tf.mul(c.w!, dw), 2, true)));
+        const experts = bwd(0, dExperts, want.dx);
+        const gate = bwd(1, dLogits, want.dx);
+        return result([experts, gate, out], [[featureCol, experts.dx], [condCol, gate.dx]]);
+      }
+      case 'independent': {
+        const out = outDim;
+        const dNets = tf.reshape(tf.mul(tf.reshape(dy, [E, 1, B, out]), c.sel!), [E * K, B, out]);
+        const nets = bwd(0, dNets, want.dx);
+        // d onehot[b,k] = sum_e,j dy[e,b,j] nets[e,k,b,j]
+        const dOneHot = want.dx ? tf.transpose(tf.sum(tf.mul(c.perTask!, tf.reshape(dy, [E, 1, B, out])), [0, 3])) : null;
+        return result([nets], [[featureCol, nets.dx], [metaDim, dOneHot]]);
+      }
+    }
+  }
+
+  /** The slices of x each architecture reads. */
+  private inputs(x: tf.Tensor): { features: tf.Tensor; cond: () => tf.Tensor; onehot: () => tf.Tensor; concatInput: () => tf.Tensor } {
+    const { metaDim, featureDim, descriptor } = this.cfg;
+    const K = this.K;
+    const B = x.shape[0];
+    const onehot = () => tf.slice(x, [0, metaDim], [B, K]);
+    const cond = () => (descriptor === 'onehot' ? onehot() : tf.slice(x, [0, 0], [B, metaDim]));
+    const features = tf.slice(x, [0, metaDim + K], [B, featureDim]);
+    // concat: [descriptor | features], read in one slice when the descriptor is the one-hot
+    const concatInput = () => (descriptor === 'onehot' ? tf.slice(x, [0, metaDim], [B, K + featureDim]) : tf.concat([cond(), features], 1));
+    return { features, cond, onehot, concatInput };
+  }
+
+  /** dL/dx [B, inDim] from the gradients of the column blocks x was sliced into (zeros elsewhere). */
+  private scatterColumns(B: number, pieces: [number, tf.Tensor | null][]): tf.Tensor {
+    const sorted = pieces.filter((p): p is [number, tf.Tensor] => p[1] !== null).sort((a, b) => a[0] - b[0]);
+    const parts: tf.Tensor[] = [];
+    let col = 0;
+    for (const [start, t] of sorted) {
+      if (start > col) parts.push(tf.zeros([B, start - col]));
+      parts.push(t);
+      col = start + (t.shape[1] as number);
+    }
+    if (col < this.inDim) parts.push(tf.zeros([B, this.inDim - col]));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+  }
+}
+
+/** What an architecture's backward needs beyond its parts' caches. */
+interface ConditionedCache {
+  x: tf.Tensor;
+  caches: unknown[];
+  /** multihead, independent: the one-hot, shaped to select per row, and every task's output. */
+  sel?: tf.Tensor;
+  perTask?: tf.Tensor;
+  /** gated: each layer's output before gating, and the gates. */
+  acts?: tf.Tensor[];
+  gates?: tf.Tensor[];
+  /** moe: mixing weights [E, B, M], the same as [E, M, B, 1], and the experts' outputs [E, M, B, h]. */
+  w?: tf.Tensor;
+  wT?: tf.Tensor;
+  ex4?: tf.Tensor;
 }
 
 /** Packs [metadata | one-hot | features] rows for the given tasks (host side, no tensors). */

@@ -1,9 +1,9 @@
-// Dense layers with their own gradients.
+// Dense layers with their own gradients, in tfjs ops: the layer-by-layer path of agents/nn/mlp.ts
+// where the native whole-network kernels are not registered.
 //
-// tfjs records every op of a layer on its tape and replays each op's gradient; for a small
-// network the bookkeeping costs more than the arithmetic. Here the forward is one fused kernel
-// (matmul + bias + activation) and the backward is written out: one activation-derivative
-// product, two matmuls and a bias sum, with nothing computed for inputs that need no gradient.
+// The forward is one fused kernel (matmul + bias + activation) and the backward is written out:
+// one activation-derivative product, two matmuls and a bias sum, with nothing computed for inputs
+// that need no gradient.
 //
 // Ensembles: a layer may hold E independent weight sets, W [E, in, out] and b [E, 1, out], evaluated
 // as one batched product. The input is either shared, x [B, in] (broadcast against all E; its
@@ -32,7 +32,7 @@ export function biasShape(s: DenseShape): number[] {
 const FUSABLE: Record<Activation, boolean> = { linear: true, relu: true, sigmoid: true, elu: true, tanh: false };
 
 /**
- * act(x W + b), non-differentiable building block (the callers own the gradient).
+ * act(x W + b), the forward of one layer (the callers own the gradient).
  * On the stock wasm backend the fused kernel is avoided: it takes only a rank-1 bias and reads the
  * bias rank from its storage, not the tensor (a reshaped bias fails there). That backend is the slow
  * fallback anyway.
@@ -108,31 +108,4 @@ export function denseBackward(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor, want: {
     if (ensemble && x.rank === 2) dx = tf.sum(dx, 0); // a shared input collects every member's gradient
   }
   return { dx, dw, db };
-}
-
-/**
- * One differentiable dense layer: act(x W + b) with the hand-written gradient above.
- * `gradInput: false` treats x as a constant (first layers, whose input is data).
- */
-export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Activation, opts: { gradInput?: boolean } = {}): tf.Tensor {
-  const gradInput = opts.gradInput ?? true;
-  const body = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = denseForward(xx, ww, bb, act);
-    save([xx, ww, y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sw, sy] = saved;
-        const dz = activationBackward(dy as tf.Tensor, sy, act);
-        const g = denseBackward(dz, sx, sw, { x: gradInput, params: true });
-        return gradInput ? [g.dx!, g.dw!, g.db!] : [g.dw!, g.db!];
-      },
-    };
-  };
-  // customGrad passes its inputs positionally, then the save function.
-  type Arg = tf.Tensor | tf.GradSaveFunc;
-  if (gradInput) {
-    return tf.customGrad(((...a: Arg[]) => body(a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as tf.Tensor, a[3] as tf.GradSaveFunc)) as never)(x, w, b);
-  }
-  return tf.customGrad(((...a: Arg[]) => body(x, a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as tf.GradSaveFunc)) as never)(w, b);
 }

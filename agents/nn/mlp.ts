@@ -1,15 +1,17 @@
-// A multi-layer perceptron applied as a single differentiable op.
+// A multi-layer perceptron with its backward written out (agents/nn/net.ts says why).
 //
-// Why one op: the whole forward is one tape node whose gradient (dense.ts, layer by layer) is
-// written out, so nothing is recorded or replayed per layer; tfjs's per-op overhead, not the
-// arithmetic, is what dominates at these sizes.
+// With the native kernels (agents/tensor) the forward and the backward are one kernel call each
+// (RrlMlp / RrlMlpGrad: every layer's product, bias and activation inside); elsewhere they are
+// the layer-by-layer ops of dense.ts. Both compute the same function and gradient, from the same
+// saved values: the input and every layer's output.
 //
 // Parameters are a list [W0, b0, W1, b1, ...] (shapes from weightShape / biasShape), one tensor per
 // piece rather than one flat vector: slicing a flat vector costs a full copy per piece on the wasm
 // backend (its Slice kernel reads the whole input back), while separate tensors cost nothing.
 import * as tf from '@tensorflow/tfjs';
-import type { Net } from './conditioned.ts';
+import type { Grads, Net, Want } from './net.ts';
 import { type Activation, type DenseShape, weightShape, biasShape, denseForward, denseBackward, activationBackward } from './dense.ts';
+import { nativeKernelsActive, mlpForwardNative, mlpBackwardNative } from '../tensor/kernels.ts';
 
 export interface MLPConfig {
   inDim: number;
@@ -23,14 +25,13 @@ export interface MLPConfig {
   outActivation?: Activation;
 }
 
-export interface ApplyOptions {
-  /** Differentiate with respect to the parameters (default true). False: they are constants here. */
-  gradParams?: boolean;
-  /** Differentiate with respect to the input (default false: the input is data). */
-  gradInput?: boolean;
+/** What the backward needs: the input and every layer's output. */
+interface MlpCache {
+  x: tf.Tensor;
+  ys: tf.Tensor[];
 }
 
-export class MLP {
+export class MLP implements Net {
   readonly layers: DenseShape[];
   readonly acts: Activation[];
   /** Shapes of W0, b0, W1, b1, ... */
@@ -65,82 +66,56 @@ export class MLP {
    * Output for input x: [B, out], or [E, B, out] for an ensemble (x is [B, in] shared by all
    * members, or [E, B, in]).
    */
-  apply(params: tf.Tensor[], x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
+  apply(params: tf.Tensor[], x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.forward(params, x).y);
+  }
+
+  forward(params: tf.Tensor[], x: tf.Tensor): { y: tf.Tensor; cache: MlpCache } {
     this.check(params);
-    const gradParams = opts.gradParams ?? true;
-    const gradInput = opts.gradInput ?? false;
-    const n = this.layers.length;
-    const forward = (ps: tf.Tensor[], xx: tf.Tensor, save: tf.GradSaveFunc) => {
-      const ins: tf.Tensor[] = [];
-      const outs: tf.Tensor[] = [];
-      let h = xx;
-      for (let i = 0; i < n; i++) {
-        ins.push(h);
-        h = denseForward(h, ps[2 * i], ps[2 * i + 1], this.acts[i]);
-        outs.push(h);
+    let ys: tf.Tensor[];
+    if (this.native(x)) {
+      ys = mlpForwardNative(x, params, this.acts);
+    } else {
+      ys = [];
+      let h = x;
+      for (let i = 0; i < this.layers.length; i++) {
+        h = denseForward(h, params[2 * i], params[2 * i + 1], this.acts[i]);
+        ys.push(h);
       }
-      // Each layer's input is the previous layer's output: save W0..Wn-1, x, y0..yn-1 (each saved
-      // tensor costs an op on the tape).
-      save([...ps.filter((_, j) => j % 2 === 0), ins[0], ...outs]);
-      const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
-        const ws = saved.slice(0, n);
-        const ys = saved.slice(n + 1, 2 * n + 1);
-        const xs = [saved[n], ...ys.slice(0, n - 1)];
-        const pGrads: tf.Tensor[] = new Array(2 * n);
-        let g = dy as tf.Tensor;
-        let dx: tf.Tensor | null = null;
-        for (let i = n - 1; i >= 0; i--) {
-          const dz = activationBackward(g, ys[i], this.acts[i]);
-          const r = denseBackward(dz, xs[i], ws[i], { x: i > 0 || gradInput, params: gradParams });
-          if (gradParams) {
-            pGrads[2 * i] = r.dw!;
-            pGrads[2 * i + 1] = r.db!;
-          }
-          if (i > 0) g = r.dx!;
-          else dx = r.dx;
-        }
-        return [...(gradInput ? [dx!] : []), ...(gradParams ? pGrads : [])];
-      };
-      return { value: h, gradFunc };
-    };
-    // customGrad passes its inputs positionally, then the save function.
-    const inputs = [...(gradInput ? [x] : []), ...(gradParams ? params : [])];
-    if (inputs.length === 0) return tf.tidy(() => forward(params, x, () => {}).value);
-    const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const save = args[args.length - 1] as tf.GradSaveFunc;
-      const ts = args.slice(0, -1) as tf.Tensor[];
-      const xx = gradInput ? ts[0] : x;
-      const ps = gradParams ? ts.slice(gradInput ? 1 : 0) : params;
-      return forward(ps, xx, save);
-    };
-    return tf.customGrad(f as never)(...inputs);
-  }
-}
-
-/** Twin (or N-way) critics over [input] as one batched network: outputs [E, B, 1]. */
-export class EnsembleCritic {
-  readonly net: Net;
-
-  /** `net` (any conditioning architecture with `members` ensemble members, output 1); default an MLP. */
-  constructor(inDim: number, hidden: number[], members = 2, net?: Net) {
-    this.net = net ?? new MLP({ inDim, hidden, outDim: 1, ensemble: members });
+    }
+    return { y: ys[ys.length - 1], cache: { x, ys } };
   }
 
-  get numParams(): number {
-    return this.net.numParams;
+  backward(params: tf.Tensor[], cache: unknown, dy: tf.Tensor, want: Want): Grads {
+    this.check(params);
+    const { x, ys } = cache as MlpCache;
+    const n = this.layers.length;
+    const ws = params.filter((_, j) => j % 2 === 0);
+    if (this.native(x)) {
+      const out = mlpBackwardNative(dy, x, ws, ys, this.acts, want);
+      return { dx: want.dx ? out[0] : null, dParams: want.params ? out.slice(want.dx ? 1 : 0) : null };
+    }
+    const xs = [x, ...ys.slice(0, n - 1)];
+    const dParams: tf.Tensor[] = new Array(2 * n);
+    let g = dy;
+    let dx: tf.Tensor | null = null;
+    for (let i = n - 1; i >= 0; i--) {
+      const dz = activationBackward(g, ys[i], this.acts[i]);
+      const r = denseBackward(dz, xs[i], ws[i], { x: i > 0 || want.dx, params: want.params });
+      if (want.params) {
+        dParams[2 * i] = r.dw!;
+        dParams[2 * i + 1] = r.db!;
+      }
+      if (i > 0) g = r.dx!;
+      else dx = r.dx;
+    }
+    return { dx: want.dx ? dx : null, dParams: want.params ? dParams : null };
   }
 
-  init(seed = 0): tf.Tensor[] {
-    return this.net.init(seed);
-  }
-
-  /** Q-values of every member, [E, B, 1]. */
-  values(params: tf.Tensor[], input: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
-    return this.net.apply(params, input, opts);
-  }
-
-  /** The pessimistic estimate min over members, [B, 1] (SAC's clipped double-Q). */
-  minValue(params: tf.Tensor[], input: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
-    return tf.min(this.values(params, input, opts), 0);
+  /** The native kernels run where registered, for the shapes they take: x [B, in] (shared by an ensemble) or [E, B, in]. */
+  private native(x: tf.Tensor): boolean {
+    if (!nativeKernelsActive() || x.dtype !== 'float32') return false;
+    if (x.rank === 2) return true;
+    return x.rank === 3 && this.ensemble !== undefined && x.shape[0] === this.ensemble;
   }
 }

@@ -1,5 +1,5 @@
 // One Soft Actor-Critic update, read top to bottom (CleanRL's sac_continuous_action.py, with one
-// learned temperature per task).
+// learned temperature per task), with every gradient written out.
 //
 //   1. critic target   y = r + gamma (1 - terminated) (min_i Q'_i(s', a') - alpha[task] log pi(a'|s')),
 //                      a' ~ pi(.|s'), Q' the Polyak-averaged target critics
@@ -10,12 +10,21 @@
 //   5. targets         theta' <- (1 - tau) theta' + tau theta
 //
 // `terminated` only: a time-limit truncation must still bootstrap (the env contract keeps them apart).
-// Each network is one differentiable op over its parameter list (agents/nn/mlp.ts).
+//
+// The gradients are chained by hand from each network's backward (agents/nn/net.ts says why) and
+// each loss's gradient with respect to the networks' outputs (losses.ts):
+//   critic   dL/dq_i, through the critics' backward to their parameters;
+//   actor    dL/dlog pi and dL/dq_i, through the critics' backward to the action columns of their
+//            input, then the tanh-Gaussian head's backward, then the actor's;
+//   alpha    dL/dlog_alpha directly.
+// test/tensor/nn.test.ts checks one update against the same losses differentiated by tfjs.
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../sim/rng.ts';
 import { TanhGaussianActor } from '../nn/actor.ts';
-import { EnsembleCritic } from '../nn/mlp.ts';
+import { MLP } from '../nn/mlp.ts';
 import { Adam, polyakUpdate, type AdamState } from '../nn/adam.ts';
-import type { Net } from '../nn/conditioned.ts';
+import type { Net } from '../nn/net.ts';
+import { actorLoss, alphaLoss, criticLoss, criticTarget } from './losses.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -95,6 +104,20 @@ export interface SacMetrics {
   alpha: number[];
 }
 
+/**
+ * rows x cols standard normals for one seed. Drawn on the host (sim/rng.ts) and uploaded: tfjs's
+ * seeded tf.randomNormal runs a slower generator in JavaScript behind several ops.
+ */
+export function policyNoise(seed: number, rows: number, cols: number): tf.Tensor2D {
+  const rng = new Rng(seed, NOISE_STREAM);
+  const out = new Float32Array(rows * cols);
+  rng.fillNormal(out);
+  return tf.tensor2d(out, [rows, cols]);
+}
+
+/** The Rng stream of the policy noise (any constant: it only separates it from other uses of a seed). */
+const NOISE_STREAM = 0x5ac;
+
 export class Sac {
   readonly hp: SacHyper;
   readonly obsDim: number;
@@ -102,7 +125,8 @@ export class Sac {
   readonly numTasks: number;
   readonly targetEntropy: number;
   readonly actor: TanhGaussianActor;
-  readonly critic: EnsembleCritic;
+  /** The critic ensemble: input [obs | action], output [numCritics, B, 1]. */
+  readonly critic: Net;
   readonly actorParams: tf.Variable[];
   readonly criticParams: tf.Variable[];
   readonly criticTarget: tf.Variable[];
@@ -124,7 +148,7 @@ export class Sac {
     this.actor = new TanhGaussianActor({
       inDim: cfg.obsDim, actDim: cfg.actDim, hidden: hp.hidden, logStdMin: hp.logStdMin, logStdMax: hp.logStdMax,
     }, cfg.actorNet);
-    this.critic = new EnsembleCritic(cfg.obsDim + cfg.actDim, hp.hidden, hp.numCritics, cfg.criticNet);
+    this.critic = cfg.criticNet ?? new MLP({ inDim: cfg.obsDim + cfg.actDim, hidden: hp.hidden, outDim: 1, ensemble: hp.numCritics });
     // tf.variable shares the initial tensor's memory; dropping our handle leaves the variable as owner.
     const own = (t: tf.Tensor, trainable: boolean): tf.Variable => {
       const v = tf.variable(t, trainable);
@@ -145,14 +169,14 @@ export class Sac {
   /** Standard-normal policy noise from a seeded stream, so a seed fixes a whole run. */
   private noise(rows: number): tf.Tensor2D {
     this.noiseSeed = (this.noiseSeed + 1) % 2_147_483_647;
-    return tf.randomNormal([rows, this.actDim], 0, 1, 'float32', this.noiseSeed);
+    return policyNoise(this.noiseSeed, rows, this.actDim);
   }
 
   /** Actions for acting in the env: sampled, or tanh(mean) when deterministic. */
   act(obs: tf.Tensor2D, deterministic = false): tf.Tensor2D {
     return tf.tidy(() => {
       if (deterministic) return this.actor.deterministic(this.actorParams, obs);
-      return this.actor.sample(this.actorParams, obs, this.noise(obs.shape[0]), { gradParams: false }).action;
+      return this.actor.sample(this.actorParams, obs, this.noise(obs.shape[0])).action;
     });
   }
 
@@ -164,61 +188,44 @@ export class Sac {
     // A scope rather than tf.tidy: the result is plain numbers, which tidy's typing refuses.
     tf.engine().startScope();
     try {
-      // Per-sample temperature = onehot(task) . exp(log_alpha): a product rather than a gather, because
-      // gather's gradient (UnsortedSegmentSum) has no wasm kernel. Constant in steps 1 and 3.
-      // tf.oneHot refuses depth 1, hence the single-task case.
-      const taskOneHot = this.numTasks === 1 ? tf.ones([B, 1]) : tf.oneHot(task, this.numTasks).toFloat();
-      const perSampleAlpha = (): tf.Tensor => tf.matMul(taskOneHot, tf.reshape(tf.exp(this.logAlpha), [this.numTasks, 1]));
-      const alpha = perSampleAlpha();
+      // 1. critic target (no gradient), a' ~ pi(.|s') from the current actor.
+      const next = this.actor.sample(this.actorParams, nextObs, this.noise(B));
+      const qNext = this.critic.apply(this.criticTarget, tf.concat([nextObs, next.action], 1));
+      const y = criticTarget(qNext, next.logProb, this.logAlpha, task, reward, terminated, gamma, this.hp.targetClip);
 
-      // 1. critic target (no gradient).
-      const next = this.actor.sample(this.actorParams, nextObs, this.noise(B), { gradParams: false });
-      const nextQ = this.critic.minValue(this.criticTarget, tf.concat([nextObs, next.action], 1), { gradParams: false });
-      const softNextQ = tf.sub(nextQ, tf.mul(alpha, next.logProb));
-      const yRaw = tf.add(reward, tf.mul(tf.mul(tf.sub(1, terminated), gamma), softNextQ));
-      const y = this.hp.targetClip ? tf.clipByValue(yRaw, this.hp.targetClip[0], this.hp.targetClip[1]) : yRaw;
+      // 2. critic step: both critics in one batched evaluation, q [E, B, 1] against y [B, 1].
+      const critic = this.critic.forward(this.criticParams, tf.concat([obs, action], 1));
+      const cl = criticLoss(critic.y, y);
+      this.criticOpt.step(this.critic.backward(this.criticParams, critic.cache, cl.dq, { dx: false, params: true }).dParams!);
 
-      // 2. critic step: both critics in one batched evaluation, [2, B, 1] against y [B, 1].
-      const obsAct = tf.concat([obs, action], 1);
-      let meanQ: tf.Tensor | null = null;
-      const critic = tf.variableGrads(() => {
-        const qs = this.critic.values(this.criticParams, obsAct);
-        if (opts.metrics) meanQ = tf.keep(tf.mean(qs)); // intermediates of variableGrads are reclaimed
-        // sum over critics of each critic's mean squared error
-        return tf.mul(tf.mean(tf.squaredDifference(qs, y)), this.hp.numCritics) as tf.Scalar;
-      }, this.criticParams);
-      this.criticOpt.step(this.criticParams.map((p) => critic.grads[p.name]));
+      // 3. actor step, through the (just updated) critics held constant: a~ = tanh-Gaussian sample,
+      //    its gradient reaches the actor through the action columns of the critics' input.
+      const eps = this.noise(B);
+      const pi = this.actor.head(this.actorParams, obs);
+      const sample = this.actor.sampleFrom(pi.head, eps);
+      const q = this.critic.forward(this.criticParams, tf.concat([obs, sample.action], 1));
+      const al = actorLoss(q.y, sample.logProb, this.logAlpha, task);
+      const dInput = this.critic.backward(this.criticParams, q.cache, al.dq, { dx: true, params: false }).dx!;
+      const dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
+      this.actorOpt.step(this.actor.backward(this.actorParams, pi.netOut, pi.cache, dHead));
 
-      // 3. actor step, through the (just updated) critics held constant.
-      const actor = tf.variableGrads(() => {
-        const pi = this.actor.sample(this.actorParams, obs, this.noise(B));
-        const minQ = this.critic.minValue(this.criticParams, tf.concat([obs, pi.action], 1), { gradParams: false, gradInput: true });
-        return tf.mean(tf.sub(tf.mul(alpha, pi.logProb), minQ)) as tf.Scalar;
-      }, this.actorParams);
-      this.actorOpt.step(this.actorParams.map((p) => actor.grads[p.name]));
-
-      // 4. temperature step, log pi from the updated actor (no gradient to the actor).
-      const logProb = this.actor.sample(this.actorParams, obs, this.noise(B), { gradParams: false }).logProb;
-      const entropyGap = tf.add(logProb, this.targetEntropy);
-      const temp = tf.variableGrads(
-        () => tf.mean(tf.mul(tf.neg(perSampleAlpha()), entropyGap)) as tf.Scalar,
-        [this.logAlpha],
-      );
-      this.alphaOpt.step([temp.grads[this.logAlpha.name]]);
+      // 4. temperature step, log pi from the updated actor (a fresh sample).
+      const logProb = this.actor.sample(this.actorParams, obs, this.noise(B)).logProb;
+      const tl = alphaLoss(logProb, this.logAlpha, task, this.targetEntropy);
+      this.alphaOpt.step([tl.dLogAlpha]);
 
       // 5. target critics.
       polyakUpdate(this.criticTarget, this.criticParams, tau);
       this.updates++;
 
       if (!opts.metrics) return null;
-      const kept = meanQ as tf.Tensor | null;
-      const meanQValue = kept!.dataSync()[0];
-      kept!.dispose();
+      const read = (t: tf.Tensor) => t.dataSync()[0];
+      const [qLoss, meanQ] = cl.stats.dataSync();
       return {
-        qLoss: critic.value.dataSync()[0],
-        actorLoss: actor.value.dataSync()[0],
-        alphaLoss: temp.value.dataSync()[0],
-        meanQ: meanQValue,
+        qLoss,
+        actorLoss: read(al.loss),
+        alphaLoss: read(tl.loss),
+        meanQ,
         alpha: Array.from(tf.exp(this.logAlpha).dataSync()),
       };
     } finally {

@@ -1,9 +1,11 @@
-// Every conditioning architecture: gradients reach every parameter and the input, outputs have the
+// Every conditioning architecture: the written-out backward equals tfjs's autodiff of the same
+// architecture in plain ops, gradients reach every parameter and the input, outputs have the
 // ensemble shape, per-task parts really are per task, and the descriptor choice is honoured.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARCHS, ConditionedNet, DESCRIPTORS, packInputs, type Arch } from '../../agents/nn/conditioned.ts';
-import { useBackend } from '../tensor/helpers.ts';
+import { ARCHS, ConditionedNet, DESCRIPTORS, packInputs, type Arch, type DescriptorKind } from '../../agents/nn/conditioned.ts';
+import { addon, relErr, useBackend } from '../tensor/helpers.ts';
+import { referenceMlp, vjp } from '../tensor/reference.ts';
 
 const K = 3;
 const META = 8;
@@ -22,48 +24,122 @@ function inputs(seed: number): { x: tf.Tensor2D; task: Int32Array } {
   return { x: tf.tensor2d(packInputs(feats, F, task, K, meta, META), [B, META + K + F]), task };
 }
 
-describe('conditioned networks', () => {
-  for (const arch of ARCHS) {
-    for (const descriptor of DESCRIPTORS) {
-      it(`${arch} (${descriptor}): gradients reach every parameter and the input`, () => {
-        const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden: [16, 16], outDim: 2, ensemble: 2 });
-        const params = net.init(1).map((t) => tf.variable(t));
-        const { x } = inputs(0);
-        const y = net.apply(params, x);
-        expect(y.shape).toEqual([2, B, 2]);
-        const { grads } = tf.variableGrads(() => tf.sum(tf.square(net.apply(params, x))) as tf.Scalar, params);
-        for (const p of params) {
-          const g = grads[p.name];
-          expect(g.shape).toEqual(p.shape);
-          expect(Number.isFinite(tf.sum(g).dataSync()[0])).toBe(true);
-          expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
-        }
-        // input gradient (critics pass it to the actor through the action columns)
-        const dx = tf.grad((xx: tf.Tensor) => tf.sum(net.apply(params, xx, { gradInput: true, gradParams: false })))(x);
-        const featGrad = tf.slice(dx, [0, META + K], [B, F]);
-        expect(tf.max(tf.abs(featGrad)).dataSync()[0]).toBeGreaterThan(0);
-        // Finite differences agree on most input entries (a ReLU kink between x - eps and x + eps
-        // can spoil a few, so a majority is required rather than all).
-        const eps = 1e-3;
-        const xa = x.arraySync();
-        const dxa = dx.arraySync() as number[][];
-        const f = (xb: number[][]) => tf.sum(net.apply(params, tf.tensor2d(xb), { gradParams: false })).dataSync()[0];
-        let agree = 0;
-        const probes = 12;
-        for (let k = 0; k < probes; k++) {
-          const i = (k * 5) % B;
-          const c = META + K + (k % F);
-          const up = xa.map((r) => r.slice());
-          const dn = xa.map((r) => r.slice());
-          up[i][c] += eps;
-          dn[i][c] -= eps;
-          const fd = (f(up) - f(dn)) / (2 * eps);
-          if (Math.abs(fd - dxa[i][c]) <= 5e-3 + 0.05 * Math.abs(fd)) agree++;
-        }
-        expect(agree).toBeGreaterThanOrEqual(probes - 2);
-      });
+/**
+ * Each architecture again in plain ops, from the layout of agents/nn/conditioned.ts (one MLP part
+ * per entry of `parts`, in parameter order), for tfjs to differentiate.
+ */
+function reference(arch: Arch, descriptor: DescriptorKind, hidden: number[], E: number, params: tf.Tensor[], x: tf.Tensor, experts = 4): tf.Tensor {
+  const Bx = x.shape[0];
+  const onehot = tf.slice(x, [0, META], [Bx, K]);
+  const cond = descriptor === 'onehot' ? onehot : tf.slice(x, [0, 0], [Bx, META]);
+  const features = tf.slice(x, [0, META + K], [Bx, x.shape[1]! - META - K]);
+  let at = 0;
+  const part = (layers: number, input: tf.Tensor, ensemble: number, outAct: 'linear' | 'relu' | 'sigmoid' = 'linear') => {
+    const ps = params.slice(at, at + 2 * layers);
+    at += 2 * layers;
+    return referenceMlp(ps, input, { ensemble, outAct });
+  };
+  const n = hidden.length;
+  switch (arch) {
+    case 'concat':
+      return part(n + 1, tf.concat([cond, features], 1), E);
+    case 'multihead': {
+      const trunk = part(n, features, E, 'relu');
+      const heads = part(1, trunk, E); // [E, B, K*out]
+      const out = heads.shape[2]! / K;
+      return tf.sum(tf.mul(tf.reshape(heads, [E, Bx, K, out]), tf.reshape(onehot, [1, Bx, K, 1])), 2);
+    }
+    case 'gated': {
+      const ps = params.slice(2 * (n + 1)); // the gate network comes last
+      const gates = tf.split(referenceMlp(ps, cond, { ensemble: E, outAct: 'sigmoid' }), hidden, 2);
+      let h = features;
+      for (let l = 0; l < n; l++) h = tf.mul(part(1, h, E, 'relu'), gates[l]);
+      return part(1, h, E);
+    }
+    case 'moe': {
+      const ex = part(n, features, E * experts, 'relu');
+      const w = tf.softmax(part(1, cond, E)); // [E, B, M]
+      const mixed = tf.sum(tf.mul(tf.reshape(ex, [E, experts, Bx, hidden[n - 1]]), tf.reshape(tf.transpose(w, [0, 2, 1]), [E, experts, Bx, 1])), 1);
+      return part(1, mixed, E);
+    }
+    case 'independent': {
+      const y = part(n + 1, features, E * K);
+      const out = y.shape[2]!;
+      return tf.sum(tf.mul(tf.reshape(y, [E, K, Bx, out]), tf.reshape(tf.transpose(onehot), [1, K, Bx, 1])), 1);
     }
   }
+}
+
+const backends: [('cpu' | 'wasm'), boolean][] = [['cpu', false], ...(addon ? [['wasm', true] as ['wasm', boolean]] : [])];
+for (const [backend, blas] of backends) {
+  describe(`conditioned networks, backward against autodiff (${backend}${blas ? ' + BLAS' : ''})`, () => {
+    beforeAll(async () => {
+      await useBackend(backend, blas);
+    });
+    for (const arch of ARCHS) {
+      for (const descriptor of DESCRIPTORS) {
+        it(`${arch} (${descriptor})`, () => {
+          const hidden = [16, 12];
+          const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden, outDim: 2, ensemble: 2 });
+          const params = net.init(1);
+          const { x } = inputs(0);
+          const dy = tf.randomUniform([2, B, 2], -1, 1, 'float32', 9);
+          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => reference(arch, descriptor, hidden, 2, ps, xx);
+          const { y, cache } = net.forward(params, x);
+          expect(y.shape).toEqual([2, B, 2]);
+          expect(relErr(y.dataSync(), ref(x, ...params).dataSync())).toBeLessThan(1e-4);
+          const mine = net.backward(params, cache, dy, { dx: true, params: true });
+          const want = vjp(ref, [x, ...params], dy);
+          expect(mine.dx!.shape).toEqual(x.shape);
+          expect(relErr(mine.dx!.dataSync(), want[0].dataSync())).toBeLessThan(1e-4);
+          expect(mine.dParams!.length).toBe(params.length);
+          mine.dParams!.forEach((g, j) => {
+            expect(g.shape).toEqual(params[j].shape);
+            expect(relErr(g.dataSync(), want[1 + j].dataSync())).toBeLessThan(1e-4);
+            // every parameter takes part
+            expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
+          });
+          // the parts asked for, and only those
+          const onlyDx = net.backward(params, cache, dy, { dx: true, params: false });
+          expect(onlyDx.dParams).toBeNull();
+          expect(relErr(onlyDx.dx!.dataSync(), want[0].dataSync())).toBeLessThan(1e-4);
+          expect(net.backward(params, cache, dy, { dx: false, params: true }).dx).toBeNull();
+        });
+      }
+    }
+  });
+}
+
+describe('conditioned networks', () => {
+  beforeAll(async () => {
+    await useBackend('cpu', false);
+  });
+
+  it('the input gradient agrees with finite differences (multihead, feature columns)', () => {
+    const net = new ConditionedNet({ arch: 'multihead', descriptor: 'onehot', numTasks: K, metaDim: META, featureDim: F, hidden: [16, 16], outDim: 1, ensemble: 2 });
+    const params = net.init(1);
+    const { x } = inputs(0);
+    const f = (xb: number[][]) => tf.sum(net.apply(params, tf.tensor2d(xb))).dataSync()[0];
+    const { y, cache } = net.forward(params, x);
+    const dx = net.backward(params, cache, tf.onesLike(y), { dx: true, params: false }).dx!;
+    // A ReLU kink between x - eps and x + eps can spoil a few probes, so a majority must agree.
+    const eps = 1e-3;
+    const xa = x.arraySync();
+    const dxa = dx.arraySync() as number[][];
+    let agree = 0;
+    const probes = 12;
+    for (let k = 0; k < probes; k++) {
+      const i = (k * 5) % B;
+      const c = META + K + (k % F);
+      const up = xa.map((r) => r.slice());
+      const dn = xa.map((r) => r.slice());
+      up[i][c] += eps;
+      dn[i][c] -= eps;
+      const fd = (f(up) - f(dn)) / (2 * eps);
+      if (Math.abs(fd - dxa[i][c]) <= 5e-3 + 0.05 * Math.abs(fd)) agree++;
+    }
+    expect(agree).toBeGreaterThanOrEqual(probes - 2);
+  });
 
   const perTask: Arch[] = ['multihead', 'independent'];
   for (const arch of perTask) {

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
-import { planMatMul, runAdamKernel, hasAdamKernel, reluGradNative, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMatMul, planMlp, runAdamKernel, nativeKernelsActive, reluGradNative, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
 
 const TOL = 1e-4;
 
@@ -197,25 +197,30 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
       });
     });
 
-    it('RrlAdam matches the Adam formula written in tfjs ops', () => {
-      expect(hasAdamKernel()).toBe(true);
+    it('RrlAdam matches the Adam formula written in tfjs ops, for every tensor of a list', () => {
+      expect(nativeKernelsActive()).toBe(true);
       tf.tidy(() => {
-        const p = rand([300], 20);
-        const g = rand([300], 21);
-        const m = tf.mul(rand([300], 22), 0.1);
-        const v = tf.abs(tf.mul(rand([300], 23), 0.01));
+        const shapes = [[300], [7, 5], [2, 1, 3]];
+        const p = shapes.map((s, i) => rand(s, 20 + i));
+        const g = shapes.map((s, i) => rand(s, 30 + i));
+        const m = shapes.map((s, i) => tf.mul(rand(s, 40 + i), 0.1));
+        const v = shapes.map((s, i) => tf.abs(tf.mul(rand(s, 50 + i), 0.01)));
         const at = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 7 };
         const [p2, m2, v2] = runAdamKernel(p, g, m, v, at);
-        const mw = tf.add(tf.mul(m, at.beta1), tf.mul(g, 1 - at.beta1));
-        const vw = tf.add(tf.mul(v, at.beta2), tf.mul(tf.square(g), 1 - at.beta2));
-        const mhat = tf.div(mw, 1 - at.beta1 ** at.step);
-        const vhat = tf.div(vw, 1 - at.beta2 ** at.step);
-        const pw = tf.sub(p, tf.mul(tf.div(mhat, tf.add(tf.sqrt(vhat), at.epsilon)), at.lr));
-        expect(relErr(m2.dataSync(), mw.dataSync())).toBeLessThan(TOL);
-        expect(relErr(v2.dataSync(), vw.dataSync())).toBeLessThan(TOL);
-        expect(relErr(p2.dataSync(), pw.dataSync())).toBeLessThan(TOL);
-        // the step moved every parameter
-        expect(relErr(p2.dataSync(), p.dataSync())).toBeGreaterThan(1e-6);
+        shapes.forEach((shape, i) => {
+          const mw = tf.add(tf.mul(m[i], at.beta1), tf.mul(g[i], 1 - at.beta1));
+          const vw = tf.add(tf.mul(v[i], at.beta2), tf.mul(tf.square(g[i]), 1 - at.beta2));
+          const mhat = tf.div(mw, 1 - at.beta1 ** at.step);
+          const vhat = tf.div(vw, 1 - at.beta2 ** at.step);
+          const pw = tf.sub(p[i], tf.mul(tf.div(mhat, tf.add(tf.sqrt(vhat), at.epsilon)), at.lr));
+          for (const out of [p2[i], m2[i], v2[i]]) expect(out.shape).toEqual(shape);
+          expect(relErr(m2[i].dataSync(), mw.dataSync())).toBeLessThan(TOL);
+          expect(relErr(v2[i].dataSync(), vw.dataSync())).toBeLessThan(TOL);
+          expect(relErr(p2[i].dataSync(), pw.dataSync())).toBeLessThan(TOL);
+          // the step moved every tensor
+          expect(relErr(p2[i].dataSync(), p[i].dataSync())).toBeGreaterThan(1e-6);
+        });
+        expect(() => runAdamKernel([p[0]], [g[1]], [m[0]], [v[0]], at)).toThrow(/one shape/);
       });
     });
 
@@ -226,11 +231,14 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
         const g = reluGradNative(dy, y)!;
         expect(g.shape).toEqual([3, 50, 7]);
         expect(relErr(g.dataSync(), tf.mul(dy, tf.step(y)).dataSync())).toBe(0);
-        const x = rand([123], 42);
-        const z = rand([123], 43);
-        const p = axpbyNative(x, z, 0.995, 0.005)!;
-        expect(relErr(p.dataSync(), tf.add(tf.mul(x, 0.995), tf.mul(z, 0.005)).dataSync())).toBeLessThan(TOL);
-        expect(() => axpbyNative(x, rand([5], 44), 1, 1)).toThrow(/one shape/);
+        const xs = [rand([123], 42), rand([4, 6], 45)];
+        const zs = [rand([123], 43), rand([4, 6], 46)];
+        const ps = axpbyNative(xs, zs, 0.995, 0.005)!;
+        ps.forEach((p, i) => {
+          expect(p.shape).toEqual(xs[i].shape);
+          expect(relErr(p.dataSync(), tf.add(tf.mul(xs[i], 0.995), tf.mul(zs[i], 0.005)).dataSync())).toBeLessThan(TOL);
+        });
+        expect(() => axpbyNative([xs[0]], [rand([5], 44)], 1, 1)).toThrow(/one shape/);
       });
     });
 
@@ -259,6 +267,21 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
     });
   });
 }
+
+describe('MLP kernel planning', () => {
+  it('takes plain and ensemble networks, shared or per-member inputs', () => {
+    const plain = planMlp([16, 5], [[5, 8], [8], [8, 2], [2]]);
+    expect([plain.E, plain.B, plain.xShared, plain.inDim, plain.outDims, plain.outShape(1)]).toEqual([1, 16, true, 5, [8, 2], [16, 2]]);
+    const ens = planMlp([3, 16, 5], [[3, 5, 8], [3, 1, 8]]);
+    expect([ens.E, ens.xShared, ens.outShape(0)]).toEqual([3, false, [3, 16, 8]]);
+  });
+  it('names the layer whose shapes do not chain, and refuses an input that fits no member', () => {
+    expect(() => planMlp([16, 5], [[5, 8], [8], [7, 2], [2]])).toThrow(/layer 1 has weight \[7,2\]/);
+    expect(() => planMlp([16, 5], [[5, 8], [1, 8]])).toThrow(/layer 0/);
+    expect(() => planMlp([2, 16, 5], [[3, 5, 8], [3, 1, 8]])).toThrow(/input of shape \[2,16,5\]/);
+    expect(() => planMlp([16, 5], [[5, 8]])).toThrow(/weight\/bias pairs/);
+  });
+});
 
 describe('matmul planning', () => {
   it('rejects mismatched inner dimensions like tf.matMul', () => {

@@ -3,25 +3,15 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, useBackend, relErr, rand } from './helpers.ts';
-import { MLP, EnsembleCritic } from '../../agents/nn/mlp.ts';
-import { dense } from '../../agents/nn/dense.ts';
+import { referenceMlp, referenceGaussian, vjp } from './reference.ts';
+import { MLP } from '../../agents/nn/mlp.ts';
+import type { Activation } from '../../agents/nn/dense.ts';
 import { Adam } from '../../agents/nn/adam.ts';
-import { squashedGaussian } from '../../agents/nn/actor.ts';
-import { Sac, SAC_DEFAULTS } from '../../agents/sac/update.ts';
+import { TanhGaussianActor } from '../../agents/nn/actor.ts';
+import { Sac, SAC_DEFAULTS, policyNoise, type SacBatch } from '../../agents/sac/update.ts';
 import type { NativeBackend } from '../../agents/tensor/kernels.ts';
 
 const TOL = 1e-4;
-
-/** The same MLP in plain tfjs ops, differentiated by tfjs itself (tiling a shared input). */
-function referenceMlp(params: tf.Tensor[], x: tf.Tensor, ensemble?: number): tf.Tensor {
-  let h = ensemble && x.rank === 2 ? tf.tile(tf.expandDims(x, 0), [ensemble, 1, 1]) : x;
-  const n = params.length / 2;
-  for (let i = 0; i < n; i++) {
-    h = tf.add(tf.matMul(h, params[2 * i]), params[2 * i + 1]);
-    if (i < n - 1) h = tf.relu(h);
-  }
-  return h;
-}
 
 const setups: [NativeBackend, boolean][] = [['wasm', false], ['cpu', false]];
 if (addon) setups.unshift(['wasm', true], ['cpu', true]);
@@ -33,68 +23,73 @@ for (const [backend, blas] of setups) {
     });
 
     it.each([
-      ['plain', undefined, false],
-      ['plain, input gradient', undefined, true],
-      ['ensemble of 2, shared input', 2, true],
-      ['ensemble of 3, shared input', 3, false],
-    ] as const)('MLP gradients match autodiff (%s)', (_name, ensemble, gradInput) => {
-      const net = new MLP({ inDim: 7, hidden: [11, 9], outDim: 3, ensemble });
-      const params = net.init(5).map((t) => tf.variable(t));
-      const x = tf.variable(rand([13, 7], 6));
-      const target = rand(ensemble ? [ensemble, 13, 3] : [13, 3], 7);
-      const loss = (f: () => tf.Tensor) => () => tf.mean(tf.square(tf.sub(f(), target))) as tf.Scalar;
-      const vars = gradInput ? [...params, x] : params;
-      const mine = tf.variableGrads(loss(() => net.apply(params, x, { gradInput })), vars);
-      const ref = tf.variableGrads(loss(() => referenceMlp(params, x, ensemble)), vars);
-      expect(relErr(mine.value.dataSync(), ref.value.dataSync())).toBeLessThan(TOL);
-      for (const v of vars) {
-        expect(mine.grads[v.name].shape).toEqual(v.shape);
-        expect(relErr(mine.grads[v.name].dataSync(), ref.grads[v.name].dataSync())).toBeLessThan(TOL);
+      ['plain', undefined, 'relu', 'linear', false],
+      ['plain, input gradient', undefined, 'relu', 'linear', true],
+      ['ensemble of 2, shared input', 2, 'relu', 'linear', true],
+      ['ensemble of 3, shared input, params only', 3, 'relu', 'linear', false],
+      ['ensemble of 2, one input per member', 2, 'relu', 'linear', true],
+      ['tanh hidden, sigmoid out', 2, 'tanh', 'sigmoid', true],
+      ['elu hidden, relu out', undefined, 'elu', 'relu', true],
+      ['sigmoid hidden, tanh out', 1, 'sigmoid', 'tanh', true],
+    ] as const)('MLP forward and backward match autodiff (%s)', (name, ensemble, act, outAct, wantDx) => {
+      const net = new MLP({ inDim: 7, hidden: [11, 9], outDim: 3, ensemble, activation: act as Activation, outActivation: outAct as Activation });
+      const params = net.init(5);
+      const perMember = name.includes('per member');
+      const x = rand(perMember ? [ensemble!, 13, 7] : [13, 7], 6);
+      const dy = rand(ensemble ? [ensemble, 13, 3] : [13, 3], 7);
+      const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => referenceMlp(ps, xx, { ensemble, act, outAct });
+      const { y, cache } = net.forward(params, x);
+      expect(relErr(y.dataSync(), ref(x, ...params).dataSync())).toBeLessThan(TOL);
+      const mine = net.backward(params, cache, dy, { dx: wantDx, params: true });
+      const want = vjp(ref, [x, ...params], dy);
+      expect(mine.dParams!.length).toBe(params.length);
+      mine.dParams!.forEach((g, j) => {
+        expect(g.shape).toEqual(params[j].shape);
+        expect(relErr(g.dataSync(), want[1 + j].dataSync())).toBeLessThan(TOL);
+      });
+      if (wantDx) {
+        expect(mine.dx!.shape).toEqual(x.shape);
+        expect(relErr(mine.dx!.dataSync(), want[0].dataSync())).toBeLessThan(TOL);
+      } else {
+        expect(mine.dx).toBeNull();
       }
-      tf.dispose([mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads), ...params, x, target]);
+      const dxOnly = net.backward(params, cache, dy, { dx: true, params: false });
+      expect(dxOnly.dParams).toBeNull();
+      expect(relErr(dxOnly.dx!.dataSync(), want[0].dataSync())).toBeLessThan(TOL);
+      tf.dispose([...params, x, dy, y, ...want]);
     });
 
-    it('parameters held constant get no gradient, and the input still does', () => {
-      const net = new MLP({ inDim: 5, hidden: [8], outDim: 1, ensemble: 2 });
-      const params = net.init(1).map((t) => tf.variable(t));
-      const x = tf.variable(rand([6, 5], 2));
-      const g = tf.variableGrads(() => tf.sum(tf.min(net.apply(params, x, { gradParams: false, gradInput: true }), 0)) as tf.Scalar, [x, ...params]);
-      expect(Object.keys(g.grads)).toEqual([x.name]);
-      const ref = tf.variableGrads(() => tf.sum(tf.min(referenceMlp(params, x, 2), 0)) as tf.Scalar, [x]);
-      expect(relErr(g.grads[x.name].dataSync(), ref.grads[x.name].dataSync())).toBeLessThan(TOL);
-      tf.dispose([g.value, ref.value, ...Object.values(g.grads), ...Object.values(ref.grads), ...params, x]);
+    it.each(['relu', 'tanh', 'sigmoid', 'elu', 'linear'] as const)('one-layer MLP (%s) matches autodiff', (act) => {
+      const net = new MLP({ inDim: 4, hidden: [], outDim: 6, outActivation: act });
+      const params = net.init(3);
+      const x = rand([9, 4], 3);
+      const dy = rand([9, 6], 4);
+      const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => referenceMlp(ps, xx, { outAct: act });
+      const { cache } = net.forward(params, x);
+      const mine = net.backward(params, cache, dy, { dx: true, params: true });
+      const want = vjp(ref, [x, ...params], dy);
+      [mine.dx!, ...mine.dParams!].forEach((g, j) => expect(relErr(g.dataSync(), want[j].dataSync())).toBeLessThan(TOL));
     });
 
-    it.each(['relu', 'tanh', 'sigmoid', 'elu', 'linear'] as const)('dense layer (%s) gradient matches autodiff', (act) => {
-      const x = tf.variable(rand([9, 4], 3));
-      const w = tf.variable(rand([4, 6], 4));
-      const b = tf.variable(rand([6], 5));
-      const f = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid, elu: tf.elu, linear: (z: tf.Tensor) => z }[act];
-      const mine = tf.variableGrads(() => tf.sum(tf.square(dense(x, w, b, act))) as tf.Scalar, [x, w, b]);
-      const ref = tf.variableGrads(() => tf.sum(tf.square(f(tf.add(tf.matMul(x, w), b)))) as tf.Scalar, [x, w, b]);
-      for (const v of [x, w, b]) expect(relErr(mine.grads[v.name].dataSync(), ref.grads[v.name].dataSync())).toBeLessThan(TOL);
-      tf.dispose([mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads), x, w, b]);
-    });
-
-    it('tanh-Gaussian sample, log-prob and their gradients match the same math in tfjs ops', () => {
+    it('tanh-Gaussian sample, log-prob and their backward match the same math in tfjs ops', () => {
       const A = 3;
-      const head = tf.variable(tf.mul(rand([20, 2 * A], 50), 2));
-      const eps = tf.randomNormal([20, A], 0, 1, 'float32', 51);
-      const w = rand([20, A + 1], 52); // a random linear read-out of [action | logProb]
       const [lo, hi] = [-5, 2];
-      const reference = (): tf.Tensor => {
-        const [mu, raw] = tf.split(head, [A, A], 1);
-        const logStd = tf.add(lo + 0.5 * (hi - lo), tf.mul(tf.tanh(raw), 0.5 * (hi - lo)));
-        const a = tf.tanh(tf.add(mu, tf.mul(tf.exp(logStd), eps)));
-        const logN = tf.sub(tf.mul(tf.square(eps), -0.5), tf.add(logStd, 0.5 * Math.log(2 * Math.PI)));
-        const logProb = tf.sum(tf.sub(logN, tf.log(tf.sub(1 + 1e-6, tf.square(a)))), 1, true);
-        return tf.concat([a, logProb], 1);
-      };
-      const mine = tf.variableGrads(() => tf.sum(tf.mul(squashedGaussian(head, eps, A, lo, hi), w)) as tf.Scalar, [head]);
-      const ref = tf.variableGrads(() => tf.sum(tf.mul(reference(), w)) as tf.Scalar, [head]);
-      expect(relErr(mine.value.dataSync(), ref.value.dataSync())).toBeLessThan(TOL);
-      expect(relErr(mine.grads[head.name].dataSync(), ref.grads[head.name].dataSync())).toBeLessThan(TOL);
-      tf.dispose([mine.value, ref.value, mine.grads[head.name], ref.grads[head.name], head, eps, w]);
+      const actor = new TanhGaussianActor({ inDim: 1, actDim: A, hidden: [], logStdMin: lo, logStdMax: hi });
+      const head = tf.mul(rand([20, 2 * A], 50), 2);
+      const eps = tf.randomNormal([20, A], 0, 1, 'float32', 51);
+      const dA = rand([20, A], 52);
+      const dL = rand([20, 1], 53);
+      const { action, logProb } = actor.sampleFrom(head, eps);
+      const [refA, refL] = referenceGaussian(head, eps, lo, hi);
+      expect(relErr(action.dataSync(), refA.dataSync())).toBeLessThan(TOL);
+      expect(relErr(logProb.dataSync(), refL.dataSync())).toBeLessThan(TOL);
+      const mine = actor.sampleBackward(dA, dL, head, eps);
+      const [want] = tf.grads((h: tf.Tensor) => {
+        const [a, l] = referenceGaussian(h, eps, lo, hi);
+        return tf.add(tf.sum(tf.mul(a, dA)), tf.sum(tf.mul(l, dL)));
+      })([head]);
+      expect(mine.shape).toEqual([20, 2 * A]);
+      expect(relErr(mine.dataSync(), want.dataSync())).toBeLessThan(TOL);
     });
 
     it('Adam follows torch.optim.Adam on a quadratic', () => {
@@ -154,22 +149,71 @@ for (const [backend, blas] of setups) {
     });
 
     it('twin critics as one batched network equal two separate networks', () => {
-      const critic = new EnsembleCritic(5, [8, 8], 2);
+      const critic = new MLP({ inDim: 5, hidden: [8, 8], outDim: 1, ensemble: 2 });
       const params = critic.init(9);
       const x = rand([10, 5], 10);
-      const both = critic.values(params, x);
+      const both = critic.apply(params, x);
       const single = new MLP({ inDim: 5, hidden: [8, 8], outDim: 1 });
       for (let e = 0; e < 2; e++) {
         const pe = params.map((p) => tf.squeeze(tf.slice(p, [e, 0, 0], [1, -1, -1]), [0]));
         // plain layers take a rank-1 bias
         const fixed = pe.map((p, j) => (j % 2 === 1 ? tf.reshape(p, [-1]) : p));
-        const one = single.apply(fixed, x, { gradParams: false });
+        const one = single.apply(fixed, x);
         const mine = tf.squeeze(tf.slice(both, [e, 0, 0], [1, -1, -1]), [0]);
         expect(relErr(mine.dataSync(), one.dataSync())).toBeLessThan(TOL);
       }
-      const minQ = critic.minValue(params, x).dataSync();
-      const all = both.dataSync();
-      for (let i = 0; i < 10; i++) expect(minQ[i]).toBe(Math.min(all[i], all[10 + i]));
+    });
+
+    it('one SAC update applies the gradients of its losses as tfjs differentiates them', () => {
+      // Adam's first moment after one step from zero is (1 - beta1) g, so each optimizer's state
+      // holds 0.1 x the gradient it applied. The reference differentiates CleanRL's losses, in
+      // plain ops, at the parameters each step saw.
+      const B = 32, OBS = 6, A = 2, K = 3, seed = 4;
+      const sac = new Sac({ obsDim: OBS, actDim: A, numTasks: K, hidden: [16, 16], seed });
+      const hp = sac.hp;
+      const snap = (vs: tf.Tensor[]) => vs.map((v) => v.clone());
+      const actor0 = snap(sac.actorParams);
+      const critic0 = snap(sac.criticParams);
+      const target0 = snap(sac.criticTarget);
+      const batch: SacBatch = {
+        obs: rand([B, OBS], 70) as tf.Tensor2D,
+        action: rand([B, A], 71) as tf.Tensor2D,
+        reward: rand([B, 1], 72) as tf.Tensor2D,
+        nextObs: rand([B, OBS], 73) as tf.Tensor2D,
+        terminated: tf.cast(tf.greater(rand([B, 1], 74), 0.6), 'float32') as tf.Tensor2D,
+        task: tf.tensor1d(Array.from({ length: B }, (_, i) => (i * 7) % K), 'int32'),
+      };
+      // the update's three noise draws (Sac.noise: a seeded stream)
+      const noise = (k: number) => policyNoise(seed * 1_000_003 + 17 + k, B, A);
+      sac.update(batch);
+      const st = sac.getState();
+      const m = (arrs: Float32Array[]) => arrs.map((a) => Array.from(a, (v) => v / (1 - hp.adamBeta1)));
+      const flat = (ts: tf.Tensor[]) => ts.flatMap((t) => Array.from(t.dataSync()));
+      const alphaRows = tf.reshape(tf.gather(tf.exp(tf.zeros([K])), batch.task), [B, 1]); // log alpha starts at 0
+      const actor = (ps: tf.Tensor[], obs: tf.Tensor, eps: tf.Tensor) => referenceGaussian(referenceMlp(ps, obs), eps, hp.logStdMin, hp.logStdMax);
+      const critic = (ps: tf.Tensor[], obs: tf.Tensor, act: tf.Tensor) => referenceMlp(ps, tf.concat([obs, act], 1), { ensemble: 2 });
+
+      // critic: sum over critics of mean (q - y)^2, y from the target critics
+      const [a2, lp2] = actor(actor0, batch.nextObs, noise(1));
+      const y = tf.add(batch.reward, tf.mul(tf.mul(tf.sub(1, batch.terminated), hp.gamma), tf.sub(tf.min(critic(target0, batch.nextObs, a2), 0), tf.mul(alphaRows, lp2))));
+      const gCritic = tf.grads((...ps: tf.Tensor[]) => tf.mul(tf.mean(tf.squaredDifference(critic(ps, batch.obs, batch.action), y)), 2))(critic0);
+      // actor: mean(alpha log pi - min Q), through the critics after their step
+      const critic1 = sac.criticParams.map((p) => p.clone());
+      const gActor = tf.grads((...ps: tf.Tensor[]) => {
+        const [a, lp] = actor(ps, batch.obs, noise(2));
+        return tf.mean(tf.sub(tf.mul(alphaRows, lp), tf.min(critic(critic1, batch.obs, a), 0)));
+      })(actor0);
+      // temperature: mean(-alpha[task] (log pi + target entropy)), log pi from the updated actor
+      const [, lp3] = actor(sac.actorParams, batch.obs, noise(3));
+      // (alpha per row as one-hot x alpha: gather's gradient has no wasm kernel)
+      const oneHot = tf.cast(tf.oneHot(batch.task, K), 'float32');
+      const [gAlpha] = tf.grads((la: tf.Tensor) => tf.mean(tf.mul(tf.neg(tf.matMul(oneHot, tf.reshape(tf.exp(la), [K, 1]))), tf.add(lp3, sac.targetEntropy))))([tf.zeros([K])]);
+
+      expect(relErr(m(st.optimizers.critic.m).flat(), flat(gCritic))).toBeLessThan(1e-3);
+      expect(relErr(m(st.optimizers.actor.m).flat(), flat(gActor))).toBeLessThan(1e-3);
+      expect(relErr(m(st.optimizers.alpha.m).flat(), flat([gAlpha]))).toBeLessThan(1e-3);
+      tf.dispose([...actor0, ...critic0, ...target0, ...critic1, ...Object.values(batch)]);
+      sac.dispose();
     });
   });
 }

@@ -1,0 +1,88 @@
+/*
+ * Shared by the addon's source files: N-API error macros, checked access to tensor memory, the
+ * CBLAS product every kernel goes through, and the activation codes shared with
+ * agents/tensor/kernels.ts.
+ */
+#ifndef RRL_H
+#define RRL_H
+
+#include <node_api.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "rrl_blas: N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+#define FAIL(msg)                            \
+  do {                                       \
+    napi_throw_range_error(env, NULL, msg);  \
+    return NULL;                             \
+  } while (0)
+
+/*
+ * The elementwise loops are memory- and divide-bound; on x86-64 Linux with GCC they are also
+ * compiled for AVX2/FMA (x86-64-v3) and picked at load time (ifunc), so the addon still runs on
+ * any x86-64 CPU. The clone is named by feature level, not by CPU model: GCC dispatches an
+ * "arch=haswell" clone on the CPU model, so AMD processors got the SSE2 build.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define RRL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#elif defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define RRL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RRL_CLONES
+#endif
+
+/* Activation codes shared with agents/tensor/kernels.ts. */
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5, ACT_TANH = 6 };
+
+/* A float32 view of `count` elements at byte offset `off` of an ArrayBuffer; 0 when out of bounds. */
+int rrl_f32(napi_env env, napi_value buf, double off, double count, float** out);
+
+/* A JS number argument as a double (0 when it is not one). */
+double rrl_num(napi_env env, napi_value v);
+
+/*
+ * A tensor list: `bufs` a JS array of ArrayBuffers, `offs` a Float64Array of byte offsets, one
+ * each. Fills ptrs[i] with a view of counts[i] elements, bounds-checked; 0 (with a pending
+ * exception) on any mismatch.
+ */
+int rrl_tensor_list(napi_env env, napi_value bufs, napi_value offs, size_t n, const double* counts, float** ptrs);
+
+/* An Int32Array argument: its data and length; 0 when it is not one. */
+int rrl_i32(napi_env env, napi_value v, const int32_t** data, size_t* len);
+
+/*
+ * C = op(A) op(B) (+ C when accumulate), row-major, with leading dimensions of the stored
+ * matrices. Routes one-row and one-column products to gemv (several times faster in BLAS
+ * libraries) and handles K = 0 (an empty sum), which some BLAS builds reject.
+ */
+void rrl_gemm(bool tA, bool tB, int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+
+/* act(row + bias) over one output row of n values in place; bias may be NULL, bsc its stride. */
+void rrl_epilogue_row(float* row, const float* bias, size_t bsc, int n, int act, float leaky);
+
+/* The kernels of rrl_nets.c, registered by the module in rrl_blas.c. */
+napi_value rrl_mlp_forward(napi_env env, napi_callback_info info);
+napi_value rrl_mlp_backward(napi_env env, napi_callback_info info);
+napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info);
+napi_value rrl_tanh_gaussian_grad(napi_env env, napi_callback_info info);
+
+/* rrl_sac.c: SAC's loss gradients; rrl_copy.c: Concat and Slice. */
+napi_value rrl_sac_target(napi_env env, napi_callback_info info);
+napi_value rrl_sac_critic_grad(napi_env env, napi_callback_info info);
+napi_value rrl_sac_actor_grad(napi_env env, napi_callback_info info);
+napi_value rrl_sac_alpha_grad(napi_env env, napi_callback_info info);
+napi_value rrl_concat(napi_env env, napi_callback_info info);
+napi_value rrl_slice(napi_env env, napi_callback_info info);
+
+/* Per-instance scratch memory (one per Node thread that loads the addon), grown on demand. */
+float* rrl_scratch(napi_env env, int slot, size_t count);
+
+#endif
