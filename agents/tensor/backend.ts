@@ -110,7 +110,7 @@ function describe(s: Omit<BackendStatus, 'line'>, forced: string | null): string
     what = s.choice === 'node-gpu' ? `tensorflow (tfjs-node-gpu, ${s.gpu ? 'CUDA device' : 'no CUDA device found, running on CPU'})` : 'tensorflow (tfjs-node, CPU)';
     what += '; BLAS kernels n/a (libtensorflow has its own)';
   } else if (s.blas) {
-    what = `${s.tfBackend}; BLAS kernels on (${s.blasLibrary}: BatchMatMul, _FusedMatMul, RrlAdam, RrlReluGrad, RrlAxpby)`;
+    what = `${s.tfBackend}; BLAS kernels on (${s.blasLibrary}: matmul, whole-MLP, policy head, SAC losses, Adam, concat/slice)`;
   } else {
     what = `${s.tfBackend}; BLAS kernels off (${s.blasOff})`;
   }

@@ -242,6 +242,62 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
       });
     });
 
+    it('Concat matches the stock kernel on random shapes, axes and dtypes', () => {
+      let seed = 100;
+      for (let trial = 0; trial < 40; trial++) {
+        tf.tidy(() => {
+          const rank = 1 + (trial % 4);
+          const shape = Array.from({ length: rank }, (_, d) => 1 + ((trial * 7 + d * 3) % 5));
+          const axis = trial % rank;
+          const parts = Array.from({ length: 1 + (trial % 3) + 1 }, (_, i) => {
+            const sh = shape.slice();
+            sh[axis] = (trial + i) % 4; // sizes 0..3 along the axis, empty parts included
+            return trial % 5 === 0 ? tf.cast(tf.mul(rand(sh, seed++), 100), 'int32') : rand(sh, seed++);
+          });
+          const got = tf.concat(parts, axis);
+          const want = withStock(backend, () => tf.concat(parts, axis));
+          expect(got.shape).toEqual(want.shape);
+          expect(got.dtype).toBe(want.dtype);
+          expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+        });
+      }
+      // bool goes to the stock kernel
+      tf.tidy(() => {
+        expect(Array.from(tf.concat([tf.tensor1d([true], 'bool'), tf.tensor1d([false], 'bool')]).dataSync())).toEqual([1, 0]);
+      });
+    });
+
+    it('Slice matches the stock kernel on random ranks 1-4 and 5, begins and sizes', () => {
+      let seed = 200;
+      for (let trial = 0; trial < 60; trial++) {
+        tf.tidy(() => {
+          const rank = 1 + (trial % 5);
+          const shape = Array.from({ length: rank }, (_, d) => 1 + ((trial * 5 + d * 7) % 6));
+          const x = trial % 4 === 0 ? tf.cast(tf.mul(rand(shape, seed++), 50), 'int32') : rand(shape, seed++);
+          const begin = shape.map((n, d) => (trial + d) % n);
+          const size = shape.map((n, d) => ((trial + 2 * d) % 3 === 0 ? -1 : Math.min(n - begin[d], 1 + ((trial + d) % 3))));
+          const got = tf.slice(x, begin, size);
+          const want = withStock(backend, () => tf.slice(x, begin, size));
+          expect(got.shape).toEqual(want.shape);
+          expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+        });
+      }
+      tf.tidy(() => {
+        expect(() => tf.slice(rand([3, 4], 1), [2, 0], [2, 4])).toThrow();
+      });
+    });
+
+    it('reads a tensor cast from bool or int32 (the cpu backend keeps the old storage)', () => {
+      tf.tidy(() => {
+        const mask = tf.cast(tf.greater(rand([6, 5], 300), 0), 'float32');
+        const ints = tf.cast(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]], [5, 2], 'int32'), 'float32');
+        const got = tf.matMul(mask, ints);
+        const want = withStock(backend, () => tf.matMul(mask, ints));
+        expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+        expect(Array.from(tf.concat([ints, ints], 1).dataSync())).toEqual(Array.from(withStock(backend, () => tf.concat([ints, ints], 1)).dataSync()));
+      });
+    });
+
     it('gradients of a small network match the stock kernels (shape and value)', () => {
       const w1 = tf.variable(rand([10, 16], 30));
       const b1 = tf.variable(rand([16], 31));
