@@ -42,6 +42,13 @@
 /* Activation codes shared with agents/tensor/kernels.ts. */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5, ACT_TANH = 6 };
 
+/* The head of every kernel function: its arguments as a[0 .. N-1], exactly N of them. */
+#define KERNEL_ARGS(N, NAME)                                      \
+  size_t argc = (N);                                              \
+  napi_value a[(N)];                                              \
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));       \
+  if (argc != (N)) FAIL(NAME ": expected " #N " arguments")
+
 /* A float32 view of `count` elements at byte offset `off` of an ArrayBuffer; 0 when out of bounds. */
 int rrl_f32(napi_env env, napi_value buf, double off, double count, float** out);
 

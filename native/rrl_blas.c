@@ -185,10 +185,7 @@ float* rrl_scratch(napi_env env, int slot, size_t count) {
  * bias[i*biasStrideBatch + m*biasStrideRow + n*biasStrideCol]; zero strides broadcast it.
  */
 static napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 21;
-  napi_value a[21];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 21) FAIL("rrl_blas.gemm: expected 21 arguments");
+  KERNEL_ARGS(21, "rrl_blas.gemm");
 
   const double batch = rrl_num(env, a[6]), M = rrl_num(env, a[7]), N = rrl_num(env, a[8]), K = rrl_num(env, a[9]);
   bool tA = false, tB = false;
@@ -293,10 +290,7 @@ static float** grouped_list(napi_env env, napi_value bufs, napi_value offs, cons
  * immutable, so the caller re-points its variables at them). sizes[i] is tensor i's length.
  */
 static napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value a[8];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 8) FAIL("rrl_blas.adam: expected 8 arguments");
+  KERNEL_ARGS(8, "rrl_blas.adam");
   const double* sizes;
   size_t k;
   if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.adam: sizes must be a Float64Array of non-negative counts");
@@ -328,10 +322,7 @@ RRL_CLONES static void relu_grad_loop(const float* dy, const float* y, float* ou
  * relu from its output in one pass (tfjs spends two ops on it: step, then multiply).
  */
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value a[7];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 7) FAIL("rrl_blas.reluGrad: expected 7 arguments");
+  KERNEL_ARGS(7, "rrl_blas.reluGrad");
   const double nd = rrl_num(env, a[6]);
   float *dy, *y, *out;
   if (nd < 0) FAIL("rrl_blas.reluGrad: negative size");
@@ -352,10 +343,7 @@ RRL_CLONES static void axpby_loop(const float* x, const float* y, float* out, si
  * The list holds 3 groups of k tensors: x, y, out.
  */
 static napi_value Axpby(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 5) FAIL("rrl_blas.axpby: expected 5 arguments");
+  KERNEL_ARGS(5, "rrl_blas.axpby");
   const double* sizes;
   size_t k;
   if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.axpby: sizes must be a Float64Array of non-negative counts");

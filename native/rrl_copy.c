@@ -12,10 +12,7 @@
  * Tensors: in_0 .. in_{n-1} ([outer, inner_i] each, as flat rows), then out [outer, sum inner_i].
  */
 napi_value rrl_concat(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.concat: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.concat");
   const int32_t* d;
   size_t len;
   if (!rrl_i32(env, a[2], &d, &len) || len < 2 || len > 1025 || d[0] < 0) FAIL("rrl_blas.concat: bad spec");
@@ -47,10 +44,7 @@ napi_value rrl_concat(napi_env env, napi_callback_info info) {
  * out[i,j,k,l] = x[begin0+i, begin1+j, begin2+k, begin3+l].
  */
 napi_value rrl_slice(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.slice: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.slice");
   const int32_t* d;
   size_t len;
   if (!rrl_i32(env, a[2], &d, &len) || len != 12) FAIL("rrl_blas.slice: bad spec");

@@ -60,10 +60,7 @@ static size_t max_width(const MlpSpec* s) {
  * output is kept: the backward needs them).
  */
 napi_value rrl_mlp_forward(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.mlpForward: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.mlpForward");
   MlpSpec s;
   if (!parse_spec(env, a[2], 0, &s, NULL)) FAIL("rrl_blas.mlpForward: bad spec");
   const int n = s.n, E = s.E, B = s.B;
@@ -139,10 +136,7 @@ RRL_CLONES static void column_sums(float* restrict db, const float* restrict dz,
  * (summed over members when x is shared), and dW_0, db_0, ..., dW_{n-1}, db_{n-1} when needParams.
  */
 napi_value rrl_mlp_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.mlpBackward: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.mlpBackward");
   MlpSpec s;
   int32_t need[2];
   if (!parse_spec(env, a[2], 2, &s, need)) FAIL("rrl_blas.mlpBackward: bad spec");
@@ -221,10 +215,7 @@ static const float SQUASH_EPS = 1e-6f;
  * logProb = sum_j (-eps^2/2 - log std - log(2 pi)/2 - log(1 - a^2 + 1e-6)).
  */
 napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 5) FAIL("rrl_blas.tanhGaussian: expected 5 arguments");
+  KERNEL_ARGS(5, "rrl_blas.tanhGaussian");
   const int32_t* d;
   size_t len;
   if (!rrl_i32(env, a[2], &d, &len) || len != 2 || d[0] < 0 || d[1] < 1) FAIL("rrl_blas.tanhGaussian: bad spec");
@@ -252,17 +243,14 @@ napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
 
 /*
  * tanhGaussianGrad(bufs, offs, spec = [B, A], logStdMin, logStdMax)
- * Tensors: dAction [B, A], dLogProb [B, 1], head, eps, then the output dHead [B, 2A] (tfjs hands a
- * gradient function zeros for an output that gets no gradient). The forward quantities are recomputed
- * (a few transcendental functions per element) rather than saved. With delta = 1e-6:
+ * Tensors: dAction [B, A], dLogProb [B, 1], head, eps, then the output dHead [B, 2A]. The
+ * forward quantities are recomputed (a few transcendental functions per element) rather than
+ * saved. With delta = 1e-6:
  *   dx = dA (1 - a^2) + dL 2a (1 - a^2) / (1 + delta - a^2)
  *   dmu = dx;  dlogstd = dx std eps - dL;  draw = dlogstd c1 (1 - t^2)
  */
 napi_value rrl_tanh_gaussian_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 5) FAIL("rrl_blas.tanhGaussianGrad: expected 5 arguments");
+  KERNEL_ARGS(5, "rrl_blas.tanhGaussianGrad");
   const int32_t* d;
   size_t len;
   if (!rrl_i32(env, a[2], &d, &len) || len != 2 || d[0] < 0 || d[1] < 1) FAIL("rrl_blas.tanhGaussianGrad: bad spec");

@@ -36,10 +36,7 @@ static int sac_spec(napi_env env, napi_value v, int* E, int* B, int* K) {
  * (clip bounds of -Infinity / +Infinity leave y unclipped).
  */
 napi_value rrl_sac_target(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value a[6];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 6) FAIL("rrl_blas.sacTarget: expected 6 arguments");
+  KERNEL_ARGS(6, "rrl_blas.sacTarget");
   int E, B, K;
   if (!sac_spec(env, a[2], &E, &B, &K)) FAIL("rrl_blas.sacTarget: bad spec");
   const double counts[7] = {(double)E * B, B, K, B, B, B, B};
@@ -66,10 +63,7 @@ napi_value rrl_sac_target(napi_env env, napi_callback_info info) {
  *   L = sum_i mean_b (q_ib - y_b)^2,  dL/dq_ib = 2 (q_ib - y_b) / B,  stats = [L, mean q].
  */
 napi_value rrl_sac_critic_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.sacCriticGrad: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.sacCriticGrad");
   int E, B, K;
   if (!sac_spec(env, a[2], &E, &B, &K)) FAIL("rrl_blas.sacCriticGrad: bad spec");
   const double counts[4] = {(double)E * B, B, (double)E * B, 2};
@@ -99,10 +93,7 @@ napi_value rrl_sac_critic_grad(napi_env env, napi_callback_info info) {
  *   critic, as tfjs's min gradient), 0 elsewhere;  stats = [L].
  */
 napi_value rrl_sac_actor_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 3) FAIL("rrl_blas.sacActorGrad: expected 3 arguments");
+  KERNEL_ARGS(3, "rrl_blas.sacActorGrad");
   int E, B, K;
   if (!sac_spec(env, a[2], &E, &B, &K)) FAIL("rrl_blas.sacActorGrad: bad spec");
   const double counts[7] = {(double)E * B, B, K, B, (double)E * B, B, 1};
@@ -131,10 +122,7 @@ napi_value rrl_sac_actor_grad(napi_env env, napi_callback_info info) {
  *   dL/dlogAlpha_k = -(alpha_k / B) sum over rows b of task k of (logPi_b + target);  stats = [L].
  */
 napi_value rrl_sac_alpha_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value a[4];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 4) FAIL("rrl_blas.sacAlphaGrad: expected 4 arguments");
+  KERNEL_ARGS(4, "rrl_blas.sacAlphaGrad");
   int E, B, K;
   if (!sac_spec(env, a[2], &E, &B, &K)) FAIL("rrl_blas.sacAlphaGrad: bad spec");
   const double counts[5] = {B, K, B, K, 1};
