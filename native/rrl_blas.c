@@ -308,31 +308,6 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* dy is loaded unconditionally so the select compiles to a blend: as a branch on the sign of y it
- * mispredicted half the time and ran 30x slower. */
-RRL_CLONES static void relu_grad_loop(const float* dy, const float* y, float* out, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const float d = dy[i];
-    out[i] = y[i] > 0.f ? d : 0.f;
-  }
-}
-
-/*
- * reluGrad(dyBuf, dyOff, yBuf, yOff, outBuf, outOff, n): out = y > 0 ? dy : 0, the backward of
- * relu from its output in one pass (tfjs spends two ops on it: step, then multiply).
- */
-static napi_value ReluGrad(napi_env env, napi_callback_info info) {
-  KERNEL_ARGS(7, "rrl_blas.reluGrad");
-  const double nd = rrl_num(env, a[6]);
-  float *dy, *y, *out;
-  if (nd < 0) FAIL("rrl_blas.reluGrad: negative size");
-  if (!rrl_f32(env, a[0], rrl_num(env, a[1]), nd, &dy)) FAIL("rrl_blas.reluGrad: dy out of bounds");
-  if (!rrl_f32(env, a[2], rrl_num(env, a[3]), nd, &y)) FAIL("rrl_blas.reluGrad: y out of bounds");
-  if (!rrl_f32(env, a[4], rrl_num(env, a[5]), nd, &out)) FAIL("rrl_blas.reluGrad: out out of bounds");
-  relu_grad_loop(dy, y, out, (size_t)nd);
-  return NULL;
-}
-
 RRL_CLONES static void axpby_loop(const float* x, const float* y, float* out, size_t n, float al, float be) {
   for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
 }
@@ -401,7 +376,6 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
-      {"reluGrad", NULL, ReluGrad, NULL, NULL, NULL, napi_default, NULL},
       {"axpby", NULL, Axpby, NULL, NULL, NULL, napi_default, NULL},
       {"mlpForward", NULL, rrl_mlp_forward, NULL, NULL, NULL, napi_default, NULL},
       {"mlpBackward", NULL, rrl_mlp_backward, NULL, NULL, NULL, napi_default, NULL},

@@ -10,7 +10,7 @@
 // gradient sums over E), or per member, x [E, B, in]. Twin critics, multi-head outputs, mixtures
 // of experts and independent per-task networks are all this one primitive.
 import * as tf from '@tensorflow/tfjs';
-import { blasKernelsActive, reluGradNative, matMulKernel } from '../tensor/kernels.ts';
+import { blasKernelsActive, matMulKernel } from '../tensor/kernels.ts';
 
 export type Activation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'elu';
 
@@ -75,7 +75,7 @@ function applyActivation(z: tf.Tensor, act: Activation): tf.Tensor {
 export function activationBackward(dy: tf.Tensor, y: tf.Tensor, act: Activation): tf.Tensor {
   switch (act) {
     case 'linear': return dy;
-    case 'relu': return reluGradNative(dy, y) ?? tf.mul(dy, tf.step(y)); // y > 0 exactly where z > 0
+    case 'relu': return tf.mul(dy, tf.step(y)); // y > 0 exactly where z > 0
     case 'tanh': return tf.mul(dy, tf.sub(1, tf.square(y)));
     case 'sigmoid': return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
     case 'elu': return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1)));

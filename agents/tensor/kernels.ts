@@ -12,7 +12,7 @@
 // - added under their own names, used by agents/nn when present: RrlMlp / RrlMlpGrad (a whole
 //   MLP forward / backward, every layer in one call), RrlTanhGaussian / RrlTanhGaussianGrad (the
 //   policy head's sample and log-probability, and its backward), RrlAdam (an Adam step over a
-//   list of tensors), RrlAxpby (alpha x + beta y over a list, Polyak averaging), RrlReluGrad, and
+//   list of tensors), RrlAxpby (alpha x + beta y over a list, Polyak averaging), and
 //   RrlSacTarget / RrlSacCriticGrad / RrlSacActorGrad / RrlSacAlphaGrad (SAC's losses and their
 //   gradients, agents/sac/losses.ts).
 // Fusing is the point at SAC's sizes: tfjs spends 10-20 us of bookkeeping per kernel, about as
@@ -25,7 +25,6 @@ import type { BlasAddon } from './native.ts';
 
 export type NativeBackend = 'wasm' | 'cpu';
 export const ADAM_KERNEL = 'RrlAdam';
-export const RELU_GRAD_KERNEL = 'RrlReluGrad';
 export const AXPBY_KERNEL = 'RrlAxpby';
 export const MLP_KERNEL = 'RrlMlp';
 export const MLP_GRAD_KERNEL = 'RrlMlpGrad';
@@ -289,18 +288,6 @@ function adamKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   };
 }
 
-function reluGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { dy, y } = args.inputs as Record<string, TensorInfo>;
-    sameShapeFloat(RELU_GRAD_KERNEL, [dy, y]);
-    const mem = memFor(backendName, args.backend);
-    const out = mem.alloc(dy.shape);
-    const [r0, r1, r2] = [dy, y, out].map((t) => mem.ref(t));
-    addon.reluGrad(r0[0], r0[1], r1[0], r1[1], r2[0], r2[1], tf.util.sizeFromShape(dy.shape));
-    return out;
-  };
-}
-
 /** inputs: k tensors x, then k tensors y of the same shapes; outputs alpha x + beta y (k). */
 function axpbyKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   return (args: KernelArgs) => {
@@ -542,7 +529,6 @@ function sacAlphaGradKernel(addon: BlasAddon, backendName: NativeBackend): Kerne
 
 const ADDED: [string, (addon: BlasAddon, b: NativeBackend) => KernelFunc][] = [
   [ADAM_KERNEL, adamKernel],
-  [RELU_GRAD_KERNEL, reluGradKernel],
   [AXPBY_KERNEL, axpbyKernel],
   [MLP_KERNEL, mlpKernel],
   [MLP_GRAD_KERNEL, mlpGradKernel],
@@ -633,12 +619,6 @@ export function axpbyNative(x: tf.Tensor[], y: tf.Tensor[], alpha: number, beta:
 export function matMulKernel(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   if (!nativeKernelsActive()) return tf.matMul(a, b, transposeA, transposeB);
   return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
-}
-
-/** relu's backward from its output y, dy * (y > 0), as one native kernel; null where there is none. */
-export function reluGradNative(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
-  if (!nativeKernelsActive()) return null;
-  return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor;
 }
 
 /**

@@ -19,7 +19,6 @@ export interface BlasAddon {
    * tensor, in the order each kernel documents in native/.
    */
   adam(bufs: ArrayBuffer[], offs: Float64Array, sizes: Float64Array, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
-  reluGrad(dyBuf: ArrayBuffer, dyOff: number, yBuf: ArrayBuffer, yOff: number, outBuf: ArrayBuffer, outOff: number, n: number): void;
   axpby(bufs: ArrayBuffer[], offs: Float64Array, sizes: Float64Array, alpha: number, beta: number): void;
   mlpForward(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
   mlpBackward(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
@@ -38,7 +37,7 @@ export interface BlasAddon {
 }
 
 const ADDON_FUNCTIONS: (keyof BlasAddon)[] = [
-  'gemm', 'adam', 'reluGrad', 'axpby', 'mlpForward', 'mlpBackward', 'tanhGaussian', 'tanhGaussianGrad',
+  'gemm', 'adam', 'axpby', 'mlpForward', 'mlpBackward', 'tanhGaussian', 'tanhGaussianGrad',
   'sacTarget', 'sacCriticGrad', 'sacActorGrad', 'sacAlphaGrad', 'concat', 'slice', 'info', 'setThreads',
 ];
 

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
-import { planMatMul, planMlp, runAdamKernel, nativeKernelsActive, reluGradNative, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMatMul, planMlp, runAdamKernel, nativeKernelsActive, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
 
 const TOL = 1e-4;
 
@@ -224,13 +224,8 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
       });
     });
 
-    it('RrlReluGrad and RrlAxpby match their tfjs-op definitions', () => {
+    it('RrlAxpby matches its tfjs-op definition', () => {
       tf.tidy(() => {
-        const dy = rand([3, 50, 7], 40);
-        const y = tf.relu(rand([3, 50, 7], 41)); // about half exact zeros
-        const g = reluGradNative(dy, y)!;
-        expect(g.shape).toEqual([3, 50, 7]);
-        expect(relErr(g.dataSync(), tf.mul(dy, tf.step(y)).dataSync())).toBe(0);
         const xs = [rand([123], 42), rand([4, 6], 45)];
         const zs = [rand([123], 43), rand([4, 6], 46)];
         const ps = axpbyNative(xs, zs, 0.995, 0.005)!;
