@@ -6,7 +6,8 @@ import { addon, useBackend, rand } from './helpers.ts';
 import { Sac } from '../../agents/sac/update.ts';
 import type { NativeBackend } from '../../agents/tensor/kernels.ts';
 
-const setups: [NativeBackend, boolean][] = addon ? [['wasm', true], ['cpu', true]] : [['wasm', false]];
+// With the addon, the stock-kernel path (the tfjs-op versions of every kernel) is checked too.
+const setups: [NativeBackend, boolean][] = addon ? [['wasm', true], ['cpu', true], ['wasm', false]] : [['wasm', false]];
 
 describe.each(setups)('no leaks over 1000 SAC updates on %s (BLAS %s)', (backend, blas) => {
   it('live tensors, bytes and heap stay flat', async () => {
