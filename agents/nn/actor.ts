@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { MLP } from './mlp.ts';
 import type { Net } from './net.ts';
-import { nativeKernelsActive, tanhGaussianNative, tanhGaussianGradNative } from '../tensor/kernels.ts';
+import { nativeKernelsActive } from '../tensor/storage.ts';
+import { tanhGaussianNative, tanhGaussianGradNative } from '../tensor/fused.ts';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 /** Keeps log(1 - tanh(x)^2) finite where the action saturates. */

@@ -7,7 +7,8 @@
 // wasm, cpu) it is the same arithmetic in tfjs ops. Both follow torch.optim.Adam (bias-corrected,
 // eps outside the square root).
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelsActive, runAdamKernel, axpbyNative } from '../tensor/kernels.ts';
+import { nativeKernelsActive } from '../tensor/storage.ts';
+import { runAdamKernel, axpbyNative } from '../tensor/fused.ts';
 
 export interface AdamConfig {
   lr: number;

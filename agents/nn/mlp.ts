@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Grads, Net, Want } from './net.ts';
 import { type Activation, type DenseShape, weightShape, biasShape, denseForward, denseBackward, activationBackward } from './dense.ts';
-import { nativeKernelsActive, mlpForwardNative, mlpBackwardNative } from '../tensor/kernels.ts';
+import { nativeKernelsActive } from '../tensor/storage.ts';
+import { mlpForwardNative, mlpBackwardNative } from '../tensor/fused.ts';
 
 export interface MLPConfig {
   inDim: number;

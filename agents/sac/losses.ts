@@ -7,9 +7,8 @@
 // arithmetic); elsewhere it is the tfjs ops below. test/tensor/nn.test.ts checks both against the
 // losses as tfjs differentiates them.
 import * as tf from '@tensorflow/tfjs';
-import {
-  nativeKernelsActive, runNative, SAC_TARGET_KERNEL, SAC_CRITIC_GRAD_KERNEL, SAC_ACTOR_GRAD_KERNEL, SAC_ALPHA_GRAD_KERNEL,
-} from '../tensor/kernels.ts';
+import { nativeKernelsActive } from '../tensor/storage.ts';
+import { runNative, SAC_TARGET_KERNEL, SAC_CRITIC_GRAD_KERNEL, SAC_ACTOR_GRAD_KERNEL, SAC_ALPHA_GRAD_KERNEL } from '../tensor/fused.ts';
 
 /** alpha[task] per row, [B, 1]. */
 function alphaRows(logAlpha: tf.Tensor, task: tf.Tensor): tf.Tensor {

@@ -2,72 +2,23 @@
 //
 // Why: the wasm backend's own matmul is single-threaded in Node and takes a slow path for the
 // transposed products that backprop needs (16 ms for one 256x256x256 product with transposeA,
-// against ~0.3 ms in OpenBLAS). The kernels here call the system CBLAS on the tensors' own memory:
-// for `wasm` that is the WebAssembly.Memory buffer plus each tensor's heap offset, for `cpu` the
-// tensor's Float32Array. No copies in or out.
+// against ~0.3 ms in OpenBLAS). The kernels call the system CBLAS on the tensors' own memory
+// (storage.ts): no copies in or out.
 //
-// Registered kernels:
-// - replacing tfjs's own: BatchMatMul, _FusedMatMul (bias + activation applied in the same pass),
-//   Concat and Slice (row copies; the wasm backend's loop in JavaScript);
-// - added under their own names, used by agents/nn when present: RrlMlp / RrlMlpGrad (a whole
-//   MLP forward / backward, every layer in one call), RrlTanhGaussian / RrlTanhGaussianGrad (the
-//   policy head's sample and log-probability, and its backward), RrlAdam (an Adam step over a
-//   list of tensors), RrlAxpby (alpha x + beta y over a list, Polyak averaging), and
-//   RrlSacTarget / RrlSacCriticGrad / RrlSacActorGrad / RrlSacAlphaGrad (SAC's losses and their
-//   gradients, agents/sac/losses.ts).
-// Fusing is the point at SAC's sizes: tfjs spends 10-20 us of bookkeeping per kernel, about as
-// much as the arithmetic of a small op. Cases the replacements do not cover (non-float32 dtypes,
-// prelu, exotic bias broadcasts) are handed to the kernel they replaced, so registering them
-// never changes what tfjs can compute, only how fast.
+// This file replaces tfjs's own BatchMatMul and _FusedMatMul (bias + activation applied in the
+// same pass), and Concat and Slice (row copies, where the wasm backend loops in JavaScript), and
+// registers the addon's own Rrl* kernels (fused.ts). Cases the replacements do not cover
+// (non-float32 dtypes, prelu, exotic bias broadcasts) are handed to the kernel they replaced, so
+// registering them never changes what tfjs can compute, only how fast.
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './native.ts';
+import { ACTIVATIONS, ADDED } from './fused.ts';
+import { blasKernelsActive, listRefs, memFor, nativeKernelsActive, setActive, type Mem, type NativeBackend } from './storage.ts';
 
-export type NativeBackend = 'wasm' | 'cpu';
-export const ADAM_KERNEL = 'RrlAdam';
-export const AXPBY_KERNEL = 'RrlAxpby';
-export const MLP_KERNEL = 'RrlMlp';
-export const MLP_GRAD_KERNEL = 'RrlMlpGrad';
-export const TANH_GAUSSIAN_KERNEL = 'RrlTanhGaussian';
-export const TANH_GAUSSIAN_GRAD_KERNEL = 'RrlTanhGaussianGrad';
-export const SAC_TARGET_KERNEL = 'RrlSacTarget';
-export const SAC_CRITIC_GRAD_KERNEL = 'RrlSacCriticGrad';
-export const SAC_ACTOR_GRAD_KERNEL = 'RrlSacActorGrad';
-export const SAC_ALPHA_GRAD_KERNEL = 'RrlSacAlphaGrad';
+export type { NativeBackend } from './storage.ts';
+export { blasKernelsActive, nativeKernelsActive } from './storage.ts';
 const REPLACED = ['BatchMatMul', '_FusedMatMul', 'Concat', 'Slice'] as const;
-
-/** Tensor memory as (buffer, byte offset), plus output allocation, per backend. */
-interface Mem {
-  alloc(shape: number[], dtype?: 'float32' | 'int32'): TensorInfo;
-  /** Valid only until the next alloc: a wasm allocation may grow (and so replace) the heap buffer. */
-  ref(t: TensorInfo): [ArrayBuffer, number];
-}
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the backends' storage is not public API */
-function memFor(backendName: NativeBackend, backend: any): Mem {
-  if (backendName === 'wasm') {
-    return {
-      alloc: (shape, dtype = 'float32') => backend.makeOutput(shape, dtype),
-      ref: (t) => [backend.wasm.HEAPU8.buffer, backend.dataIdMap.get(t.dataId).memoryOffset],
-    };
-  }
-  return {
-    alloc: (shape, dtype = 'float32') => {
-      const n = tf.util.sizeFromShape(shape);
-      return backend.makeTensorInfo(shape, dtype, dtype === 'int32' ? new Int32Array(n) : new Float32Array(n));
-    },
-    ref: (t) => {
-      let v = backend.data.get(t.dataId).values as Float32Array | Int32Array | Uint8Array;
-      // The cpu backend's Cast to a wider dtype keeps the old storage (bool as Uint8Array, int32
-      // as Int32Array under a float32 tensor). Kernels only read their inputs, so a converted copy
-      // serves; outputs are always fresh arrays of their own dtype.
-      const want = t.dtype === 'int32' ? Int32Array : Float32Array;
-      if (!(v instanceof want)) v = want.from(v);
-      return [v.buffer as ArrayBuffer, v.byteOffset];
-    },
-  };
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface MatMulPlan {
   m: number;
@@ -124,9 +75,6 @@ export function planMatMul(aShape: number[], bShape: number[], transA: boolean, 
   }
   return { m, n, k, outShape, batch, strideA: m * k, strideB: k * n, pairs };
 }
-
-/** Activation codes of the addon (native/rrl.h). */
-export const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5, tanh: 6 };
 
 interface BiasLayout {
   strideBatch: number;
@@ -246,303 +194,7 @@ function sliceKernel(addon: BlasAddon, backendName: NativeBackend, original: Ker
   };
 }
 
-export interface AdamAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 1-based step count, for the bias corrections. */
-  step: number;
-}
-
-/** Buffers and byte offsets of a tensor list, in order (the addon's list kernels take both). */
-function listRefs(mem: Mem, ts: TensorInfo[]): [ArrayBuffer[], Float64Array] {
-  const bufs = new Array<ArrayBuffer>(ts.length);
-  const offs = new Float64Array(ts.length);
-  ts.forEach((t, i) => {
-    [bufs[i], offs[i]] = mem.ref(t);
-  });
-  return [bufs, offs];
-}
-
-function sameShapeFloat(name: string, ts: TensorInfo[]): void {
-  for (const t of ts) {
-    if (t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, ts[0].shape)) throw new Error(`${name}: inputs must be float32 of one shape`);
-  }
-}
-
-/** inputs: k params, k grads, k first moments, k second moments; outputs: new params, m, v (3k). */
-function adamKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const ins = args.inputs as unknown as TensorInfo[];
-    const at = args.attrs as unknown as AdamAttrs;
-    const k = ins.length / 4;
-    if (!Number.isInteger(k)) throw new Error(`${ADAM_KERNEL}: expected 4 groups of tensors, got ${ins.length} tensors`);
-    for (let i = 0; i < k; i++) sameShapeFloat(`${ADAM_KERNEL} (param, grad, m, v of tensor ${i})`, [ins[i], ins[k + i], ins[2 * k + i], ins[3 * k + i]]);
-    const mem = memFor(backendName, args.backend);
-    const outs = [0, 1, 2].flatMap(() => ins.slice(0, k).map((p) => mem.alloc(p.shape)));
-    const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
-    const sizes = new Float64Array(ins.slice(0, k).map((p) => tf.util.sizeFromShape(p.shape)));
-    addon.adam(bufs, offs, sizes, at.lr, at.beta1, at.beta2, at.epsilon, at.step);
-    return outs;
-  };
-}
-
-/** inputs: k tensors x, then k tensors y of the same shapes; outputs alpha x + beta y (k). */
-function axpbyKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const ins = args.inputs as unknown as TensorInfo[];
-    const { alpha, beta } = args.attrs as unknown as { alpha: number; beta: number };
-    const k = ins.length / 2;
-    if (!Number.isInteger(k)) throw new Error(`${AXPBY_KERNEL}: expected 2 groups of tensors, got ${ins.length} tensors`);
-    for (let i = 0; i < k; i++) sameShapeFloat(AXPBY_KERNEL, [ins[i], ins[k + i]]);
-    const mem = memFor(backendName, args.backend);
-    const outs = ins.slice(0, k).map((x) => mem.alloc(x.shape));
-    const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
-    addon.axpby(bufs, offs, new Float64Array(ins.slice(0, k).map((x) => tf.util.sizeFromShape(x.shape))), alpha, beta);
-    return outs;
-  };
-}
-
-/** Shapes of a whole-MLP kernel call, checked: see planMlp. */
-export interface MlpPlan {
-  layers: number;
-  /** Members (1 for a plain network). */
-  E: number;
-  B: number;
-  /** x is [B, in] for every member (rather than [E, B, in]). */
-  xShared: boolean;
-  /** in_0, then out_l per layer. */
-  inDim: number;
-  outDims: number[];
-  /** W_l rank 3 ([E, in, out], bias [E, 1, out]) rather than rank 2 ([in, out], bias [out]). */
-  ensembleRank: boolean;
-  /** Shape of layer l's output. */
-  outShape(l: number): number[];
-}
-
-/**
- * The MLP kernels' shapes from x and [W_0, b_0, ...]: a plain network (x [B, in], W [in, out],
- * b [out]) or an ensemble (W [E, in, out], b [E, 1, out], x [B, in] shared or [E, B, in]).
- * Throws, naming the tensor, for anything else.
- */
-export function planMlp(xShape: number[], paramShapes: number[][]): MlpPlan {
-  const n = paramShapes.length / 2;
-  if (n < 1 || !Number.isInteger(n)) throw new Error(`${MLP_KERNEL}: expected weight/bias pairs, got ${paramShapes.length} parameter tensors`);
-  const ensembleRank = paramShapes[0].length === 3;
-  const E = ensembleRank ? paramShapes[0][0] : 1;
-  const xShared = xShape.length === 2;
-  if (!xShared && !(ensembleRank && xShape.length === 3 && xShape[0] === E)) {
-    throw new Error(`${MLP_KERNEL}: input of shape [${xShape}] does not fit weights of shape [${paramShapes[0]}]`);
-  }
-  const B = xShape[xShape.length - 2];
-  const inDim = xShape[xShape.length - 1];
-  const outDims: number[] = [];
-  let prev = inDim;
-  for (let l = 0; l < n; l++) {
-    const w = paramShapes[2 * l];
-    const b = paramShapes[2 * l + 1];
-    const out = w[w.length - 1];
-    const wOk = ensembleRank ? w.length === 3 && w[0] === E && w[1] === prev : w.length === 2 && w[0] === prev;
-    const bOk = ensembleRank ? b.length === 3 && b[0] === E && b[1] === 1 && b[2] === out : b.length === 1 && b[0] === out;
-    if (!wOk || !bOk) throw new Error(`${MLP_KERNEL}: layer ${l} has weight [${w}] and bias [${b}] after a width of ${prev}`);
-    outDims.push(out);
-    prev = out;
-  }
-  return {
-    layers: n, E, B, xShared, inDim, outDims, ensembleRank,
-    outShape: (l) => (ensembleRank ? [E, B, outDims[l]] : [B, outDims[l]]),
-  };
-}
-
-function mlpSpec(p: MlpPlan, acts: number[], extra: number[]): Int32Array {
-  return Int32Array.from([p.layers, p.E, p.B, p.xShared ? 1 : 0, ...extra, p.inDim, ...p.outDims.flatMap((o, l) => [o, acts[l]])]);
-}
-
-function checkActs(acts: unknown, layers: number): number[] {
-  const ok = Array.isArray(acts) && acts.length === layers && acts.every((a) => Object.values(ACTIVATIONS).includes(a as number));
-  if (!ok) throw new Error(`${MLP_KERNEL}: attribute acts must list one activation code per layer (${layers})`);
-  return acts as number[];
-}
-
-function allFloat(name: string, ts: TensorInfo[]): void {
-  const bad = ts.findIndex((t) => t.dtype !== 'float32');
-  if (bad >= 0) throw new Error(`${name}: input ${bad} is ${ts[bad].dtype}, not float32`);
-}
-
-/** inputs [x, W_0, b_0, ...], attrs { acts }; outputs every layer's output y_0 .. y_{n-1}. */
-function mlpKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const ins = args.inputs as unknown as TensorInfo[];
-    allFloat(MLP_KERNEL, ins);
-    const plan = planMlp(ins[0].shape, ins.slice(1).map((t) => t.shape));
-    const acts = checkActs((args.attrs as { acts?: unknown }).acts, plan.layers);
-    const mem = memFor(backendName, args.backend);
-    const outs = plan.outDims.map((_, l) => mem.alloc(plan.outShape(l)));
-    const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
-    addon.mlpForward(bufs, offs, mlpSpec(plan, acts, []));
-    return outs;
-  };
-}
-
-/**
- * inputs [dy, x, W_0 .. W_{n-1}, y_0 .. y_{n-1}], attrs { acts, needDx, needParams }; outputs
- * [dx] when needDx, then [dW_0, db_0, ...] when needParams.
- */
-function mlpGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const ins = args.inputs as unknown as TensorInfo[];
-    allFloat(MLP_GRAD_KERNEL, ins);
-    const n = (ins.length - 2) / 2;
-    if (n < 1 || !Number.isInteger(n)) throw new Error(`${MLP_GRAD_KERNEL}: expected dy, x, n weights and n layer outputs, got ${ins.length} tensors`);
-    const ws = ins.slice(2, 2 + n);
-    const ys = ins.slice(2 + n);
-    const biasShapes = ws.map((w) => (w.shape.length === 3 ? [w.shape[0], 1, w.shape[2]] : [w.shape[1]]));
-    const plan = planMlp(ins[1].shape, ws.flatMap((w, l) => [w.shape, biasShapes[l]]));
-    ys.forEach((y, l) => {
-      if (!tf.util.arraysEqual(y.shape, plan.outShape(l))) throw new Error(`${MLP_GRAD_KERNEL}: layer output ${l} has shape [${y.shape}], expected [${plan.outShape(l)}]`);
-    });
-    if (!tf.util.arraysEqual(ins[0].shape, plan.outShape(n - 1))) throw new Error(`${MLP_GRAD_KERNEL}: dy has shape [${ins[0].shape}], expected [${plan.outShape(n - 1)}]`);
-    const { acts: rawActs, needDx, needParams } = args.attrs as { acts?: unknown; needDx?: boolean; needParams?: boolean };
-    const acts = checkActs(rawActs, n);
-    const mem = memFor(backendName, args.backend);
-    const outs: TensorInfo[] = [];
-    if (needDx) outs.push(mem.alloc(ins[1].shape));
-    if (needParams) ws.forEach((w, l) => outs.push(mem.alloc(w.shape), mem.alloc(biasShapes[l])));
-    const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
-    addon.mlpBackward(bufs, offs, mlpSpec(plan, acts, [needDx ? 1 : 0, needParams ? 1 : 0]));
-    return outs;
-  };
-}
-
-interface GaussianAttrs {
-  logStdMin: number;
-  logStdMax: number;
-}
-
-function gaussianShapes(name: string, head: TensorInfo, eps: TensorInfo): { B: number; A: number } {
-  const [B, A] = eps.shape;
-  if (eps.shape.length !== 2 || head.shape.length !== 2 || head.shape[0] !== B || head.shape[1] !== 2 * A || A < 1) {
-    throw new Error(`${name}: head must be [B, 2A] for noise [B, A], got [${head.shape}] and [${eps.shape}]`);
-  }
-  allFloat(name, [head, eps]);
-  return { B, A };
-}
-
-/** inputs { head [B, 2A], eps [B, A] }, attrs GaussianAttrs; outputs [action [B, A], logProb [B, 1]]. */
-function tanhGaussianKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { head, eps } = args.inputs as Record<string, TensorInfo>;
-    const at = args.attrs as unknown as GaussianAttrs;
-    const { B, A } = gaussianShapes(TANH_GAUSSIAN_KERNEL, head, eps);
-    const mem = memFor(backendName, args.backend);
-    const outs = [mem.alloc([B, A]), mem.alloc([B, 1])];
-    const [bufs, offs] = listRefs(mem, [head, eps, ...outs]);
-    addon.tanhGaussian(bufs, offs, Int32Array.from([B, A]), at.logStdMin, at.logStdMax);
-    return outs;
-  };
-}
-
-/** inputs { dAction, dLogProb, head, eps }, attrs GaussianAttrs; output dHead [B, 2A]. */
-function tanhGaussianGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { dAction, dLogProb, head, eps } = args.inputs as Record<string, TensorInfo>;
-    const at = args.attrs as unknown as GaussianAttrs;
-    const { B, A } = gaussianShapes(TANH_GAUSSIAN_GRAD_KERNEL, head, eps);
-    if (!tf.util.arraysEqual(dAction.shape, [B, A]) || !tf.util.arraysEqual(dLogProb.shape, [B, 1])) {
-      throw new Error(`${TANH_GAUSSIAN_GRAD_KERNEL}: gradients of shapes [${dAction.shape}] and [${dLogProb.shape}] for noise [${eps.shape}]`);
-    }
-    allFloat(TANH_GAUSSIAN_GRAD_KERNEL, [dAction, dLogProb]);
-    const mem = memFor(backendName, args.backend);
-    const out = mem.alloc([B, 2 * A]);
-    const [bufs, offs] = listRefs(mem, [dAction, dLogProb, head, eps, out]);
-    addon.tanhGaussianGrad(bufs, offs, Int32Array.from([B, A]), at.logStdMin, at.logStdMax);
-    return out;
-  };
-}
-
-/** SAC loss kernels' shared checks: q [E, B, 1], rows [B, 1], logAlpha [K], task int32 [B]. */
-function sacShapes(name: string, q: TensorInfo | null, rows: TensorInfo[], logAlpha: TensorInfo | null, task: TensorInfo | null): Int32Array {
-  const B = q ? q.shape[1] : rows[0].shape[0];
-  const E = q ? q.shape[0] : 1;
-  const K = logAlpha ? logAlpha.shape[0] : 1;
-  const ok = (!q || (q.shape.length === 3 && q.shape[2] === 1 && q.dtype === 'float32'))
-    && rows.every((r) => r.dtype === 'float32' && r.shape.length === 2 && r.shape[0] === B && r.shape[1] === 1)
-    && (!logAlpha || (logAlpha.shape.length === 1 && logAlpha.dtype === 'float32' && K >= 1))
-    && (!task || (task.dtype === 'int32' && task.shape.length === 1 && task.shape[0] === B));
-  if (!ok) {
-    const desc = (t: TensorInfo | null) => (t ? `${t.dtype}[${t.shape}]` : '-');
-    throw new Error(`${name}: expected q [E, B, 1], rows [B, 1], logAlpha [K], int32 task [B]; got q ${desc(q)}, rows ${rows.map(desc).join(' ')}, logAlpha ${desc(logAlpha)}, task ${desc(task)}`);
-  }
-  return Int32Array.from([E, B, K]);
-}
-
-function sacTargetKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { q, logProb, logAlpha, task, reward, terminated } = args.inputs as Record<string, TensorInfo>;
-    const { gamma, clipLo, clipHi } = args.attrs as unknown as { gamma: number; clipLo: number; clipHi: number };
-    const spec = sacShapes(SAC_TARGET_KERNEL, q, [logProb, reward, terminated], logAlpha, task);
-    const mem = memFor(backendName, args.backend);
-    const y = mem.alloc([spec[1], 1]);
-    const [bufs, offs] = listRefs(mem, [q, logProb, logAlpha, task, reward, terminated, y]);
-    addon.sacTarget(bufs, offs, spec, gamma, clipLo, clipHi);
-    return y;
-  };
-}
-
-function sacCriticGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { q, y } = args.inputs as Record<string, TensorInfo>;
-    const spec = sacShapes(SAC_CRITIC_GRAD_KERNEL, q, [y], null, null);
-    const mem = memFor(backendName, args.backend);
-    const outs = [mem.alloc(q.shape), mem.alloc([2])];
-    const [bufs, offs] = listRefs(mem, [q, y, ...outs]);
-    addon.sacCriticGrad(bufs, offs, spec);
-    return outs;
-  };
-}
-
-function sacActorGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { q, logProb, logAlpha, task } = args.inputs as Record<string, TensorInfo>;
-    const spec = sacShapes(SAC_ACTOR_GRAD_KERNEL, q, [logProb], logAlpha, task);
-    const mem = memFor(backendName, args.backend);
-    const outs = [mem.alloc(q.shape), mem.alloc(logProb.shape), mem.alloc([1])];
-    const [bufs, offs] = listRefs(mem, [q, logProb, logAlpha, task, ...outs]);
-    addon.sacActorGrad(bufs, offs, spec);
-    return outs;
-  };
-}
-
-function sacAlphaGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
-  return (args: KernelArgs) => {
-    const { logProb, logAlpha, task } = args.inputs as Record<string, TensorInfo>;
-    const { targetEntropy } = args.attrs as unknown as { targetEntropy: number };
-    const spec = sacShapes(SAC_ALPHA_GRAD_KERNEL, null, [logProb], logAlpha, task);
-    const mem = memFor(backendName, args.backend);
-    const outs = [mem.alloc(logAlpha.shape), mem.alloc([1])];
-    const [bufs, offs] = listRefs(mem, [logProb, logAlpha, task, ...outs]);
-    addon.sacAlphaGrad(bufs, offs, spec, targetEntropy);
-    return outs;
-  };
-}
-
-const ADDED: [string, (addon: BlasAddon, b: NativeBackend) => KernelFunc][] = [
-  [ADAM_KERNEL, adamKernel],
-  [AXPBY_KERNEL, axpbyKernel],
-  [MLP_KERNEL, mlpKernel],
-  [MLP_GRAD_KERNEL, mlpGradKernel],
-  [TANH_GAUSSIAN_KERNEL, tanhGaussianKernel],
-  [TANH_GAUSSIAN_GRAD_KERNEL, tanhGaussianGradKernel],
-  [SAC_TARGET_KERNEL, sacTargetKernel],
-  [SAC_CRITIC_GRAD_KERNEL, sacCriticGradKernel],
-  [SAC_ACTOR_GRAD_KERNEL, sacActorGradKernel],
-  [SAC_ALPHA_GRAD_KERNEL, sacAlphaGradKernel],
-];
-
 const originals = new Map<string, KernelConfig>();
-const active = new Set<NativeBackend>();
-
 const REPLACEMENTS: Record<(typeof REPLACED)[number], (addon: BlasAddon, b: NativeBackend, original: KernelConfig) => KernelFunc> = {
   BatchMatMul: batchMatMulKernel,
   _FusedMatMul: fusedMatMulKernel,
@@ -557,7 +209,7 @@ const REPLACEMENTS: Record<(typeof REPLACED)[number], (addon: BlasAddon, b: Nati
  * back to them.
  */
 export function enableBlasKernels(backendName: NativeBackend, addon: BlasAddon): void {
-  if (active.has(backendName)) return;
+  if (blasKernelsActive(backendName)) return;
   if (backendName === 'wasm') {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const heap = (tf.findBackend('wasm') as any)?.wasm?.HEAPU8?.buffer;
@@ -571,44 +223,18 @@ export function enableBlasKernels(backendName: NativeBackend, addon: BlasAddon):
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: REPLACEMENTS[name](addon, backendName, original) });
   }
   for (const [kernelName, make] of ADDED) tf.registerKernel({ kernelName, backendName, kernelFunc: make(addon, backendName) });
-  active.add(backendName);
+  setActive(backendName, true);
 }
 
 /** Puts the stock kernels back (the benchmark compares both in one process). */
 export function disableBlasKernels(backendName: NativeBackend): void {
-  if (!active.has(backendName)) return;
+  if (!blasKernelsActive(backendName)) return;
   for (const name of REPLACED) {
     tf.unregisterKernel(name, backendName);
     tf.registerKernel(originals.get(`${backendName}/${name}`)!);
   }
   for (const [kernelName] of ADDED) tf.unregisterKernel(kernelName, backendName);
-  active.delete(backendName);
-}
-
-export function blasKernelsActive(backendName: string): boolean {
-  return active.has(backendName as NativeBackend);
-}
-
-/** The native kernels are registered for the backend in use. */
-export function nativeKernelsActive(): boolean {
-  return active.has(tf.getBackend() as NativeBackend);
-}
-
-/**
- * One Adam step over every tensor of a list in one native kernel: returns the new params, first
- * and second moments (3 lists in the order of `params`). The caller checks nativeKernelsActive().
- */
-export function runAdamKernel(params: tf.Tensor[], grads: tf.Tensor[], m: tf.Tensor[], v: tf.Tensor[], attrs: AdamAttrs): [tf.Tensor[], tf.Tensor[], tf.Tensor[]] {
-  const k = params.length;
-  const outs = tf.engine().runKernel(ADAM_KERNEL, [...params, ...grads, ...m, ...v] as unknown as tf.NamedTensorMap, attrs as unknown as NamedAttrMap) as unknown as tf.Tensor[];
-  return [outs.slice(0, k), outs.slice(k, 2 * k), outs.slice(2 * k)];
-}
-
-/** alpha x_i + beta y_i for every pair of two lists, as one native kernel; null where there is none. */
-export function axpbyNative(x: tf.Tensor[], y: tf.Tensor[], alpha: number, beta: number): tf.Tensor[] | null {
-  if (!nativeKernelsActive()) return null;
-  if (x.length !== y.length) throw new Error(`${AXPBY_KERNEL}: ${x.length} tensors against ${y.length}`);
-  return tf.engine().runKernel(AXPBY_KERNEL, [...x, ...y] as unknown as tf.NamedTensorMap, { alpha, beta }) as unknown as tf.Tensor[];
+  setActive(backendName, false);
 }
 
 /**
@@ -621,37 +247,3 @@ export function matMulKernel(a: tf.Tensor, b: tf.Tensor, transposeA = false, tra
   return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
 }
 
-/**
- * Every layer's output of an MLP (x, [W_0, b_0, ...], an activation per layer) as one native
- * kernel; the caller checks nativeKernelsActive(). Its backward is mlpBackwardNative.
- */
-export function mlpForwardNative(x: tf.Tensor, params: tf.Tensor[], acts: string[]): tf.Tensor[] {
-  return tf.engine().runKernel(MLP_KERNEL, [x, ...params] as unknown as tf.NamedTensorMap, { acts: acts.map((a) => ACTIVATIONS[a]) }) as unknown as tf.Tensor[];
-}
-
-/** The MLP's gradients from dL/dy: [dx] if asked, then [dW_0, db_0, ...] if asked. */
-export function mlpBackwardNative(
-  dy: tf.Tensor, x: tf.Tensor, weights: tf.Tensor[], outputs: tf.Tensor[], acts: string[], want: { dx: boolean; params: boolean },
-): tf.Tensor[] {
-  return tf.engine().runKernel(
-    MLP_GRAD_KERNEL,
-    [dy, x, ...weights, ...outputs] as unknown as tf.NamedTensorMap,
-    { acts: acts.map((a) => ACTIVATIONS[a]), needDx: want.dx, needParams: want.params },
-  ) as unknown as tf.Tensor[];
-}
-
-/** The tanh-Gaussian sample [action, logProb] as one native kernel (agents/nn/actor.ts has the math). */
-export function tanhGaussianNative(head: tf.Tensor, eps: tf.Tensor, logStdMin: number, logStdMax: number): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(TANH_GAUSSIAN_KERNEL, { head, eps }, { logStdMin, logStdMax }) as unknown as [tf.Tensor, tf.Tensor];
-}
-
-/** dL/dhead of the tanh-Gaussian sample from dL/daction and dL/dlogProb, as one native kernel. */
-export function tanhGaussianGradNative(dAction: tf.Tensor, dLogProb: tf.Tensor, head: tf.Tensor, eps: tf.Tensor, logStdMin: number, logStdMax: number): tf.Tensor {
-  return tf.engine().runKernel(TANH_GAUSSIAN_GRAD_KERNEL, { dAction, dLogProb, head, eps }, { logStdMin, logStdMax }) as tf.Tensor;
-}
-
-/** Runs one of the Rrl* kernels by name (agents/sac/losses.ts documents the SAC ones). */
-export function runNative(kernel: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] {
-  const out = tf.engine().runKernel(kernel, inputs, attrs);
-  return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
-}

@@ -2,7 +2,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
-import { planMatMul, planMlp, runAdamKernel, nativeKernelsActive, axpbyNative, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMatMul, nativeKernelsActive, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMlp, runAdamKernel, axpbyNative } from '../../agents/tensor/fused.ts';
 
 const TOL = 1e-4;
 
