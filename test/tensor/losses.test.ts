@@ -7,7 +7,8 @@ import { actorLoss, alphaLoss, criticLoss, criticTarget } from '../../agents/sac
 import type { NativeBackend } from '../../agents/tensor/kernels.ts';
 
 const TOL = 1e-5;
-const vals = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
+// (+ 0 turns the -0 of a tfjs product into 0)
+const vals = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync(), (v) => v + 0));
 
 const setups: [NativeBackend, boolean][] = addon ? [['wasm', true], ['cpu', true]] : [['wasm', false]];
 
