@@ -12,7 +12,8 @@
 // crashes cannot take the others down). The machine is shared and noisy, so the run goes in rounds:
 // each round times the peer, then every backend; figures are medians over rounds and the ratio is
 // median(PyTorch ms) / median(backend ms). Backends slower than 100 ms/update (the stock kernels)
-// run in the first round only. Python for the peer: $TORCH_PYTHON, else python3.
+// run in the first round only. Python for the peer: $TORCH_PYTHON, else python3. Each backend also
+// reports how many tfjs kernels one update runs (tf.profile): the op count, independent of load.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -47,6 +48,8 @@ interface WorkerResult {
   reason?: string;
   msPerUpdate?: number;
   iters?: number;
+  /** tfjs kernels one update runs (machine-independent: the op count the fused kernels cut). */
+  kernels?: number;
 }
 
 /** In a child: select the backend, warm up, time updates. Prints one JSON line. */
@@ -82,6 +85,9 @@ async function worker(choice: string, iters: number, seconds: number): Promise<v
     }
     out.msPerUpdate = (performance.now() - t0) / n;
     out.iters = n;
+    out.kernels = (await tf.profile(() => {
+      sac.update(batch);
+    })).kernels.length;
     out.ok = true;
   } catch (err) {
     out.reason = String((err as Error).message ?? err).split('\n')[0];
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
     updatesPerSec: r.ok ? Number((1000 / r.msPerUpdate!).toFixed(1)) : null,
     ratioToTorch: r.ok && peer.ok ? Number((peer.msPerUpdate! / r.msPerUpdate!).toFixed(2)) : null,
     iters: r.iters ?? null,
+    kernelsPerUpdate: r.kernels ?? null,
     runs: r.runs.map((x) => Number(x.toFixed(2))),
     line: r.line ?? null,
     reason: r.reason ?? null,
@@ -217,15 +224,15 @@ async function main(): Promise<void> {
     }));
     return;
   }
-  const table: string[][] = [['backend', 'ms/update', 'updates/s', 'x PyTorch', 'notes']];
+  const table: string[][] = [['backend', 'ms/update', 'updates/s', 'x PyTorch', 'kernels/update', 'notes']];
   for (const r of rows) {
     table.push(r.ok
-      ? [r.backend, r.msPerUpdate!.toFixed(2), r.updatesPerSec!.toFixed(1), r.ratioToTorch === null ? '-' : r.ratioToTorch.toFixed(2),
+      ? [r.backend, r.msPerUpdate!.toFixed(2), r.updatesPerSec!.toFixed(1), r.ratioToTorch === null ? '-' : r.ratioToTorch.toFixed(2), String(r.kernelsPerUpdate ?? '-'),
         `runs ${r.runs.map((x) => x.toFixed(1)).join(' / ')} ms; ${r.line!.replace('[tensor] backend ', '').replace(/ \[forced by .*\]$/, '')}`]
-      : [r.backend, '-', '-', '-', `did not load: ${r.reason!.replace(/^backend "[^"]+" was forced \(--backend\) but cannot load: /, '')}`]);
+      : [r.backend, '-', '-', '-', '-', `did not load: ${r.reason!.replace(/^backend "[^"]+" was forced \(--backend\) but cannot load: /, '')}`]);
   }
   if (peer.ok) {
-    table.push([`pytorch ${peer.torch}`, peer.msPerUpdate!.toFixed(2), (1000 / peer.msPerUpdate!).toFixed(1), '1.00', `runs ${peer.runs!.map((x) => x.toFixed(1)).join(' / ')} ms; ${peer.threads} threads`]);
+    table.push([`pytorch ${peer.torch}`, peer.msPerUpdate!.toFixed(2), (1000 / peer.msPerUpdate!).toFixed(1), '1.00', '-', `runs ${peer.runs!.map((x) => x.toFixed(1)).join(' / ')} ms; ${peer.threads} threads`]);
   }
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const [i, row] of table.entries()) {
