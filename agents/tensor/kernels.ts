@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './native.ts';
 import { ACTIVATIONS, ADDED } from './fused.ts';
-import { blasKernelsActive, listRefs, memFor, nativeKernelsActive, setActive, type Mem, type NativeBackend } from './storage.ts';
+import { blasKernelsActive, listRefs, memFor, setActive, type Mem, type NativeBackend } from './storage.ts';
 
 export type { NativeBackend } from './storage.ts';
 export { blasKernelsActive, nativeKernelsActive } from './storage.ts';
@@ -236,14 +236,3 @@ export function disableBlasKernels(backendName: NativeBackend): void {
   for (const [kernelName] of ADDED) tf.unregisterKernel(kernelName, backendName);
   setActive(backendName, false);
 }
-
-/**
- * A product straight to the BatchMatMul kernel when the native one is registered: it takes any
- * rank, so the three reshapes tf.matMul adds around every call (tfjs's kernels want rank 3) are
- * skipped. Not differentiable: for use inside hand-written gradients. Elsewhere it is tf.matMul.
- */
-export function matMulKernel(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
-  if (!nativeKernelsActive()) return tf.matMul(a, b, transposeA, transposeB);
-  return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
-}
-
