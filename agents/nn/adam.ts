@@ -3,9 +3,8 @@
 // With the native kernels registered (agents/tensor) a step is one RrlAdam kernel for all the
 // variables: a single pass over each parameter, gradient and moments, where tfjs's own optimizer
 // spends about a dozen elementwise ops per variable (each a full pass over memory plus per-op
-// overhead). Elsewhere (tfjs-node, plain
-// wasm, cpu) it is the same arithmetic in tfjs ops. Both follow torch.optim.Adam (bias-corrected,
-// eps outside the square root).
+// overhead). Elsewhere (tfjs-node, plain wasm, cpu) it is the same arithmetic in tfjs ops. Both
+// follow torch.optim.Adam (bias-corrected, eps outside the square root).
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsActive } from '../tensor/storage.ts';
 import { runAdamKernel, axpbyNative } from '../tensor/fused.ts';
