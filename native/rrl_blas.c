@@ -260,8 +260,20 @@ static int sizes_arg(napi_env env, napi_value v, const double** sizes, size_t* k
   return 1;
 }
 
-/* A tensor list of `groups` groups of k tensors each, the i-th of every group sizes[i] long. */
-static float** grouped_list(napi_env env, napi_value bufs, napi_value offs, const double* sizes, size_t k, size_t groups) {
+/*
+ * The (bufs, offs, sizes) arguments of the list kernels: `groups` groups of k tensors each, the
+ * i-th of every group sizes[i] long. Throws (naming the kernel) and returns NULL when they are off.
+ */
+static float** grouped_list(napi_env env, const napi_value* a, size_t groups, const char* bad_sizes, const double** sizes_out, size_t* k_out) {
+  const double* sizes;
+  size_t k;
+  if (!sizes_arg(env, a[2], &sizes, &k)) {
+    napi_throw_range_error(env, NULL, bad_sizes);
+    return NULL;
+  }
+  *sizes_out = sizes;
+  *k_out = k;
+  const napi_value bufs = a[0], offs = a[1];
   double* counts = (double*)malloc(sizeof(double) * k * groups + 1);
   float** ptrs = (float**)malloc(sizeof(float*) * k * groups + 1);
   if (!counts || !ptrs) {
@@ -293,8 +305,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(8, "rrl_blas.adam");
   const double* sizes;
   size_t k;
-  if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.adam: sizes must be a Float64Array of non-negative counts");
-  float** t = grouped_list(env, a[0], a[1], sizes, k, 7);
+  float** t = grouped_list(env, a, 7, "rrl_blas.adam: sizes must be a Float64Array of non-negative counts", &sizes, &k);
   if (!t) return NULL;
   const double lr = rrl_num(env, a[3]), b1 = rrl_num(env, a[4]), b2 = rrl_num(env, a[5]), eps = rrl_num(env, a[6]);
   const double step = rrl_num(env, a[7]);
@@ -321,8 +332,7 @@ static napi_value Axpby(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(5, "rrl_blas.axpby");
   const double* sizes;
   size_t k;
-  if (!sizes_arg(env, a[2], &sizes, &k)) FAIL("rrl_blas.axpby: sizes must be a Float64Array of non-negative counts");
-  float** t = grouped_list(env, a[0], a[1], sizes, k, 3);
+  float** t = grouped_list(env, a, 3, "rrl_blas.axpby: sizes must be a Float64Array of non-negative counts", &sizes, &k);
   if (!t) return NULL;
   const float al = (float)rrl_num(env, a[3]), be = (float)rrl_num(env, a[4]);
   for (size_t i = 0; i < k; i++) axpby_loop(t[i], t[k + i], t[2 * k + i], (size_t)sizes[i], al, be);

@@ -209,6 +209,25 @@ static const float HALF_LOG_2PI = 0.91893853320467274f;
 static const float SQUASH_EPS = 1e-6f;
 
 /*
+ * The (spec = [B, A], logStdMin, logStdMax) arguments shared by the two tanh-Gaussian kernels; the
+ * log std is c0 + c1 tanh(raw). Throws (naming the kernel) and returns 0 on a bad spec.
+ */
+static int tanh_gaussian_args(napi_env env, const napi_value* a, const char* bad_spec, int* B, int* A, float* c0, float* c1) {
+  const int32_t* d;
+  size_t len;
+  if (!rrl_i32(env, a[2], &d, &len) || len != 2 || d[0] < 0 || d[1] < 1) {
+    napi_throw_range_error(env, NULL, bad_spec);
+    return 0;
+  }
+  *B = d[0];
+  *A = d[1];
+  const float lo = (float)rrl_num(env, a[3]), hi = (float)rrl_num(env, a[4]);
+  *c1 = 0.5f * (hi - lo);
+  *c0 = lo + *c1;
+  return 1;
+}
+
+/*
  * tanhGaussian(bufs, offs, spec = [B, A], logStdMin, logStdMax)
  * Tensors: head [B, 2A] = [mu | raw log-std], eps [B, A], then the outputs action [B, A] and
  * logProb [B, 1]. With t = tanh(raw), log std = c0 + c1 t, x = mu + std eps, a = tanh(x):
@@ -216,15 +235,12 @@ static const float SQUASH_EPS = 1e-6f;
  */
 napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(5, "rrl_blas.tanhGaussian");
-  const int32_t* d;
-  size_t len;
-  if (!rrl_i32(env, a[2], &d, &len) || len != 2 || d[0] < 0 || d[1] < 1) FAIL("rrl_blas.tanhGaussian: bad spec");
-  const int B = d[0], A = d[1];
+  int B, A;
+  float c0, c1;
+  if (!tanh_gaussian_args(env, a, "rrl_blas.tanhGaussian: bad spec", &B, &A, &c0, &c1)) return NULL;
   const double counts[4] = {(double)B * 2 * A, (double)B * A, (double)B * A, (double)B};
   float* t[4];
   if (!rrl_tensor_list(env, a[0], a[1], 4, counts, t)) return NULL;
-  const float lo = (float)rrl_num(env, a[3]), hi = (float)rrl_num(env, a[4]);
-  const float c1 = 0.5f * (hi - lo), c0 = lo + c1;
   for (int r = 0; r < B; r++) {
     const float *h = t[0] + (size_t)r * 2 * A, *eps = t[1] + (size_t)r * A;
     float* act = t[2] + (size_t)r * A;
@@ -251,15 +267,12 @@ napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
  */
 napi_value rrl_tanh_gaussian_grad(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(5, "rrl_blas.tanhGaussianGrad");
-  const int32_t* d;
-  size_t len;
-  if (!rrl_i32(env, a[2], &d, &len) || len != 2 || d[0] < 0 || d[1] < 1) FAIL("rrl_blas.tanhGaussianGrad: bad spec");
-  const int B = d[0], A = d[1];
+  int B, A;
+  float c0, c1;
+  if (!tanh_gaussian_args(env, a, "rrl_blas.tanhGaussianGrad: bad spec", &B, &A, &c0, &c1)) return NULL;
   const double counts[5] = {(double)B * A, (double)B, (double)B * 2 * A, (double)B * A, (double)B * 2 * A};
   float* t[5];
   if (!rrl_tensor_list(env, a[0], a[1], 5, counts, t)) return NULL;
-  const float lo = (float)rrl_num(env, a[3]), hi = (float)rrl_num(env, a[4]);
-  const float c1 = 0.5f * (hi - lo), c0 = lo + c1;
   for (int r = 0; r < B; r++) {
     const float *h = t[2] + (size_t)r * 2 * A, *eps = t[3] + (size_t)r * A;
     float* dh = t[4] + (size_t)r * 2 * A;

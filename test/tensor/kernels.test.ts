@@ -346,3 +346,30 @@ describe('matmul planning', () => {
     expect(Array.from(q.pairs!)).toEqual([0, 0, 0, 1, 0, 2, 1, 0, 1, 1, 1, 2]);
   });
 });
+
+// The addon is called only through fused.ts/kernels.ts, which shape its arguments; these check that
+// a bad call still fails as a named RangeError rather than reading or writing out of bounds.
+describe.skipIf(!addon)('native addon argument checks', () => {
+  const buf = new ArrayBuffer(64); // 16 floats
+  it('rejects a wrong argument count', () => {
+    expect(() => (addon!.axpby as (...a: unknown[]) => void)([buf], new Float64Array([0]))).toThrow(/rrl_blas\.axpby: expected 5 arguments/);
+  });
+  it('rejects bad sizes in the list kernels', () => {
+    const offs = new Float64Array([0, 0, 0]);
+    expect(() => addon!.axpby([buf, buf, buf], offs, new Float64Array([-1]), 1, 1)).toThrow(/rrl_blas\.axpby: sizes must be/);
+    expect(() => addon!.adam([buf], new Float64Array([0]), new Int32Array([1]) as unknown as Float64Array, 1e-3, 0.9, 0.999, 1e-8, 1)).toThrow(
+      /rrl_blas\.adam: sizes must be/,
+    );
+  });
+  it('rejects a bad tanh-Gaussian spec', () => {
+    const offs = new Float64Array(5);
+    expect(() => addon!.tanhGaussian([buf, buf, buf, buf], offs.subarray(0, 4), new Int32Array([2, 0]), -5, 2)).toThrow(/rrl_blas\.tanhGaussian: bad spec/);
+    expect(() => addon!.tanhGaussianGrad([buf, buf, buf, buf, buf], offs, new Int32Array([2]), -5, 2)).toThrow(/rrl_blas\.tanhGaussianGrad: bad spec/);
+  });
+  it('rejects tensors that do not fit their buffers', () => {
+    // 3 groups of one 17-float tensor each, in a 16-float buffer
+    expect(() => addon!.axpby([buf, buf, buf], new Float64Array(3), new Float64Array([17]), 1, 1)).toThrow(RangeError);
+    // head [4, 8] needs 32 floats
+    expect(() => addon!.tanhGaussian([buf, buf, buf, buf], new Float64Array(4), new Int32Array([4, 4]), -5, 2)).toThrow(RangeError);
+  });
+});
