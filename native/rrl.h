@@ -1,7 +1,7 @@
 /*
  * Shared by the addon's source files: N-API error macros, checked access to tensor memory, the
  * CBLAS product every kernel goes through, and the activation codes shared with
- * agents/tensor/kernels.ts.
+ * agents/tensor/fused.ts.
  */
 #ifndef RRL_H
 #define RRL_H
@@ -39,7 +39,7 @@
 #define RRL_CLONES
 #endif
 
-/* Activation codes shared with agents/tensor/kernels.ts. */
+/* Activation codes shared with agents/tensor/fused.ts (ACTIVATIONS). */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5, ACT_TANH = 6 };
 
 /* The head of every kernel function: its arguments as a[0 .. N-1], exactly N of them. */

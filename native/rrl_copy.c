@@ -10,6 +10,7 @@
 /*
  * concat(bufs, offs, spec = [outer, inner_0, ..., inner_{n-1}])
  * Tensors: in_0 .. in_{n-1} ([outer, inner_i] each, as flat rows), then out [outer, sum inner_i].
+ * At most 1024 inputs (MAX_CONCAT_INPUTS in agents/tensor/kernels.ts hands more to tfjs's own).
  */
 napi_value rrl_concat(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(3, "rrl_blas.concat");

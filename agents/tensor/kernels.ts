@@ -155,6 +155,8 @@ function fusedMatMulKernel(addon: BlasAddon, backendName: NativeBackend, origina
 }
 
 const FOUR_BYTE = new Set(['float32', 'int32']);
+/** The addon's concat takes at most this many inputs (fixed arrays in native/rrl_copy.c). */
+const MAX_CONCAT_INPUTS = 1024;
 
 /** Concat of float32 / int32 tensors as row copies; anything else goes to the stock kernel. */
 function concatKernel(addon: BlasAddon, backendName: NativeBackend, original: KernelConfig): KernelFunc {
@@ -166,7 +168,7 @@ function concatKernel(addon: BlasAddon, backendName: NativeBackend, original: Ke
     const shapes = ins.map((t) => t.shape);
     tf.backend_util.assertParamsConsistent(shapes, axis);
     const nonEmpty = ins.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
-    if (nonEmpty.length < 2) return original.kernelFunc(args);
+    if (nonEmpty.length < 2 || nonEmpty.length > MAX_CONCAT_INPUTS) return original.kernelFunc(args);
     const mem = memFor(backendName, args.backend);
     const out = mem.alloc(tf.backend_util.computeOutShape(shapes, axis), dtype as 'float32' | 'int32');
     const [bufs, offs] = listRefs(mem, [...nonEmpty, out]);

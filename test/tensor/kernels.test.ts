@@ -257,6 +257,13 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
           expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
         });
       }
+      // more inputs than the addon takes go to the stock kernel
+      tf.tidy(() => {
+        const many = Array.from({ length: 1100 }, (_, i) => tf.fill([2, 1], i));
+        const got = tf.concat(many, 1);
+        expect(got.shape).toEqual([2, 1100]);
+        expect(Array.from(got.dataSync())).toEqual(Array.from(withStock(backend, () => tf.concat(many, 1)).dataSync()));
+      });
       // bool goes to the stock kernel
       tf.tidy(() => {
         expect(Array.from(tf.concat([tf.tensor1d([true], 'bool'), tf.tensor1d([false], 'bool')]).dataSync())).toEqual([1, 0]);
