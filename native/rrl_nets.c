@@ -18,6 +18,7 @@
 #include <string.h>
 #include <math.h>
 
+/* MLP_MAX_LAYERS in agents/tensor/fused.ts: deeper networks run layer by layer in tfjs. */
 #define MAX_LAYERS 32
 
 typedef struct {

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Grads, Net, Want } from './net.ts';
 import { type Activation, type DenseShape, weightShape, biasShape, denseForward, denseBackward, activationBackward } from './dense.ts';
 import { nativeKernelsActive } from '../tensor/storage.ts';
-import { mlpForwardNative, mlpBackwardNative } from '../tensor/fused.ts';
+import { mlpForwardNative, mlpBackwardNative, MLP_MAX_LAYERS } from '../tensor/fused.ts';
 
 export interface MLPConfig {
   inDim: number;
@@ -113,9 +113,12 @@ export class MLP implements Net {
     return { dx: want.dx ? dx : null, dParams: want.params ? dParams : null };
   }
 
-  /** The native kernels run where registered, for the shapes they take: x [B, in] (shared by an ensemble) or [E, B, in]. */
+  /**
+   * The native kernels run where registered, for the shapes they take: x [B, in] (shared by an
+   * ensemble) or [E, B, in], at most MLP_MAX_LAYERS layers.
+   */
   private native(x: tf.Tensor): boolean {
-    if (!nativeKernelsActive() || x.dtype !== 'float32') return false;
+    if (!nativeKernelsActive() || x.dtype !== 'float32' || this.layers.length > MLP_MAX_LAYERS) return false;
     if (x.rank === 2) return true;
     return x.rank === 3 && this.ensemble !== undefined && x.shape[0] === this.ensemble;
   }

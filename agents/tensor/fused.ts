@@ -78,6 +78,9 @@ function axpbyKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   };
 }
 
+/** The most layers the MLP kernels take (MAX_LAYERS in native/rrl_nets.c); deeper networks run layer by layer. */
+export const MLP_MAX_LAYERS = 32;
+
 /** Shapes of a whole-MLP kernel call, checked: see planMlp. */
 export interface MlpPlan {
   layers: number;
