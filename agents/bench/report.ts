@@ -176,7 +176,15 @@ export function loadRunFrom(dir: string, plan: RunPlan): RunResult {
   const rows = readJsonl<MetricsRow>(join(dir, METRICS_FILE));
   const attempts = readJsonl<Attempt>(join(dir, ATTEMPTS_FILE));
   const doneP = join(dir, DONE_FILE);
-  const done = existsSync(doneP) ? (JSON.parse(readFileSync(doneP, 'utf8')) as { final: TaskSummary[]; wallSeconds: number; resumed: boolean; backend: string; finishedAt?: string }) : null;
+  let done: { final: TaskSummary[]; wallSeconds: number; resumed: boolean; backend: string; finishedAt?: string } | null = null;
+  if (existsSync(doneP)) {
+    try {
+      done = JSON.parse(readFileSync(doneP, 'utf8'));
+    } catch (e) {
+      throw new Error(`${doneP}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(done?.final)) throw new Error(`${doneP}: no "final" list of per-task results`);
+  }
   const errP = join(dir, ERROR_FILE);
   const error = !done && existsSync(errP) ? readFileSync(errP, 'utf8') : null;
   const state: RunState = done ? 'done' : error ? 'failed' : rows.length || attempts.length ? 'partial' : 'pending';

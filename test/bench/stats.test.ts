@@ -3,7 +3,7 @@
 // bounds; then a whole report built from a synthetic sweep folder, with its intervals, flags and
 // profiles (the interval statistics themselves: bootstrap.test.ts).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -235,8 +235,13 @@ describe('report from a synthetic sweep', () => {
     const reps = cli(['--report-only', '--out', again, '--bootstrap-reps', '5']);
     expect(reps.status).toBe(2);
     expect(reps.stderr).toMatch(/--bootstrap-reps must be an integer in \[100, /);
+    writeFileSync(join(again, 'raw', 'multihead-onehot', '0', DONE_FILE), '{"final": ');
+    await expect(collectFromReport(again)).rejects.toThrow(/multihead-onehot\/0\/done\.json: not valid JSON/);
     rmSync(join(again, 'raw'), { recursive: true });
     await expect(collectFromReport(again)).rejects.toThrow(/no raw\/ folder/);
+    mkdirSync(join(again, 'raw'));
+    writeFileSync(join(again, 'results.json'), JSON.stringify({ spec: { version: 1 } }));
+    await expect(collectFromReport(again)).rejects.toThrow(/results\.json: spec is not a valid sweep \(tasks: /);
   }, 60_000);
 
   it('marks runs that were resumed from a checkpoint or restarted from scratch', async () => {
