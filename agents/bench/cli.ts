@@ -16,7 +16,8 @@ import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 const D = SWEEP_DEFAULTS;
 const USAGE = `usage: npm run bench -- --out DIR [options]
 Runs tasks x conditions x seeds, one training run per process, and writes a report
-(report.md, results.json/.csv, learning-curve SVGs). The same command again resumes the sweep.
+(report.md, results.json/.csv, learning-curve and performance-profile SVGs). The same command
+again resumes the sweep.
 
   --out DIR              sweep folder: runs/, sweep.json, report/ (default: runs/bench)
   --tasks a,b,...        task names or task-file paths (default: reach,push,pick-place,peg-insert)
