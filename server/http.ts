@@ -3,7 +3,7 @@
 // /ws?token=... (the viewer takes it from its own page URL). Cross-origin WebSocket requests are
 // refused, so a web page on another site cannot drive a viewer server on this machine.
 import { timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -176,12 +176,48 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
 
 const DEFAULT_REPORTS = fileURLToPath(new URL('../docs/benchmarks', import.meta.url));
 
-/** Report folders (relative paths) under `dir` that hold a results.json, two levels deep at most. */
-export function listReports(dir: string): { reports: string[] } {
-  const found: string[] = [];
+/** A report folder as the report page lists it: what it measured, and when. */
+export interface ReportEntry {
+  /** Path relative to the reports directory ('.' for the directory itself). */
+  name: string;
+  /** When its newest result came in (older reports: when they were written); null if unknown. */
+  date: string | null;
+  budgetPerTask: number | null;
+  tasks: string[];
+  conditions: string[];
+  seeds: number;
+  runsDone: number | null;
+  runsTotal: number | null;
+  /** Set when its results.json cannot be read; the page shows it instead of the report. */
+  error?: string;
+}
+
+function reportEntry(name: string, file: string): ReportEntry {
+  const entry: ReportEntry = { name, date: null, budgetPerTask: null, tasks: [], conditions: [], seeds: 0, runsDone: null, runsTotal: null };
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    const s = r.spec ?? {};
+    const str = (x: unknown) => (typeof x === 'string' ? x : null);
+    const num = (x: unknown) => (typeof x === 'number' ? x : null);
+    entry.date = str(r.dataAsOf) ?? str(r.generatedAt);
+    entry.budgetPerTask = num(s.budgetPerTask);
+    entry.tasks = Array.isArray(s.taskNames) ? s.taskNames.filter((t: unknown) => typeof t === 'string') : [];
+    entry.conditions = Array.isArray(s.conditions) ? s.conditions.map((c: { id?: unknown }) => str(c?.id)).filter(Boolean) : [];
+    entry.seeds = Array.isArray(s.seeds) ? s.seeds.length : 0;
+    entry.runsDone = num(r.runsDone);
+    entry.runsTotal = num(r.runsTotal);
+  } catch (e) {
+    entry.error = `${name}/results.json: ${(e as Error).message}`;
+  }
+  return entry;
+}
+
+/** Report folders under `dir` that hold a results.json (two levels deep at most), newest first. */
+export function listReports(dir: string): { reports: ReportEntry[] } {
+  const found: ReportEntry[] = [];
   const walk = (rel: string, depth: number) => {
     const abs = join(dir, rel);
-    if (existsSync(join(abs, 'results.json'))) found.push(rel || '.');
+    if (existsSync(join(abs, 'results.json'))) found.push(reportEntry(rel || '.', join(abs, 'results.json')));
     if (depth >= 2) return;
     let entries: string[] = [];
     try {
@@ -192,6 +228,8 @@ export function listReports(dir: string): { reports: string[] } {
     for (const e of entries.sort()) walk(rel ? `${rel}/${e}` : e, depth + 1);
   };
   walk('', 0);
+  // Newest first (ISO dates sort as strings); undated ones last, by name.
+  found.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || a.name.localeCompare(b.name));
   return { reports: found };
 }
 

@@ -8,14 +8,16 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
 import { looksLikeTaskFile, resolveTaskArgs } from '../../sim/registry.ts';
-import { collectResults, INVOCATIONS_FILE, writeReport, type Invocation } from './report.ts';
-import { parseCondition, specDiff, SWEEP_DEFAULTS, sweepSchema, type SweepSpec } from './spec.ts';
+import { BOOTSTRAP_DEFAULTS, type BootstrapOptions } from './bootstrap.ts';
+import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
+import { parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
 import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 
 const D = SWEEP_DEFAULTS;
 const USAGE = `usage: npm run bench -- --out DIR [options]
 Runs tasks x conditions x seeds, one training run per process, and writes a report
-(report.md, results.json/.csv, learning-curve SVGs). The same command again resumes the sweep.
+(report.md, results.json/.csv, learning-curve and performance-profile SVGs). The same command
+again resumes the sweep.
 
   --out DIR              sweep folder: runs/, sweep.json, report/ (default: runs/bench)
   --tasks a,b,...        task names or task-file paths (default: reach,push,pick-place,peg-insert)
@@ -37,7 +39,11 @@ Runs tasks x conditions x seeds, one training run per process, and writes a repo
   --hidden a,b           hidden widths (default: ${D.hidden.join(',')})
   --jobs N               runs in parallel (default: cores = ${availableParallelism()})
   --report DIR           report folder (default: <out>/report)
-  --report-only          only (re)write the report from the sweep folder
+  --report-only          only (re)write the report from the sweep folder; with --out naming a
+                         report folder (results.json and raw/, no sweep.json), rebuild it in place
+  --bootstrap-reps N     bootstrap resamples per interval (default: ${BOOTSTRAP_DEFAULTS.reps})
+  --bootstrap-seed N     seed of the bootstrap; the same runs and seed give the same report, byte
+                         for byte (default: ${BOOTSTRAP_DEFAULTS.seed})
   -h, --help`;
 
 function num(name: string, v: string): number {
@@ -88,6 +94,8 @@ await runCli(USAGE, async () => {
     jobs: { type: 'string' },
     report: { type: 'string' },
     'report-only': { type: 'boolean' },
+    'bootstrap-reps': { type: 'string' },
+    'bootstrap-seed': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -96,6 +104,25 @@ await runCli(USAGE, async () => {
   }
   const sweepDir = resolve(v.out ?? 'runs/bench');
   const reportDir = resolve(v.report ?? join(sweepDir, 'report'));
+  const bootstrap: Partial<BootstrapOptions> = {};
+  if (v['bootstrap-reps'] !== undefined) bootstrap.reps = intFlag('bootstrap-reps', v['bootstrap-reps'], BOOTSTRAP_DEFAULTS.reps, 100, 10_000_000);
+  if (v['bootstrap-seed'] !== undefined) bootstrap.seed = intFlag('bootstrap-seed', v['bootstrap-seed'], BOOTSTRAP_DEFAULTS.seed, 0, 2 ** 32 - 1);
+
+  // A report folder (a committed one, say) rebuilt from its own raw data: no sweep folder needed.
+  if (v['report-only'] && !existsSync(join(sweepDir, SWEEP_FILE)) && existsSync(join(sweepDir, RESULTS_FILE))) {
+    if (v.report !== undefined && resolve(v.report) !== sweepDir) throw new UsageError(`--report-only on the report folder ${sweepDir} rewrites it in place; copy the folder first to keep the old report, and leave out --report`);
+    const sweepFlags = ['tasks', 'conditions', 'seeds', 'budget', 'eval-every', 'eval-episodes', 'envs-per-task', 'reward', 'her', 'batch', 'utd', 'learning-starts', 'demos', 'replay', 'hidden', 'jobs'].filter((k) => v[k as keyof typeof v] !== undefined);
+    if (sweepFlags.length) throw new UsageError(`--report-only on a report folder takes its settings from its results.json; leave out ${sweepFlags.map((k) => `--${k}`).join(', ')}`);
+    let results;
+    try {
+      results = await collectFromReport(sweepDir, bootstrap);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const path = writeReport(null, sweepDir, results);
+    console.log(`report: ${path} (rebuilt from its raw/ folder; ${results.runsDone} of ${results.runsTotal} runs finished)`);
+    return;
+  }
   const stored = readStoredSpec(sweepDir);
 
   // Flags given on this command line; the rest come from the stored sweep (resume) or defaults.
@@ -151,7 +178,7 @@ await runCli(USAGE, async () => {
   }
 
   if (v['report-only']) {
-    const results = await collectResults(sweepDir, spec);
+    const results = await collectResults(sweepDir, spec, bootstrap);
     const path = writeReport(sweepDir, reportDir, results);
     console.log(`report: ${path} (${results.runsDone} of ${results.runsTotal} runs finished)`);
     return;
@@ -200,6 +227,7 @@ await runCli(USAGE, async () => {
     spec,
     jobs,
     reportDir,
+    bootstrap,
     log,
     shouldStop: () => stop,
     onProgress: (p) => {

@@ -65,7 +65,8 @@ export const sweepSchema = z
 export type SweepSpec = z.infer<typeof sweepSchema>;
 
 export const SWEEP_DEFAULTS = {
-  seeds: [0, 1],
+  // Five seeds: the fewest at which the report's negative-transfer rule (stats.ts) gives verdicts.
+  seeds: [0, 1, 2, 3, 4],
   budgetPerTask: 50_000,
   evalEveryPerTask: 5_000,
   evalEpisodes: TRAIN_DEFAULTS.evalEpisodes,

@@ -1,6 +1,7 @@
-// Learning-curve plots as standalone SVG (no fonts, scripts or external files), so the Markdown
-// report shows them on any file viewer or code host without a server. One panel per task, one line
-// per condition (mean over seeds), a shaded band from the lowest to the highest seed.
+// The report's plots as standalone SVG (no fonts, scripts or external files), so the Markdown
+// report shows them on any file viewer or code host without a server. Learning curves: one panel
+// per task, one line per condition (mean over seeds), a shaded band from the lowest to the highest
+// seed. Performance profiles: one line per condition, a shaded 95% bootstrap band.
 
 export interface SeriesBand {
   condition: string;
@@ -39,7 +40,7 @@ export function curvesSvg(panels: Panel[], opts: { conditions: string[]; xMax: n
   const pw = 360;
   const ph = 240;
   const m = { l: 46, r: 12, t: 26, b: 36 };
-  const legendH = 22 + 18 * Math.ceil(opts.conditions.length / 3);
+  const legendH = legendHeight(opts.conditions);
   const titleH = opts.title ? 24 : 0;
   const W = cols * pw;
   const H = titleH + rows * ph + legendH;
@@ -87,15 +88,81 @@ export function curvesSvg(panels: Panel[], opts: { conditions: string[]; xMax: n
     }
     out.push(`</g>`);
   });
-  const ly = titleH + rows * ph + 8;
-  out.push(`<text x="10" y="${ly + 8}" fill="#333">lines: mean over seeds; bands: lowest to highest seed; dashed grey: ${Math.round(opts.threshold * 100)}% threshold</text>`);
-  opts.conditions.forEach((cond, c) => {
+  legend(out, titleH + rows * ph + 8, W, opts.conditions, `lines: mean over seeds; bands: lowest to highest seed; dashed grey: ${Math.round(opts.threshold * 100)}% threshold`);
+  out.push(`</svg>`);
+  return out.join('\n') + '\n';
+}
+
+const legendHeight = (conditions: readonly string[]) => 22 + 18 * Math.ceil(conditions.length / 3);
+
+/** A note line, then one swatch per condition, three to a row. */
+function legend(out: string[], ly: number, W: number, conditions: readonly string[], note: string): void {
+  out.push(`<text x="10" y="${ly + 8}" fill="#333">${esc(note)}</text>`);
+  conditions.forEach((cond, c) => {
     const x = 10 + (c % 3) * (W / 3);
     const y = ly + 26 + 18 * Math.floor(c / 3);
     const dash = DASHES[c % DASHES.length];
     out.push(`<line x1="${x}" x2="${x + 28}" y1="${y - 4}" y2="${y - 4}" stroke="${COLORS[c % COLORS.length]}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     out.push(`<text x="${x + 34}" y="${y}">${esc(cond)}</text>`);
   });
+}
+
+export interface ProfileLine {
+  condition: string;
+  /** Per tau: the fraction of scores above it, and its band (null: no band). */
+  fraction: number[];
+  lo: number[] | null;
+  hi: number[] | null;
+}
+
+/**
+ * Performance profiles in one panel: x is the threshold tau (success, 0-100%), y the fraction of
+ * (run, task) scores above it. Lines are drawn as steps, since the fraction only changes at scores.
+ */
+export function profilesSvg(taus: readonly number[], lines: readonly ProfileLine[], opts: { conditions: string[]; title?: string }): string {
+  const W = 560;
+  const ph = 340;
+  const m = { l: 52, r: 16, t: 14, b: 40 };
+  const titleH = opts.title ? 24 : 0;
+  const H = titleH + ph + legendHeight(opts.conditions);
+  const iw = W - m.l - m.r;
+  const ih = ph - m.t - m.b;
+  const X = (tau: number) => m.l + tau * iw;
+  const Y = (y: number) => titleH + m.t + (1 - y) * ih;
+  // Right-continuous steps: the value at tau holds until the next tau.
+  const steps = (ys: readonly number[]) => {
+    const pts: string[] = [];
+    taus.forEach((t, j) => {
+      if (j > 0) pts.push(`${f(X(t))},${f(Y(ys[j - 1]))}`);
+      pts.push(`${f(X(t))},${f(Y(ys[j]))}`);
+    });
+    return pts;
+  };
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  if (opts.title) out.push(`<text x="${W / 2}" y="17" text-anchor="middle" font-size="14" font-weight="bold">${esc(opts.title)}</text>`);
+  for (let k = 0; k <= 5; k++) {
+    const v = k / 5;
+    out.push(`<line x1="${f(X(0))}" x2="${f(X(1))}" y1="${f(Y(v))}" y2="${f(Y(v))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${f(X(0) - 4)}" y="${f(Y(v) + 4)}" text-anchor="end" fill="#555">${v.toFixed(1)}</text>`);
+    out.push(`<line x1="${f(X(v))}" x2="${f(X(v))}" y1="${f(Y(0))}" y2="${f(Y(0) + 4)}" stroke="#555"/>`);
+    out.push(`<text x="${f(X(v))}" y="${f(Y(0) + 15)}" text-anchor="middle" fill="#555">${Math.round(v * 100)}%</text>`);
+  }
+  out.push(`<rect x="${f(X(0))}" y="${f(Y(1))}" width="${f(iw)}" height="${f(ih)}" fill="none" stroke="#555"/>`);
+  out.push(`<text x="${f(m.l + iw / 2)}" y="${f(titleH + ph - 6)}" text-anchor="middle" fill="#333">final success threshold τ</text>`);
+  out.push(`<text x="12" y="${f(Y(0.5))}" text-anchor="middle" fill="#333" transform="rotate(-90 12 ${f(Y(0.5))})">fraction of runs with score &gt; τ</text>`);
+  for (const line of lines) {
+    if (line.fraction.length !== taus.length) throw new RangeError(`profile of ${line.condition}: ${line.fraction.length} values for ${taus.length} thresholds`);
+    const c = Math.max(0, opts.conditions.indexOf(line.condition));
+    const color = COLORS[c % COLORS.length];
+    if (line.lo && line.hi && line.hi.some((h, j) => h > line.lo![j])) {
+      out.push(`<polygon points="${[...steps(line.hi), ...steps(line.lo).reverse()].join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+    }
+    const dash = DASHES[c % DASHES.length];
+    out.push(`<polyline points="${steps(line.fraction).join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}><title>${esc(line.condition)}</title></polyline>`);
+  }
+  legend(out, titleH + ph + 8, W, opts.conditions, 'lines: fraction of (run, task) final scores above τ; bands: 95% bootstrap intervals');
   out.push(`</svg>`);
   return out.join('\n') + '\n';
 }

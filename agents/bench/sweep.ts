@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_STOPPED, type RunMessage } from './run-one.ts';
+import type { BootstrapOptions } from './bootstrap.ts';
 import { collectResults, loadRun, writeReport, type Results } from './report.ts';
 import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 
@@ -41,6 +42,8 @@ export interface SweepOptions {
   shouldStop?: () => boolean;
   /** Extra environment for the run processes. */
   env?: NodeJS.ProcessEnv;
+  /** The report's bootstrap settings (defaults: bootstrap.ts). */
+  bootstrap?: Partial<BootstrapOptions>;
 }
 
 export interface SweepOutcome {
@@ -99,7 +102,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     };
   };
   const report = async () => {
-    const results = await collectResults(sweepDir, spec);
+    const results = await collectResults(sweepDir, spec, opts.bootstrap);
     return { results, reportPath: writeReport(sweepDir, opts.reportDir, results) };
   };
 

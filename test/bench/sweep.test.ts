@@ -131,6 +131,8 @@ describe('bench sweep (real runs)', () => {
     expect(res.complete).toBe(true);
     const run = res.runs.find((r) => r.id === 'concat-onehot/0')!;
     expect(run.resumed).toBe(true);
+    expect(run).toMatchObject({ attempts: 2, restarts: 0, resumedFrom: [attempts[1].resumedFrom] });
+    expect(readFileSync(join(s, 'report', 'report.md'), 'utf8')).toMatch(/\| `concat-onehot\/0` \| done \| 1\.6k \| [^|]+ \| 2: resumed from checkpoint at [\d.]+k? \|/);
     // the resumed run's curve is whole: one point per evaluation interval, none twice
     expect(run.curves.reach.map((p) => p.x)).toEqual([200, 400, 600, 800, 1000, 1200, 1400, 1600]);
     expect(res.provenance.invocations).toHaveLength(2);
