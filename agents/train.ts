@@ -122,15 +122,24 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   if (stale.length) log(`removed ${stale.length} temporary file(s) of interrupted checkpoint writes in ${cfg.out}: ${stale.join(', ')}`);
 
   // 1. agent, fresh or resumed
+  if (!opts.resume && holdsRun(cfg.out)) {
+    throw new Error(`${cfg.out} already holds a run (${existsSync(metricsPath) ? METRICS_FILE : CHECKPOINT_FILE}); use --resume to continue it or choose another --out`);
+  }
   const agent = new MultiTaskAgent(spec);
   const rng = new Rng(cfg.seed, 0xba7c);
   let run: RunState = { envSteps: 0, updates: 0, episodes: 0, wallSeconds: 0, rng: rng.getState(), config: cfg as unknown as Record<string, unknown> };
   let restoredReplay: Checkpoint['replay'];
   const resumed = Boolean(opts.resume) && existsSync(ckptPath);
   if (resumed) {
-    const ck = loadCheckpoint(ckptPath);
-    assertCompatible(ck.spec, spec, ckptPath);
-    restoreAgent(agent, ck, ckptPath);
+    let ck: Checkpoint;
+    try {
+      ck = loadCheckpoint(ckptPath);
+      assertCompatible(ck.spec, spec, ckptPath);
+      restoreAgent(agent, ck, ckptPath);
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
     run = { ...ck.run, config: cfg as unknown as Record<string, unknown> };
     rng.setState(ck.run.rng);
     restoredReplay = ck.replay;
@@ -142,8 +151,6 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     log(`--resume: no checkpoint in ${cfg.out} yet (the run stopped before its first one); starting the run from the beginning`);
     rmSync(metricsPath, { force: true });
     rmSync(bestPath, { force: true });
-  } else if (holdsRun(cfg.out)) {
-    throw new Error(`${cfg.out} already holds a run (${existsSync(metricsPath) ? METRICS_FILE : CHECKPOINT_FILE}); use --resume to continue it or choose another --out`);
   }
   writeFileSync(join(cfg.out, 'config.json'), JSON.stringify({ ...cfg, numEnvs, batchSize, tasks: cfg.tasks, taskNames: spec.tasks }, null, 2));
 

@@ -23,8 +23,15 @@ export interface StopSignals {
  * (a deliberate second Ctrl-C) calls `onAbort` (default: exit at once with 128 + its number).
  * Signals within that window count as the first: on Ctrl-C the terminal signals every process of
  * the foreground group and npm relays the same signal to its child, so one key press arrives twice.
+ *
+ * `watchParent` (default: when run by an npm script): the parent process going away counts as
+ * SIGHUP. npm relays SIGINT and SIGTERM to its script but not SIGHUP, and nothing relays SIGKILL:
+ * when npm dies of either, the script would otherwise run on unsupervised.
  */
-export function onStopSignals(onStop: (signal: StopSignal) => void, opts: { abortAfterMs?: number; onAbort?: (signal: StopSignal) => void } = {}): StopSignals {
+export function onStopSignals(
+  onStop: (signal: StopSignal) => void,
+  opts: { abortAfterMs?: number; onAbort?: (signal: StopSignal) => void; watchParent?: boolean } = {},
+): StopSignals {
   const abortAfterMs = opts.abortAfterMs ?? 1000;
   let first: { signal: StopSignal; at: number } | null = null;
   const handler = (signal: StopSignal) => {
@@ -41,12 +48,22 @@ export function onStopSignals(onStop: (signal: StopSignal) => void, opts: { abor
     }
   };
   for (const s of STOP_SIGNALS) process.on(s, handler);
+  let watch: NodeJS.Timeout | undefined;
+  if (opts.watchParent ?? Boolean(process.env.npm_lifecycle_event)) {
+    const parent = process.ppid;
+    watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      handler('SIGHUP');
+    }, 500).unref();
+  }
   return {
     get received() {
       return first?.signal ?? null;
     },
     dispose: () => {
       for (const s of STOP_SIGNALS) process.off(s, handler);
+      clearInterval(watch);
     },
   };
 }
