@@ -35,13 +35,20 @@ function expectStrictlyIncreasing(steps: number[]): void {
 // The training CLI itself, with tiny networks and short intervals so a run takes seconds.
 const CLI_ARGS = ['--tasks', 'reach', '--steps', '4000', '--envs', '4', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-every', '800', '--eval-episodes', '2', '--log-every', '100', '--checkpoint-every', '400'];
 
-function trainCli(args: string[]): { pid: number; kill: (s: NodeJS.Signals) => void; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+function trainCli(args: string[]) {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(root, 'agents/cli/train.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (b) => (out += b));
-  child.stderr!.on('data', (b) => (out += b));
+  let onRow: (() => void) | null = null;
+  const grow = (b: Buffer) => {
+    out += b;
+    if (onRow && /\[\d+ steps/.test(out)) onRow();
+  };
+  child.stdout!.on('data', grow);
+  child.stderr!.on('data', grow);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, out })));
-  return { pid: child.pid!, kill: (s) => child.kill(s), done };
+  /** Resolves when the run has logged its first metrics row (it is training). */
+  const training = new Promise<void>((res) => (onRow = res));
+  return { kill: (s: NodeJS.Signals) => child.kill(s), done, training };
 }
 
 describe('metrics survive kills and resumes', () => {
@@ -57,12 +64,17 @@ describe('metrics survive kills and resumes', () => {
     expect(evalStepsOf(refRows)).toEqual([800, 1600, 2400, 3200, 4000]);
 
     const out = join(dir, 'killed');
-    const kills: { afterMs: number; stepsBefore: number; stepsAfter: number }[] = [];
+    const kills: { when: string; afterMs: number; stepsBefore: number; stepsAfter: number }[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
       const first = attempt === 0;
       const run = trainCli([...CLI_ARGS, '--out', out, ...(first ? [] : ['--resume'])]);
-      const afterMs = Math.round(1500 + Math.random() * 5500);
-      const timer = setTimeout(() => run.kill('SIGKILL'), afterMs);
+      // A random moment: during start-up (a third of the time) or while it trains, whatever the
+      // machine's load makes start-up take.
+      const duringStartup = Math.random() < 1 / 3;
+      const afterMs = Math.round(duringStartup ? 300 + Math.random() * 2500 : Math.random() * 2000);
+      let timer: NodeJS.Timeout | undefined;
+      if (duringStartup) timer = setTimeout(() => run.kill('SIGKILL'), afterMs);
+      else void run.training.then(() => (timer = setTimeout(() => run.kill('SIGKILL'), afterMs)));
       const r = await run.done;
       clearTimeout(timer);
       const steps = existsSync(join(out, 'checkpoint.bin')) ? loadCheckpoint(join(out, 'checkpoint.bin')).run.envSteps : 0;
@@ -70,7 +82,9 @@ describe('metrics survive kills and resumes', () => {
         expect(r.code, r.out).toBe(0); // it finished before the kill
         break;
       }
-      kills.push({ afterMs, stepsBefore: kills.at(-1)?.stepsAfter ?? 0, stepsAfter: steps });
+      const before = kills.at(-1)?.stepsAfter ?? 0;
+      expect(steps).toBeGreaterThanOrEqual(before); // a checkpoint is never lost
+      kills.push({ when: duringStartup ? 'start-up' : 'training', afterMs, stepsBefore: before, stepsAfter: steps });
       // What the file holds at any moment of a kill: increasing steps, maybe a half-written line.
       if (existsSync(join(out, 'metrics.jsonl'))) {
         const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
@@ -80,6 +94,7 @@ describe('metrics survive kills and resumes', () => {
     // Finish it.
     const last = await trainCli([...CLI_ARGS, '--out', out, '--resume']).done;
     expect(last.code, `${last.out}\nkills: ${JSON.stringify(kills)}`).toBe(0);
+    console.log(`killed ${kills.length} times: ${JSON.stringify(kills)}`);
     expect(kills.length, 'at least a few kills landed').toBeGreaterThanOrEqual(3);
     expect(kills.some((k) => k.stepsAfter > 0), `a kill after a checkpoint: ${JSON.stringify(kills)}`).toBe(true);
 
