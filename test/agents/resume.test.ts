@@ -33,7 +33,7 @@ function expectStrictlyIncreasing(steps: number[]): void {
 }
 
 // The training CLI itself, with tiny networks and short intervals so a run takes seconds.
-const CLI_ARGS = ['--tasks', 'reach', '--steps', '4000', '--envs', '4', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-every', '800', '--eval-episodes', '2', '--log-every', '100', '--checkpoint-every', '400'];
+const CLI_ARGS = ['--tasks', 'reach', '--steps', '3000', '--envs', '4', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-every', '600', '--eval-episodes', '2', '--log-every', '100', '--checkpoint-every', '200'];
 
 function trainCli(args: string[]) {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(root, 'agents/cli/train.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,14 +58,14 @@ describe('metrics survive kills and resumes', () => {
     expect(ref.code, ref.out).toBe(0);
     const refRows = rowsOf(reference);
     expectStrictlyIncreasing(stepsOf(refRows));
-    expect(stepsOf(refRows).at(-1)).toBe(4000);
-    // One row per 100 env steps, evaluations every 800 and one final one: no step twice.
-    expect(stepsOf(refRows)).toEqual(Array.from({ length: 40 }, (_, i) => 100 * (i + 1)));
-    expect(evalStepsOf(refRows)).toEqual([800, 1600, 2400, 3200, 4000]);
+    expect(stepsOf(refRows).at(-1)).toBe(3000);
+    // One row per 100 env steps, evaluations every 600 (the last one the final): no step twice.
+    expect(stepsOf(refRows)).toEqual(Array.from({ length: 30 }, (_, i) => 100 * (i + 1)));
+    expect(evalStepsOf(refRows)).toEqual([600, 1200, 1800, 2400, 3000]);
 
     const out = join(dir, 'killed');
     const kills: { when: string; afterMs: number; stepsBefore: number; stepsAfter: number }[] = [];
-    for (let attempt = 0; attempt < 10; attempt++) {
+    for (let attempt = 0; attempt < 8; attempt++) {
       const first = attempt === 0;
       const run = trainCli([...CLI_ARGS, '--out', out, ...(first ? [] : ['--resume'])]);
       // A random moment: during start-up (a third of the time) or while it trains, whatever the
@@ -105,7 +105,7 @@ describe('metrics survive kills and resumes', () => {
     for (const r of rows) expect(Object.keys(r.tasks)).toEqual(['reach']);
     // Updates follow the same schedule (a function of env steps once learning has started).
     expect(rows.at(-1)!.updates).toBe(refRows.at(-1)!.updates);
-    expect(loadCheckpoint(join(out, 'checkpoint.bin')).run.envSteps).toBe(4000);
+    expect(loadCheckpoint(join(out, 'checkpoint.bin')).run.envSteps).toBe(3000);
   }, 300_000);
 
   // The same run in-process, stopped at a chosen step; the files are then left as a kill at each

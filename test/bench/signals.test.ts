@@ -18,9 +18,9 @@ const TINY = ['--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '
 
 describe('bench sweep stopped by a signal', () => {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-    it(`${signal} to npm: the run checkpoints where it is, the report is written, the sweep stops (exit ${signal === 'SIGTERM' ? 143 : 129}) and resumes`, async () => {
+    it(`${signal} to npm: the run checkpoints where it is, the report is written, the sweep stops (exit ${signal === 'SIGTERM' ? 143 : 129})${signal === 'SIGTERM' ? ' and resumes' : ''}`, async () => {
       const s = join(dir, signal);
-      const args = ['--out', s, '--tasks', 'reach', '--conditions', 'single', '--seeds', '0', '--budget', '6000', '--eval-every', '200', ...TINY];
+      const args = ['--out', s, '--tasks', 'reach', '--conditions', 'single', '--seeds', '0', '--budget', '4000', '--eval-every', '200', ...TINY];
       const first = npmRun('bench', args);
       const runDir = join(s, 'runs', 'single-task/reach/0');
       // Under way: at least one evaluation row written.
@@ -43,6 +43,7 @@ describe('bench sweep stopped by a signal', () => {
       expect(steps).toBeGreaterThan(0);
       expect(existsSync(join(runDir, 'done.json'))).toBe(false);
       expect(existsSync(join(runDir, 'error.txt'))).toBe(false);
+      if (signal === 'SIGHUP') return; // resuming is the same after either
 
       const second = await npmRun('bench', args).done;
       expect(second.code, second.out).toBe(0);
@@ -50,7 +51,7 @@ describe('bench sweep stopped by a signal', () => {
       const res = JSON.parse(readFileSync(join(s, 'report', 'results.json'), 'utf8')) as Results;
       expect(res.complete).toBe(true);
       // Evaluations on the sweep's grid, each once, whatever step the stop came at.
-      expect(res.runs[0].curves.reach.map((p) => p.x)).toEqual(Array.from({ length: 30 }, (_, i) => 200 * (i + 1)));
+      expect(res.runs[0].curves.reach.map((p) => p.x)).toEqual(Array.from({ length: 20 }, (_, i) => 200 * (i + 1)));
     }, 240_000);
   }
 });
