@@ -371,9 +371,10 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         break;
       }
     }
-    // 4. the end. A run resumed past its time limit (or with its budget spent) may still lack its
-    // final evaluation and row at this step; an interrupted one only needs its checkpoint.
-    if (stop === 'time' && run.lastRowEnvSteps !== run.envSteps) writeRow(run.lastEval?.envSteps === run.envSteps ? run.lastEval.tasks : await evaluateNow('final eval'));
+    // 4. the end. The loop's last step made the final evaluation, row and checkpoint; a run resumed
+    // at or past its end (budget or time limit) that lacks them at this step makes them now. An
+    // interrupted run only needs its checkpoint.
+    if (stop !== 'interrupted' && run.lastRowEnvSteps !== run.envSteps) writeRow(run.lastEval?.envSteps === run.envSteps ? run.lastEval.tasks : await evaluateNow('final eval'));
     if (checkpointedAt !== run.envSteps) checkpoint();
     const final = stop !== 'interrupted' && run.lastEval?.envSteps === run.envSteps ? run.lastEval.tasks : [];
     return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly: stop !== 'budget', stopReason: stop, best: run.best };
@@ -386,7 +387,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
 /**
  * Cuts metrics.jsonl back to the rows a checkpoint covers (`run.metricsBytes`); returns how many
  * rows went. Checkpoints of builds that did not record the length keep the rows up to their env
- * steps, dropping a half-written last line.
+ * steps, dropping a half-written last line (and take the last row's env steps from the file).
  */
 function commitMetrics(path: string, run: RunState, log: (l: string) => void): number {
   if (!existsSync(path)) {
@@ -412,6 +413,7 @@ function commitMetrics(path: string, run: RunState, log: (l: string) => void): n
     }
   });
   writeFileSync(path, keep.map((l) => l + '\n').join(''));
+  if (keep.length) run.lastRowEnvSteps = (JSON.parse(keep[keep.length - 1]) as { envSteps: number }).envSteps;
   return lines.length - keep.length;
 }
 

@@ -29,7 +29,8 @@ the robots at work, training or evaluation rollouts, and per-task learning curve
   --arch NAME         conditioning architecture of the trained policy (default ${TRAIN_DEFAULTS.arch})
   --budget N          training budget in env steps, at most ${fmt(MAX.envSteps)} (default ${TRAIN_DEFAULTS.envSteps})
   --out DIR           training output: metrics, checkpoint (default runs/viewer)
-  --resume            continue the training run in --out
+  --resume            continue the training run in --out (one stopped before its first
+                      checkpoint starts over)
   --policy NAME       ${POLICY_NAMES.join(' | ')}: show a fixed policy instead of training
   --seed N            seed of the env resets and the random policy (default 1)
   --speed X           real-time factor, 0.05-64, or "max" (default 1)

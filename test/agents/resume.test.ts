@@ -145,6 +145,21 @@ describe('metrics survive kills and resumes', () => {
     }, 120_000);
   }
 
+  it('a checkpoint of an older build (no metrics length recorded) keeps the rows up to its env steps', async () => {
+    const out = join(dir, 'older-build');
+    const cfg = makeConfig({ ...base, envSteps: 1200, out });
+    await train(cfg, { hooks: stopAt(613) });
+    const path = join(out, 'checkpoint.bin');
+    const ck = loadCheckpoint(path);
+    const { metricsBytes: _b, lastRowEnvSteps: _r, lastEval: _e, window: _w, ...older } = ck.run;
+    saveCheckpoint(path, { ...ck, run: older });
+    appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify({ ...rowsOf(out).at(-1)!, envSteps: 700 }) + '\n{"envSteps":8');
+    const lines: string[] = [];
+    await train(cfg, { resume: true, hooks: { log: (l) => lines.push(l) } });
+    expect(lines.join('\n')).toMatch(/dropped 2 metrics row\(s\) written after that checkpoint/);
+    expect(stepsOf(rowsOf(out))).toEqual(Array.from({ length: 12 }, (_, i) => 100 * (i + 1)));
+  }, 120_000);
+
   it('a run stopped before its first checkpoint resumes from the start, saying so', async () => {
     // What a kill before the first checkpoint leaves: config.json, rows (the last one half written)
     // and a best.bin, but no checkpoint. Made from a finished run's files.
