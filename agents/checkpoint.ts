@@ -6,12 +6,19 @@
 // (Input-normaliser statistics are float64: stored as pairs of float32 words, bit for bit.)
 //
 // Written atomically: to a temporary file in the same folder, flushed, then renamed over the old
-// one, so a crash mid-write never leaves a half file as the latest. A file that is truncated,
-// modified, of another format version, or made for another task set or architecture is refused
-// with a message saying which; it is never silently used.
+// one, so a crash mid-write never leaves a half file as the latest (the temporary files of writes
+// that a kill interrupted are removed by removeStaleTemps). A file that is truncated, modified, of
+// another format version, malformed (its header is checked against a schema), holding non-finite
+// parameters, or made for another task set or architecture is refused with a message naming the
+// file and what is wrong; it is never silently used.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import type { AgentSpec, AgentState } from './agent.ts';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { METADATA_DIM } from '../sim/layout.ts';
+import type { TaskSummary } from '../sim/rollout.ts';
+import type { AgentSpec, AgentState, MultiTaskAgent } from './agent.ts';
+import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
 import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
@@ -34,6 +41,17 @@ export interface RunState {
   config: Record<string, unknown>;
   /** The evaluation best.bin holds (highest mean success so far; the later one on a tie). */
   best?: { envSteps: number; wallSeconds: number; meanSuccess: number };
+  /**
+   * Bytes of metrics.jsonl that belong to this checkpoint: rows written after it are dropped on
+   * resume, since the resumed run logs those steps again (absent in checkpoints of older builds).
+   */
+  metricsBytes?: number;
+  /** Env steps of the last metrics row written (so a stopped run never writes a step's row twice). */
+  lastRowEnvSteps?: number;
+  /** The last evaluation: a run resumed when it is already complete reports it as its final one. */
+  lastEval?: { envSteps: number; tasks: TaskSummary[] };
+  /** Training episodes per task finished since the last metrics row (the next row counts them). */
+  window?: { episodes: number; successes: number; ret: number }[];
 }
 
 export interface Checkpoint {
@@ -58,6 +76,63 @@ interface Header {
 }
 
 type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
+
+const count = z.number().int().nonnegative();
+const finite = z.number().finite();
+const summary = z.object({ task: z.string(), episodes: count, successRate: finite, meanReturn: finite, meanLength: finite });
+const replayMeta = z.object({ capacity: z.number().int().positive(), written: count, episodes: count });
+
+/** What a decoded header must hold; anything else is refused naming the field. */
+const headerSchema = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  spec: z
+    .object({
+      tasks: z.array(z.string().min(1)).min(1),
+      metadata: z.array(z.array(finite).length(METADATA_DIM)),
+      arch: z.enum(ARCHS),
+      descriptor: z.enum(DESCRIPTORS),
+      experts: z.number().int().positive(),
+      normalize: z.boolean(),
+      sac: z.looseObject({
+        hidden: z.array(z.number().int().positive()).min(1),
+        numCritics: z.number().int().positive(),
+        gamma: finite,
+        tau: finite,
+        qLr: finite,
+        policyLr: finite,
+        alphaLr: finite,
+        initLogAlpha: finite,
+        targetEntropyScale: finite,
+        logStdMin: finite,
+        logStdMax: finite,
+        adamBeta1: finite,
+        adamBeta2: finite,
+        adamEps: finite,
+        targetClip: z.tuple([finite, finite]).nullable(),
+        seed: count,
+      }),
+    })
+    .refine((sp) => sp.metadata.length === sp.tasks.length, { message: 'needs one metadata row per task', path: ['metadata'] }),
+  run: z.looseObject({
+    envSteps: count,
+    updates: count,
+    episodes: count,
+    wallSeconds: z.number().finite().nonnegative(),
+    rng: z.array(z.number().int()).length(4),
+    config: z.record(z.string(), z.unknown()),
+    best: z.object({ envSteps: count, wallSeconds: finite, meanSuccess: finite }).optional(),
+    metricsBytes: count.optional(),
+    lastRowEnvSteps: count.optional(),
+    lastEval: z.object({ envSteps: count, tasks: z.array(summary) }).optional(),
+    window: z.array(z.object({ episodes: count, successes: count, ret: finite })).optional(),
+  }),
+  noiseSeed: z.number().int(),
+  updates: count,
+  optimizerSteps: z.object({ actor: count, critic: count, alpha: count }),
+  normCount: z.number().nonnegative(),
+  blocks: z.array(z.object({ name: z.string().min(1), length: count })),
+  replay: z.object({ buffers: z.array(replayMeta), demos: z.array(replayMeta) }).optional(),
+});
 
 /** A float64 array's bytes as float32 words: stored bit for bit. */
 const asWords = (a: Float64Array): Float32Array => new Float32Array(a.buffer, a.byteOffset, a.length * 2);
@@ -122,25 +197,41 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
     throw new CheckpointError(`${source} is corrupt: its checksum does not match (truncated or modified)`);
   }
   const hlen = buf.readUInt32LE(MAGIC.length);
-  let header: Header;
+  if (MAGIC.length + 4 + hlen > body.length) throw new CheckpointError(`${source} is corrupt: its header length (${hlen} bytes) runs past the end`);
+  let raw: unknown;
   try {
-    header = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen).toString('utf8')) as Header;
+    raw = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen).toString('utf8'));
   } catch (e) {
     throw new CheckpointError(`${source} is corrupt: unreadable header (${(e as Error).message})`);
   }
-  if (header.version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${source} has format version ${header.version}; this build reads version ${CHECKPOINT_VERSION}`);
+  const version = raw && typeof raw === 'object' ? (raw as { version?: unknown }).version : undefined;
+  if (version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`${source} has format version ${JSON.stringify(version)}; this build reads version ${CHECKPOINT_VERSION}`);
   }
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new CheckpointError(`${source} has a malformed header: field "${i.path.join('.') || '(header)'}": ${i.message}`);
+  }
+  const header = parsed.data as unknown as Header;
   let off = MAGIC.length + 4 + hlen;
   const data = new Map<string, Float32Array>();
   for (const b of header.blocks) {
     const bytes = b.length * 4;
+    if (data.has(b.name)) throw new CheckpointError(`${source} has a malformed header: block "${b.name}" is listed twice`);
     if (off + bytes > body.length) throw new CheckpointError(`${source} is corrupt: block ${b.name} runs past the end`);
     // Copy: the file buffer's offset need not be 4-byte aligned.
     data.set(b.name, new Float32Array(new Uint8Array(body.subarray(off, off + bytes)).buffer));
     off += bytes;
   }
   if (off !== body.length) throw new CheckpointError(`${source} is corrupt: ${body.length - off} unexpected bytes after the data`);
+  // Parameters that turned NaN or infinite (a diverged run) would act as NaN actions: refuse them here.
+  for (const [name, arr] of data) {
+    if (name.startsWith('buffers.') || name.startsWith('demos.')) continue;
+    const values = name.startsWith('norm.') ? fromWords(arr) : arr;
+    const bad = values.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new CheckpointError(`${source}: parameters "${name}" hold a non-finite value (${values[bad]} at index ${bad}): the run that wrote it diverged; use an earlier checkpoint or best.bin`);
+  }
   const take = (prefix: string) => {
     const out: Float32Array[] = [];
     for (let i = 0; data.has(`${prefix}.${i}`); i++) out.push(data.get(`${prefix}.${i}`)!);
@@ -175,10 +266,13 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   };
 }
 
+/** The temporary file a write of `path` goes through (one per process). */
+const tempOf = (path: string) => `${path}.tmp-${process.pid}`;
+
 /** Writes atomically: temp file, fsync, rename over `path`. */
 export function saveCheckpoint(path: string, c: Checkpoint): void {
   const buf = encodeCheckpoint(c);
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = tempOf(path);
   const fd = openSync(tmp, 'w');
   try {
     let done = 0;
@@ -195,7 +289,46 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
 
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new CheckpointError(`no checkpoint at ${path}`);
+  if (statSync(path).isDirectory()) {
+    throw new CheckpointError(`${path} is a folder, not a checkpoint file${existsSync(join(path, 'checkpoint.bin')) ? ` (did you mean ${join(path, 'checkpoint.bin')}?)` : ''}`);
+  }
   return decodeCheckpoint(readFileSync(path), path);
+}
+
+/** Puts a checkpoint's networks, optimizer moments and normaliser into `agent` (built from its spec). */
+export function restoreAgent(agent: MultiTaskAgent, ck: Checkpoint, source: string): void {
+  try {
+    agent.setState(ck.agent);
+  } catch (e) {
+    throw new CheckpointError(`${source} does not fit the agent its own header describes: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Removes the temporary files of checkpoint writes in `dir` (`<file>.tmp-<pid>`) whose process is
+ * gone: what a kill in the middle of a write leaves behind. A live process's write is left alone.
+ */
+export function removeStaleTemps(dir: string, files: readonly string[]): string[] {
+  const removed: string[] = [];
+  if (!existsSync(dir)) return removed;
+  for (const name of readdirSync(dir)) {
+    const m = /^(.+)\.tmp-(\d+)$/.exec(name);
+    if (!m || !files.includes(m[1])) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    unlinkSync(join(dir, name));
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Refuses a checkpoint whose agent differs from the one this run would build. */

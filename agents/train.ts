@@ -7,19 +7,20 @@
 //        act (random before learning starts, then the stochastic policy)
 //        send the actions to the env worker, and while it simulates, run the due updates
 //        store the transitions; an env's episode goes to its task's replay when it ends
-//        log a metrics row, evaluate, checkpoint at their intervals
-//   4. final evaluation and checkpoint
+//        log a metrics row, evaluate, checkpoint at their intervals; at the last step, the final
+//        evaluation, row and checkpoint
+//   4. an interrupted run (Ctrl-C, SIGTERM, a viewer server closing) checkpoints where it stopped
 //
 // Environment stepping runs in a worker thread (agents/remote-env.ts) so both cores work.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTION_DIM, GOAL_DIM, OBS_DIM } from '../sim/layout.ts';
 import { resolveTaskArgs } from '../sim/registry.ts';
 import { Rng } from '../sim/rng.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
 import { VecEnv, type ResetResult, type SceneDescription, type StepResult } from '../sim/vec-env.ts';
-import { agentSpec, MultiTaskAgent } from './agent.ts';
-import { assertCompatible, loadCheckpoint, saveCheckpoint, type Checkpoint, type RunState } from './checkpoint.ts';
+import { agentSpec, MultiTaskAgent, type AgentSpec } from './agent.ts';
+import { assertCompatible, loadCheckpoint, removeStaleTemps, restoreAgent, saveCheckpoint, type Checkpoint, type RunState } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
 import { RemoteVecEnv } from './remote-env.ts';
@@ -76,9 +77,12 @@ export interface TrainResult {
   envSteps: number;
   updates: number;
   wallSeconds: number;
-  /** Final evaluation (empty when the run was interrupted: Ctrl-C or shouldStop). */
+  /** The evaluation at the run's last step (empty when the run was interrupted). */
   final: TaskSummary[];
+  /** Ended before the budget was spent: interrupted, time limit or success target. */
   stoppedEarly: boolean;
+  /** Why the run ended: budget spent, every task at stopAtSuccess, maxSeconds, or shouldStop (a signal, a viewer server closing). */
+  stopReason: 'budget' | 'target' | 'time' | 'interrupted';
   /** The evaluation kept in best.bin, if any ran. */
   best?: RunState['best'];
 }
@@ -91,6 +95,16 @@ export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const BEST_FILE = 'best.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 
+/** Does `out` hold a training run (metrics or a checkpoint), which only --resume may continue? */
+export function holdsRun(out: string): boolean {
+  return existsSync(join(out, METRICS_FILE)) || existsSync(join(out, CHECKPOINT_FILE));
+}
+
+// Metrics rows are committed with checkpoints: each checkpoint records how many bytes of
+// metrics.jsonl belong to it, and a resumed run first cuts the file back to that length. Rows
+// written after the last checkpoint (including a row half-written by a kill) are dropped, since the
+// resumed run steps through those env steps again and logs them itself: the file never holds a
+// step twice, whatever moment the previous process died at.
 export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: TrainHooks } = {}): Promise<TrainResult> {
   const hooks = opts.hooks ?? {};
   const log = hooks.log ?? ((l: string) => console.log(l));
@@ -102,24 +116,41 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
   mkdirSync(cfg.out, { recursive: true });
   const ckptPath = join(cfg.out, CHECKPOINT_FILE);
+  const bestPath = join(cfg.out, BEST_FILE);
   const metricsPath = join(cfg.out, METRICS_FILE);
+  const stale = removeStaleTemps(cfg.out, [CHECKPOINT_FILE, BEST_FILE]);
+  if (stale.length) log(`removed ${stale.length} temporary file(s) of interrupted checkpoint writes in ${cfg.out}: ${stale.join(', ')}`);
 
   // 1. agent, fresh or resumed
+  if (!opts.resume && holdsRun(cfg.out)) {
+    throw new Error(`${cfg.out} already holds a run (${existsSync(metricsPath) ? METRICS_FILE : CHECKPOINT_FILE}); use --resume to continue it or choose another --out`);
+  }
   const agent = new MultiTaskAgent(spec);
   const rng = new Rng(cfg.seed, 0xba7c);
   let run: RunState = { envSteps: 0, updates: 0, episodes: 0, wallSeconds: 0, rng: rng.getState(), config: cfg as unknown as Record<string, unknown> };
   let restoredReplay: Checkpoint['replay'];
-  if (opts.resume) {
-    if (!existsSync(ckptPath)) throw new Error(`--resume: no checkpoint in ${cfg.out} (looked for ${ckptPath})`);
-    const ck = loadCheckpoint(ckptPath);
-    assertCompatible(ck.spec, spec, ckptPath);
-    agent.setState(ck.agent);
+  const resumed = Boolean(opts.resume) && existsSync(ckptPath);
+  if (resumed) {
+    let ck: Checkpoint;
+    try {
+      ck = loadCheckpoint(ckptPath);
+      assertCompatible(ck.spec, spec, ckptPath);
+      restoreAgent(agent, ck, ckptPath);
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
     run = { ...ck.run, config: cfg as unknown as Record<string, unknown> };
     rng.setState(ck.run.rng);
     restoredReplay = ck.replay;
-    log(`resumed from ${ckptPath} at ${run.envSteps} env steps, ${run.updates} updates`);
-  } else if (existsSync(metricsPath)) {
-    throw new Error(`${cfg.out} already holds a run (${METRICS_FILE}); use --resume to continue it or choose another --out`);
+    const dropped = commitMetrics(metricsPath, run, log);
+    log(`resumed from ${ckptPath} at ${run.envSteps} env steps, ${run.updates} updates${dropped ? `; dropped ${dropped} metrics row(s) written after that checkpoint` : ''}`);
+    adoptBest(bestPath, spec, run, log);
+  } else if (opts.resume) {
+    // Stopped (or killed) before its first checkpoint: nothing to continue from, so start over.
+    log(`--resume: no checkpoint in ${cfg.out} yet (the run stopped before its first one); starting the run from the beginning`);
+    rmSync(metricsPath, { force: true });
+    rmSync(bestPath, { force: true });
   }
   writeFileSync(join(cfg.out, 'config.json'), JSON.stringify({ ...cfg, numEnvs, batchSize, tasks: cfg.tasks, taskNames: spec.tasks }, null, 2));
 
@@ -150,27 +181,28 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const taskOfEnv = Int32Array.from({ length: numEnvs }, (_, i) => i % K);
   const stager = new EpisodeStager(numEnvs);
   const succeeded = new Uint8Array(numEnvs);
-  const window = tasks.map(() => ({ episodes: 0, successes: 0, ret: 0 }));
+  const window = run.window?.length === K ? run.window.map((w) => ({ ...w })) : tasks.map(() => ({ episodes: 0, successes: 0, ret: 0 }));
   const recent = tasks.map(() => [] as number[]);
   const batch = replay.allocBatch(batchSize);
   const learningStarts = cfg.learningStartsPerTask * K;
   let lastMetrics: SacMetrics | null = null;
-  let stoppedEarly = false;
-  // An evaluation met stopAtSuccess: write this step's row, then end the loop.
-  let reachedTarget = false;
-  // Stopped from outside (Ctrl-C, a viewer server shutting down): checkpoint, skip the final evaluation.
-  let interrupted = false;
+  let stop: TrainResult['stopReason'] = 'budget';
   const t0 = performance.now();
   // Wall time of earlier sessions of this run (resume) plus this one's; time parked by a viewer
   // (pause, evaluation rollouts) is not training time.
   const wallBefore = run.wallSeconds;
   let parkedMs = 0;
   const wall = () => wallBefore + (performance.now() - t0 - parkedMs) / 1000;
+  const timeUp = () => cfg.maxSeconds > 0 && wall() >= cfg.maxSeconds;
   let rowClock = { t: wall(), envSteps: run.envSteps, updates: run.updates };
-  let nextLog = run.envSteps + cfg.logEvery;
-  let nextEval = cfg.evalEvery > 0 ? run.envSteps + cfg.evalEvery : Infinity;
-  let nextCkpt = run.envSteps + cfg.checkpointEvery;
-  let evalRound = Math.floor(run.envSteps / Math.max(1, cfg.evalEvery));
+  // Rows, evaluations and checkpoints fall on fixed grids of env steps (multiples of their
+  // intervals), so a resumed run keeps the uninterrupted run's schedule.
+  const nextOf = (every: number) => (every > 0 ? (Math.floor(run.envSteps / every) + 1) * every : Infinity);
+  let nextLog = nextOf(cfg.logEvery);
+  let nextEval = nextOf(cfg.evalEvery);
+  let nextCkpt = nextOf(cfg.checkpointEvery);
+  let evalRound = cfg.evalEvery > 0 ? Math.floor(run.envSteps / cfg.evalEvery) : 0;
+  let checkpointedAt = resumed ? run.envSteps : -1;
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let state: ResetResult = await env.reset((cfg.seed + run.envSteps * 7919) >>> 0);
   agent.observe(state.observation, state.desiredGoal);
@@ -179,12 +211,16 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
   const checkpoint = () => {
     run.wallSeconds = wall();
     run.rng = rng.getState();
+    run.window = window.map((w) => ({ ...w }));
+    // Every row written so far belongs to this checkpoint (rows are written before it).
+    run.metricsBytes = existsSync(metricsPath) ? statSync(metricsPath).size : 0;
     saveCheckpoint(ckptPath, {
       spec,
       run,
       agent: agent.getState(),
       replay: { buffers: replay.buffers.map((b) => b.exportState()), demos: replay.demos.map((b) => b.exportState()) },
     });
+    checkpointedAt = run.envSteps;
   };
 
   const writeRow = (evalRows?: TaskSummary[]) => {
@@ -220,6 +256,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
       meanQ: lastMetrics?.meanQ ?? null,
     };
     appendFileSync(metricsPath, JSON.stringify(row) + '\n');
+    run.lastRowEnvSteps = run.envSteps;
     hooks.onRow?.(row);
     for (const w of window) Object.assign(w, { episodes: 0, successes: 0, ret: 0 });
     rowClock = { t: now, envSteps: run.envSteps, updates: run.updates };
@@ -229,10 +266,16 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
     const meanSuccess = rows.reduce((a, e) => a + e.successRate, 0) / Math.max(1, rows.length);
     if (run.best && meanSuccess < run.best.meanSuccess) return;
     run.best = { envSteps: run.envSteps, wallSeconds: wall(), meanSuccess };
-    saveCheckpoint(join(cfg.out, BEST_FILE), { spec, run: { ...run, rng: rng.getState() }, agent: agent.getState() });
+    saveCheckpoint(bestPath, { spec, run: { ...run, rng: rng.getState() }, agent: agent.getState() });
   };
 
-  const runEval = async () => evaluate(agent, tasks, { episodesPerTask: cfg.evalEpisodes, seed: (1_000_003 + cfg.seed * 7 + evalRound++) >>> 0, reward: cfg.reward });
+  const evaluateNow = async (what: string): Promise<TaskSummary[]> => {
+    const rows = await evaluate(agent, tasks, { episodesPerTask: cfg.evalEpisodes, seed: (1_000_003 + cfg.seed * 7 + evalRound++) >>> 0, reward: cfg.reward });
+    run.lastEval = { envSteps: run.envSteps, tasks: rows };
+    log(`${what} @ ${run.envSteps} env steps: ${rows.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
+    keepBest(rows);
+    return rows;
+  };
 
   try {
     while (run.envSteps < cfg.envSteps) {
@@ -242,11 +285,11 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         parkedMs += performance.now() - tb;
       }
       if (hooks.shouldStop?.()) {
-        stoppedEarly = interrupted = true;
+        stop = 'interrupted';
         break;
       }
-      if (cfg.maxSeconds > 0 && wall() >= cfg.maxSeconds) {
-        stoppedEarly = true;
+      if (timeUp()) {
+        stop = 'time';
         break;
       }
       let actions: Float32Array;
@@ -302,38 +345,98 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; hooks?: 
         wallSeconds: wall(),
         recentSuccess: Object.fromEntries(tasks.map((t, k) => [t.name, recent[k].length ? recent[k].reduce((a, b) => a + b, 0) / recent[k].length : null])),
       });
+      // The last step of the run (budget spent or time up) gets the final evaluation, row and
+      // checkpoint here, once: not a second round after the loop.
+      const ending = run.envSteps >= cfg.envSteps || timeUp();
       let evalRows: TaskSummary[] | undefined;
-      if (run.envSteps >= nextEval) {
-        evalRows = await runEval();
-        nextEval += cfg.evalEvery;
-        log(`eval @ ${run.envSteps} env steps: ${evalRows.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
-        keepBest(evalRows);
+      if (run.envSteps >= nextEval || ending) {
+        evalRows = await evaluateNow(ending ? 'final eval' : 'eval');
+        nextEval = nextOf(cfg.evalEvery);
         if (cfg.stopAtSuccess > 0 && evalRows.every((e) => e.successRate >= cfg.stopAtSuccess)) {
           log(`every task at or above ${(100 * cfg.stopAtSuccess).toFixed(0)}% success: stopping`);
-          stoppedEarly = reachedTarget = true;
+          stop = 'target';
         }
       }
       if (run.envSteps >= nextLog || evalRows) {
         writeRow(evalRows);
-        while (nextLog <= run.envSteps) nextLog += cfg.logEvery;
+        nextLog = nextOf(cfg.logEvery);
       }
-      if (run.envSteps >= nextCkpt) {
+      if (run.envSteps >= nextCkpt || ending || stop === 'target') {
         checkpoint();
-        nextCkpt += cfg.checkpointEvery;
+        nextCkpt = nextOf(cfg.checkpointEvery);
       }
-      if (reachedTarget) break;
+      if (stop === 'target') break;
+      if (ending && run.envSteps < cfg.envSteps) {
+        stop = 'time';
+        break;
+      }
     }
-    // 4. final evaluation and checkpoint
-    checkpoint();
-    const final = interrupted ? [] : await runEval();
-    if (!interrupted) keepBest(final);
-    writeRow(interrupted ? undefined : final);
-    if (!interrupted) log(`final eval @ ${run.envSteps} env steps: ${final.map((e) => `${e.task} ${(100 * e.successRate).toFixed(0)}%`).join(', ')}`);
-    return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly, best: run.best };
+    // 4. the end. The loop's last step made the final evaluation, row and checkpoint; a run resumed
+    // at or past its end (budget or time limit) that lacks them at this step makes them now. An
+    // interrupted run only needs its checkpoint.
+    if (stop !== 'interrupted' && run.lastRowEnvSteps !== run.envSteps) writeRow(run.lastEval?.envSteps === run.envSteps ? run.lastEval.tasks : await evaluateNow('final eval'));
+    if (checkpointedAt !== run.envSteps) checkpoint();
+    const final = stop !== 'interrupted' && run.lastEval?.envSteps === run.envSteps ? run.lastEval.tasks : [];
+    return { envSteps: run.envSteps, updates: run.updates, wallSeconds: wall(), final, stoppedEarly: stop !== 'budget', stopReason: stop, best: run.best };
   } finally {
     await env.close();
     agent.dispose();
   }
+}
+
+/**
+ * Cuts metrics.jsonl back to the rows a checkpoint covers (`run.metricsBytes`); returns how many
+ * rows went. Checkpoints of builds that did not record the length keep the rows up to their env
+ * steps, dropping a half-written last line (and take the last row's env steps from the file).
+ */
+function commitMetrics(path: string, run: RunState, log: (l: string) => void): number {
+  if (!existsSync(path)) {
+    if (run.metricsBytes) log(`${path} is missing; the checkpoint had ${run.metricsBytes} bytes of rows: new rows start a new file`);
+    return 0;
+  }
+  const text = readFileSync(path);
+  if (run.metricsBytes !== undefined) {
+    if (text.length < run.metricsBytes) {
+      log(`${path} is shorter than its checkpoint recorded (${text.length} < ${run.metricsBytes} bytes): it was changed from outside; new rows follow what is there`);
+      return 0;
+    }
+    const dropped = text.subarray(run.metricsBytes).toString('utf8').split('\n').filter((l) => l.trim()).length;
+    if (text.length > run.metricsBytes) truncateSync(path, run.metricsBytes);
+    return dropped;
+  }
+  const lines = text.toString('utf8').split('\n').filter((l) => l.trim());
+  const keep = lines.filter((l) => {
+    try {
+      return (JSON.parse(l) as { envSteps: number }).envSteps <= run.envSteps;
+    } catch {
+      return false;
+    }
+  });
+  writeFileSync(path, keep.map((l) => l + '\n').join(''));
+  if (keep.length) run.lastRowEnvSteps = (JSON.parse(keep[keep.length - 1]) as { envSteps: number }).envSteps;
+  return lines.length - keep.length;
+}
+
+/**
+ * best.bin is written at an evaluation, its checkpoint at the next checkpoint interval: a kill in
+ * between leaves a best.bin the resumed checkpoint does not know of. It is still the best agent
+ * this run evaluated, so the run adopts it when it beats the checkpoint's record.
+ */
+function adoptBest(path: string, spec: AgentSpec, run: RunState, log: (l: string) => void): void {
+  if (!existsSync(path)) return;
+  let best: RunState['best'];
+  try {
+    const ck = loadCheckpoint(path);
+    assertCompatible(ck.spec, spec, path);
+    best = ck.run.best;
+  } catch (e) {
+    log(`${path} is not usable (${(e as Error).message}); the next evaluation replaces it`);
+    run.best = undefined;
+    return;
+  }
+  if (!best || (run.best && (best.envSteps === run.best.envSteps || best.meanSuccess < run.best.meanSuccess))) return;
+  run.best = best;
+  log(`${path}: kept the evaluation at ${best.envSteps} env steps (${Math.round(100 * best.meanSuccess)}% mean success) as the best so far`);
 }
 
 /** The critic-target range: sac.targetClip when set, else the sparse reward's return range when clipTargets. */

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { intFlag, parseFlags, UsageError } from '../sim/cli/args.ts';
 import { BUILTIN_TASKS } from '../sim/registry.ts';
 import { startViewerServer } from './http.ts';
 import { Hub } from './hub.ts';
@@ -26,34 +26,45 @@ import { TrainingSource } from './training-source.ts';
 import { sleep } from './source.ts';
 import { VIEWER_DIST } from './viewer-build.ts';
 
-const { values } = parseArgs({
-  strict: true,
-  options: {
-    envs: { type: 'string', default: '8' },
-    seconds: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '8' },
-    viewers: { type: 'string', default: '4' },
-    warmup: { type: 'string', default: '3' },
-    'stall-timeout': { type: 'string', default: '90' },
+const USAGE = 'usage: npm run bench:viewer -- [--source policy|training] [--envs 8] [--seconds 2] [--rounds 8] [--viewers 4] [--warmup 3] [--stall-timeout 90] [--json]';
+let parsed;
+try {
+  parsed = parseFlags(process.argv.slice(2), {
+    envs: { type: 'string' },
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    viewers: { type: 'string' },
+    warmup: { type: 'string' },
+    'stall-timeout': { type: 'string' },
     source: { type: 'string', default: 'policy' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.source !== 'policy' && values.source !== 'training') throw new Error(`--source must be policy or training, got "${values.source}"`);
-if (values.help) {
-  console.log('usage: npm run bench:viewer -- [--source policy|training] [--envs 8] [--seconds 2] [--rounds 8] [--viewers 4] [--warmup 3] [--stall-timeout 90] [--json]');
-  process.exit(0);
+  }).values;
+  if (parsed.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (parsed.source !== 'policy' && parsed.source !== 'training') throw new UsageError(`--source must be policy or training, got "${parsed.source}"`);
+} catch (e) {
+  console.error(`error: ${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
 }
-const envs = Number(values.envs);
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
-const viewers = Number(values.viewers);
-const warmup = Number(values.warmup);
-const stallTimeout = Number(values['stall-timeout']);
-for (const [k, v] of Object.entries({ envs, seconds, rounds, viewers, warmup, stallTimeout })) {
-  if (!Number.isFinite(v) || v < (k === 'warmup' ? 0 : 1)) throw new Error(`--${k} must be a positive number`);
-}
+const values = parsed;
+// Integers, in the shared strict parser (sim/cli/args.ts); a bad one ends the run with its name.
+const flag = (name: string, def: number, min: number, max: number): number => {
+  try {
+    return intFlag(name, values[name as 'envs'], def, min, max);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+};
+const envs = flag('envs', 8, 1, 1024);
+const seconds = flag('seconds', 2, 1, 600);
+const rounds = flag('rounds', 8, 1, 1000);
+const viewers = flag('viewers', 4, 1, 64);
+const warmup = flag('warmup', 3, 0, 600);
+const stallTimeout = flag('stall-timeout', 90, 1, 3600);
 const log = (s: string): void => {
   if (!values.json) console.error(s);
 };

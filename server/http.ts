@@ -1,11 +1,20 @@
 // One HTTP server: serves the built viewer (viewer/dist) and upgrades /ws to a WebSocket for the
-// hub. Binds loopback by default; any other address needs a token, which clients present as
-// /ws?token=... (the viewer takes it from its own page URL). Cross-origin WebSocket requests are
-// refused, so a web page on another site cannot drive a viewer server on this machine.
+// hub. Binds loopback by default; any other address needs a token. Every request, HTTP or
+// WebSocket, passes the same gate (`admit`):
+//   1. its Host header must name the address the server is bound to (127.0.0.1, localhost, [::1],
+//      the --host value, and for 0.0.0.0 / :: this machine's own addresses and host name), with or
+//      without a port. A page on an attacker's domain that resolves to 127.0.0.1 (DNS rebinding)
+//      sends its own name as Host, so it is refused even though it reaches the socket;
+//   2. with a token, the request must present it: `?token=` in the URL, an
+//      `Authorization: Bearer` header, or the cookie the server sets when a page was opened with
+//      `?token=` (so the page's scripts, assets, reports and WebSocket carry it without help).
+//      Without it every route answers 401 with a static "token required" page, nothing else;
+//   3. a WebSocket upgrade with an Origin must come from the page's own origin.
 import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +85,21 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
   const reports = resolve(opts.reportsDir ?? process.env.RRL_BENCH_REPORTS ?? DEFAULT_REPORTS);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SOCKET_MAX_PAYLOAD });
   wss.on('connection', (ws) => opts.hub.addClient(ws));
+  const hosts = allowedHosts(host);
+  // Cookies are shared by every port of a host: one name per port keeps two servers' tokens apart.
+  const cookieName = () => `rrl_token_${(server.address() as AddressInfo | null)?.port ?? 0}`;
+
+  /** The gate every request passes (see the top of this file); the refusal, or null to go on. */
+  const admit = (req: IncomingMessage, url: URL): { status: number; reason: string; body: string; headers?: Record<string, string> } | null => {
+    const name = hostnameOf(req.headers.host);
+    if (name === null || !hosts.has(name)) {
+      return { status: 403, reason: 'Forbidden', body: `Host "${String(req.headers.host ?? '').slice(0, 100)}" is not an address of this server (DNS rebinding protection): open it by the address it printed\n` };
+    }
+    if (token && !presentsToken(req, url, token, cookieName())) {
+      return { status: 401, reason: 'Unauthorized', body: TOKEN_PAGE, headers: { 'content-type': 'text/html; charset=utf-8', 'www-authenticate': 'Bearer' } };
+    }
+    return null;
+  };
 
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -83,6 +107,13 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
       return;
     }
     const url = new URL(req.url ?? '/', 'http://x');
+    const refused = admit(req, url);
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...refused.headers }).end(req.method === 'HEAD' ? undefined : refused.body);
+      return;
+    }
+    // A page opened with ?token= keeps it in a cookie for its scripts, reports and WebSocket.
+    if (token && url.searchParams.has('token')) setTokenCookie(res, cookieName(), token);
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...opts.hub.getStats() }));
       return;
@@ -133,10 +164,11 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
       socket.destroy();
     };
     const url = new URL(req.url ?? '/', 'http://x');
+    const refused = admit(req, url);
+    if (refused) return refuse(`${refused.status} ${refused.reason}`);
     if (url.pathname !== '/ws') return refuse('404 Not Found');
     const origin = req.headers.origin;
-    if (origin && req.headers.host && safeHost(origin) !== req.headers.host) return refuse('403 Forbidden');
-    if (token && !sameSecret(url.searchParams.get('token') ?? '', token)) return refuse('401 Unauthorized');
+    if (origin && safeHost(origin) !== req.headers.host) return refuse('403 Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -255,6 +287,56 @@ function safeHost(origin: string): string | null {
   } catch {
     return null;
   }
+}
+
+const TOKEN_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>Token required</title>
+<p>This viewer server needs a token. Open the address <code>npm start</code> printed, which ends in
+<code>?token=...</code>, or add <code>?token=YOUR_TOKEN</code> to this page's address.</p>
+`;
+
+/** The names a Host header may carry for a server bound to `bound` (lower case; IPv6 in brackets). */
+export function allowedHosts(bound: string): Set<string> {
+  const bracket = (a: string) => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a).toLowerCase();
+  const names = new Set(['localhost', '127.0.0.1', '[::1]', bracket(bound)]);
+  if (bound === '0.0.0.0' || bound === '::' || bound === '[::]') {
+    // Bound to every interface: the machine is reached by its own addresses or name.
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(bracket(a.address));
+    names.add(hostname().toLowerCase());
+  }
+  return names;
+}
+
+/** The host name of a Host header ("[::1]:8080" -> "[::1]"), or null when it is missing or not one. */
+export function hostnameOf(header: string | undefined): string | null {
+  if (!header || /[\s/?#@\\]/.test(header)) return null;
+  try {
+    return new URL(`http://${header}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+function presentsToken(req: IncomingMessage, url: URL, token: string, cookieName: string): boolean {
+  const query = url.searchParams.get('token');
+  if (query !== null) return sameSecret(query, token);
+  const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (auth) return sameSecret(auth[1].trim(), token);
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === cookieName) {
+      try {
+        return sameSecret(decodeURIComponent(part.slice(eq + 1).trim()), token);
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
+function setTokenCookie(res: ServerResponse, name: string, token: string): void {
+  res.setHeader('set-cookie', `${name}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
 }
 
 function sameSecret(given: string, want: string): boolean {

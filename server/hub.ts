@@ -14,6 +14,7 @@ import {
   FRAME_FLAG_EVAL,
   FRAME_FLAG_PAUSED,
   MAX_CLIENT_MESSAGE_BYTES,
+  MODES,
   PROTOCOL_VERSION,
   controlMessageSchema,
   type ControlMessage,
@@ -63,6 +64,31 @@ export interface HubStats {
 }
 
 const KNOWN_TYPES = new Set<string>(controlMessageSchema.options.map((o) => o.shape.type.value));
+/** Each message type's fields (besides "type"), for errors that name what was wrong. */
+const FIELDS = new Map<string, string[]>(controlMessageSchema.options.map((o) => [o.shape.type.value, Object.keys(o.shape).filter((k) => k !== 'type')]));
+/** What a field must hold, in words. */
+const FIELD_RULES: Record<string, string> = {
+  id: 'must be a string of up to 64 characters or an integer',
+  mode: `must be one of ${MODES.join(', ')}`,
+  speed: 'must be a number from 0.05 to 64, or "max"',
+  envs: 'must be a list of env indices (integers from 0)',
+  tasks: 'must be a list of task names',
+  all: 'must be true or false',
+};
+
+/** A control message that failed its schema, in words that name the field (not a schema path). */
+export function describeBadMessage(type: string, raw: Record<string, unknown>, issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const fields = FIELDS.get(type) ?? [];
+  const list = fields.length ? fields.map((f) => `"${f}"`).join(', ') : 'none besides "type"';
+  const unknown = Object.keys(raw).filter((k) => k !== 'type' && !fields.includes(k));
+  if (unknown.length) return `"${type}" message: unknown field ${unknown.slice(0, 3).map((k) => `"${k.slice(0, 40)}"`).join(', ')}; its fields: ${list}`;
+  const issue = issues[0];
+  const field = String(issue?.path[0] ?? '');
+  if (!field) return `"${type}" message: ${issue?.message ?? 'invalid'}`;
+  if (!(field in raw)) return `"${type}" message: field "${field}" is missing`;
+  const at = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join('.')})` : '';
+  return `"${type}" message: field "${field}"${at} ${FIELD_RULES[field] ?? issue.message}`;
+}
 
 export class Hub implements RolloutTap {
   readonly sendHz: number;
@@ -226,8 +252,7 @@ export class Hub implements RolloutTap {
     }
     const parsed = controlMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return this.sendError(c, id, 'bad-message', `"${type}": ${issue.path.join('.') || 'message'}: ${issue.message}`);
+      return this.sendError(c, id, 'bad-message', describeBadMessage(type, raw as Record<string, unknown>, parsed.error.issues));
     }
     this.apply(c, parsed.data);
   }

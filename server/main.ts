@@ -1,17 +1,17 @@
 // `npm start`: trains the multi-task agent (the default), or runs a fixed policy (--policy) or a
 // recording (--play), and serves the browser viewer that watches it.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { makeConfig, TRAIN_DEFAULTS } from '../agents/config.ts';
 import { selectBackend } from '../agents/tensor/index.ts';
-import { METRICS_FILE } from '../agents/train.ts';
-import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../sim/cli/args.ts';
+import { holdsRun } from '../agents/train.ts';
+import { fmt, intFlag, listFlag, MAX, numFlag, optIntFlag, parseFlags, runCli, UsageError } from '../sim/cli/args.ts';
+import { onStopSignals } from '../sim/cli/signals.ts';
 import { BUILTIN_TASKS, looksLikeTaskFile, resolveTaskArgs } from '../sim/registry.ts';
 import { TrainingSource } from './training-source.ts';
 import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
-import { MODES, speedSchema, type Mode, type Speed } from './protocol.ts';
+import { MODES, type Mode, type Speed } from './protocol.ts';
 import { PlaybackSource, loadRecording } from './recording.ts';
-import { serveRollouts } from './serve.ts';
+import { serveRollouts, type Serving } from './serve.ts';
 import type { RolloutSource } from './source.ts';
 
 const HELP = `usage: npm start -- [options]
@@ -25,30 +25,32 @@ the robots at work, training or evaluation rollouts, and per-task learning curve
   --token SECRET      clients must present it (open the printed URL, which carries it);
                       also read from RRL_VIEWER_TOKEN
   --tasks a,b,...     task names or task files (default: ${BUILTIN_TASKS.join(',')})
-  --envs N            envs in the training rollout (default: 4 per task; 2 with --policy)
+  --envs N            envs in the training rollout, at most 1,024 (default: 4 per task; 2 with --policy)
   --arch NAME         conditioning architecture of the trained policy (default ${TRAIN_DEFAULTS.arch})
-  --budget N          training budget in env steps (default ${TRAIN_DEFAULTS.envSteps})
+  --budget N          training budget in env steps, at most ${fmt(MAX.envSteps)} (default ${TRAIN_DEFAULTS.envSteps})
   --out DIR           training output: metrics, checkpoint (default runs/viewer)
-  --resume            continue the training run in --out
+  --resume            continue the training run in --out (one stopped before its first
+                      checkpoint starts over)
   --policy NAME       ${POLICY_NAMES.join(' | ')}: show a fixed policy instead of training
   --seed N            seed of the env resets and the random policy (default 1)
   --speed X           real-time factor, 0.05-64, or "max" (default 1)
   --mode M            ${MODES.join(' | ')}: which rollouts to show first (default train)
-  --steps N           stop stepping after N control steps (default: run until stopped)
+  --steps N           stop stepping after N control steps, at most ${fmt(MAX.envSteps)} (default: run until stopped)
   --record FILE       record every step (scenes, frames, curves) to FILE (.rrlrec, gzip)
   --play FILE         play a recording instead of running the simulator
   --once              with --play: stop at the end instead of looping
   --headless          do not serve the viewer (e.g. only --record); exits when done
-  --send-hz N         frames per second sent to each viewer (default 30)
-  -h, --help          this text`;
+  --send-hz N         frames per second sent to each viewer, 1 to 120 (default 30)
+  -h, --help          this text
+
+It prints the viewer's address and its own process id. Ctrl-C, SIGTERM or SIGHUP to that process
+(or to npm) stop it cleanly: the trainer writes a checkpoint (--resume continues), a recording is
+closed, the server shuts its port.`;
 
 /** A usage error: printed with the options, exit code 2 (runCli). */
 function fail(msg: string): never {
   throw new UsageError(msg);
 }
-
-/** An optional integer flag: undefined when absent. */
-const optInt = (name: string, v: string | undefined, min: number, max: number): number | undefined => (v === undefined ? undefined : intFlag(name, v, min, min, max));
 
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -77,16 +79,11 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const port = optInt('port', values.port, 0, 65535);
+  const port = optIntFlag('port', values.port, 0, 65535);
   const seed = intFlag('seed', values.seed, 1, 0, 2 ** 31 - 1);
-  const steps = optInt('steps', values.steps, 1, Number.MAX_SAFE_INTEGER);
+  const steps = optIntFlag('steps', values.steps, 1, MAX.envSteps);
   const sendHz = intFlag('send-hz', values['send-hz'], 30, 1, 120);
-  let speed: Speed = 1;
-  if (values.speed !== undefined) {
-    const p = speedSchema.safeParse(values.speed === 'max' ? 'max' : Number(values.speed));
-    if (!p.success) fail(`--speed must be a number in [0.05, 64] or "max", got "${values.speed}"`);
-    speed = p.data;
-  }
+  const speed: Speed = values.speed === 'max' ? 'max' : numFlag('speed', values.speed, 1, 0.05, 64);
   const mode = (values.mode ?? 'train') as Mode;
   if (!MODES.includes(mode)) fail(`--mode must be one of ${MODES.join(', ')}, got "${values.mode}"`);
   const token = values.token ?? process.env.RRL_VIEWER_TOKEN ?? null;
@@ -108,8 +105,8 @@ async function main(): Promise<void> {
       cfg = makeConfig({
         tasks: listFlag(values.tasks, [...BUILTIN_TASKS]).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
         ...(values.arch ? { arch: values.arch as never } : {}),
-        ...(values.budget ? { envSteps: optInt('budget', values.budget, 1, Number.MAX_SAFE_INTEGER) } : {}),
-        ...(values.envs ? { numEnvs: optInt('envs', values.envs, 1, 1024) } : {}),
+        ...(values.budget ? { envSteps: optIntFlag('budget', values.budget, 1, MAX.envSteps) } : {}),
+        ...(values.envs ? { numEnvs: optIntFlag('envs', values.envs, 1, 1024) } : {}),
         seed,
         out: values.out ?? 'runs/viewer',
       });
@@ -117,7 +114,7 @@ async function main(): Promise<void> {
     } catch (e) {
       fail((e as Error).message);
     }
-    if (existsSync(join(cfg.out, METRICS_FILE)) && !values.resume) {
+    if (holdsRun(cfg.out) && !values.resume) {
       fail(`${cfg.out} already holds a training run: add --resume to continue it, or --out DIR for a new one`);
     }
     await selectBackend({});
@@ -138,6 +135,13 @@ async function main(): Promise<void> {
     console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs`);
   }
 
+  // Registered before the slow start (viewer build, server): a signal before the source runs
+  // has nothing to save and exits at once.
+  let serving: Serving | null = null;
+  const signals = onStopSignals((signal) => {
+    console.error(`\n${signal}: stopping${source instanceof TrainingSource ? ' (the trainer writes a checkpoint first)' : ''}; again in a moment to abort`);
+    void (serving?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+  });
   const s = await serveRollouts({
     source,
     serve: !values.headless,
@@ -148,18 +152,12 @@ async function main(): Promise<void> {
     record: values.record ?? null,
     sendHz,
   });
-  let stopping = false;
-  const shutdown = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await s.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  serving = s;
+  // The process that serves: npm and a shell may stand between it and the terminal.
+  console.log(`process ${process.pid}: Ctrl-C or \`kill ${process.pid}\` stops it cleanly`);
 
   await s.done;
-  if (stopping) return;
+  if (signals.received) return;
   if (!s.server) process.exit(0);
   console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
 }

@@ -6,7 +6,8 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { intFlag, listFlag, MAX, numFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { onStopSignals, signalExitCode } from '../../sim/cli/signals.ts';
 import { looksLikeTaskFile, resolveTaskArgs } from '../../sim/registry.ts';
 import { BOOTSTRAP_DEFAULTS, type BootstrapOptions } from './bootstrap.ts';
 import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
@@ -44,13 +45,12 @@ again resumes the sweep.
   --bootstrap-reps N     bootstrap resamples per interval (default: ${BOOTSTRAP_DEFAULTS.reps})
   --bootstrap-seed N     seed of the bootstrap; the same runs and seed give the same report, byte
                          for byte (default: ${BOOTSTRAP_DEFAULTS.seed})
-  -h, --help`;
+  -h, --help
 
-function num(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
-  return n;
-}
+Numbers are plain decimals (not 1e5 or 0x10): env-step counts at most 1,000,000,000, episodes
+1,000,000, replay 10,000,000 per task. Ctrl-C, SIGTERM or SIGHUP stop the running runs, each with
+a checkpoint, and write the report (exit code 128 + the signal's number, 130 for Ctrl-C); the same
+command resumes the sweep. A second Ctrl-C a moment later aborts at once.`;
 
 function gitInfo(): Invocation['git'] {
   try {
@@ -135,19 +135,19 @@ await runCli(USAGE, async () => {
       throw new UsageError((e as Error).message);
     }
   }
-  if (v.seeds !== undefined) given.seeds = listFlag(v.seeds, []).map((s) => intFlag('seeds', s, 0, 0, 2 ** 32 - 1));
-  if (v.budget !== undefined) given.budgetPerTask = intFlag('budget', v.budget, 1);
-  if (v['eval-every'] !== undefined) given.evalEveryPerTask = intFlag('eval-every', v['eval-every'], 1);
-  if (v['eval-episodes'] !== undefined) given.evalEpisodes = intFlag('eval-episodes', v['eval-episodes'], 1);
+  if (v.seeds !== undefined) given.seeds = listFlag(v.seeds, []).map((s) => intFlag('seeds', s, 0, 0, MAX.seed));
+  if (v.budget !== undefined) given.budgetPerTask = intFlag('budget', v.budget, 1, 1, MAX.envSteps);
+  if (v['eval-every'] !== undefined) given.evalEveryPerTask = intFlag('eval-every', v['eval-every'], 1, 1, MAX.envSteps);
+  if (v['eval-episodes'] !== undefined) given.evalEpisodes = intFlag('eval-episodes', v['eval-episodes'], 1, 1, MAX.episodes);
   if (v['envs-per-task'] !== undefined) given.envsPerTask = intFlag('envs-per-task', v['envs-per-task'], 1, 1, 256);
   if (v.reward !== undefined) given.reward = v.reward as SweepSpec['reward'];
-  if (v.her !== undefined) given.herK = num('her', v.her);
-  if (v.batch !== undefined) given.batchSize = intFlag('batch', v.batch, 1);
-  if (v.utd !== undefined) given.utd = num('utd', v.utd);
-  if (v['learning-starts'] !== undefined) given.learningStartsPerTask = intFlag('learning-starts', v['learning-starts'], 0, 0);
-  if (v.replay !== undefined) given.replayPerTask = intFlag('replay', v.replay, 1);
-  if (v.demos !== undefined) given.demoEpisodes = intFlag('demos', v.demos, 0, 0);
-  if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, 4096));
+  if (v.her !== undefined) given.herK = numFlag('her', v.her, 0, 0, 64);
+  if (v.batch !== undefined) given.batchSize = intFlag('batch', v.batch, 1, 1, MAX.batch);
+  if (v.utd !== undefined) given.utd = numFlag('utd', v.utd, 0, 0, 64, { minExclusive: true });
+  if (v['learning-starts'] !== undefined) given.learningStartsPerTask = intFlag('learning-starts', v['learning-starts'], 0, 0, MAX.envSteps);
+  if (v.replay !== undefined) given.replayPerTask = intFlag('replay', v.replay, 1, 1, MAX.replay);
+  if (v.demos !== undefined) given.demoEpisodes = intFlag('demos', v.demos, 0, 0, MAX.demos);
+  if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, MAX.hidden));
   const jobs = v.jobs === undefined ? availableParallelism() : intFlag('jobs', v.jobs, 1, 1, 256);
 
   let base: Record<string, unknown>;
@@ -199,12 +199,6 @@ await runCli(USAGE, async () => {
   appendFileSync(join(sweepDir, INVOCATIONS_FILE), JSON.stringify(inv) + '\n');
   if (!existsSync(join(sweepDir, 'runs'))) console.log(`sweep: ${sweepDir}`);
 
-  let stop = false;
-  process.on('SIGINT', () => {
-    if (stop) process.exit(130);
-    stop = true;
-  });
-  process.on('SIGTERM', () => (stop = true));
 
   const tty = process.stderr.isTTY;
   const bar = tty
@@ -222,6 +216,7 @@ await runCli(USAGE, async () => {
     if (bar) process.stderr.write(`\r\x1b[K${stamped}\n`);
     else console.log(stamped);
   };
+  const signals = onStopSignals((signal) => log(`${signal}: stopping the running runs (each writes a checkpoint); Ctrl-C again in a moment aborts at once`));
   const outcome = await runSweep({
     sweepDir,
     spec,
@@ -229,7 +224,7 @@ await runCli(USAGE, async () => {
     reportDir,
     bootstrap,
     log,
-    shouldStop: () => stop,
+    shouldStop: () => signals.received !== null,
     onProgress: (p) => {
       if (bar) {
         const payload = { done: p.done, running: p.running, left: p.left, failedText: p.failed ? `, ${p.failed} failed` : '', etaText: fmtEta(p.eta) };
@@ -249,6 +244,6 @@ await runCli(USAGE, async () => {
   if (outcome.failed.length) process.exitCode = 1;
   else if (outcome.unfinished.length) {
     console.log(`stopped with ${outcome.unfinished.length} run(s) unfinished; run the same command to resume`);
-    process.exitCode = 130;
+    process.exitCode = signalExitCode(signals.received ?? 'SIGINT');
   }
 });

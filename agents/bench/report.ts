@@ -162,8 +162,8 @@ export function curvesFromRows(rows: MetricsRow[], tasks: string[]): Record<stri
     const byX = new Map<number, CurvePoint>();
     for (const r of rows) {
       const e = r.tasks[t]?.evalSuccess;
-      // train()'s loop evaluates at the last interval and then runs its final evaluation at the
-      // same step count on other seeds: the final one is the run's reported result.
+      // One evaluation per step count; rows of runs from builds that evaluated the last step twice
+      // keep the later one (the final evaluation, the run's reported result).
       if (e !== undefined) byX.set(r.envSteps / K, { x: r.envSteps / K, y: e, wall: r.wallSeconds });
     }
     out[t] = [...byX.values()].sort((a, b) => a.x - b.x);

@@ -2,21 +2,21 @@
 // `node --import tsx agents/bench/run-one.ts <sweepDir> <runId>`.
 //
 // It trains into <sweepDir>/runs/<runId>/ and writes done.json only after train() returned with
-// the whole budget spent, so "has done.json" is exactly "finished". A folder with a checkpoint is
-// resumed from it (train(cfg, { resume: true })); rows train() logged after that checkpoint are
-// dropped first, since the resumed run logs them again. A folder with metrics but no checkpoint
-// starts over (train() refuses to overwrite a run without --resume, so its files go first).
-// The sweep stops a run by SIGTERM (or Ctrl-C reaches it, or the sweep died and the IPC channel
-// closed): the run exits at once with code 3 and resumes next time from its last periodic
-// checkpoint. Not train()'s own graceful stop: that checkpoints and evaluates at whatever step it
-// stopped, and a run resumed from there would evaluate off the sweep's shared grid. Checkpoints
-// are written to a temporary file and renamed, so a kill never leaves a broken one.
+// the whole budget spent, so "has done.json" is exactly "finished". A folder that holds a run is
+// resumed (train(cfg, { resume: true })): from its checkpoint, with the metrics rows logged after
+// that checkpoint dropped by train() itself, or from the start when it stopped before its first
+// checkpoint. The sweep stops a run by SIGTERM (or Ctrl-C reaches it, or the sweep died and the
+// IPC channel closed): train() stops after the step in progress with a checkpoint, and the run
+// exits with code 3. A resumed run keeps evaluating on the sweep's grid (train() schedules
+// evaluations at multiples of the interval). Checkpoints are written to a temporary file and
+// renamed, so even a kill never leaves a broken one.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCheckpoint } from '../checkpoint.ts';
 import { selectBackend } from '../tensor/index.ts';
-import { CHECKPOINT_FILE, METRICS_FILE, train } from '../train.ts';
+import { onStopSignals } from '../../sim/cli/signals.ts';
+import { CHECKPOINT_FILE, holdsRun, train } from '../train.ts';
 import { ATTEMPTS_FILE, DONE_FILE, planRuns, runConfig, SWEEP_FILE, sweepSchema } from './spec.ts';
 
 export const EXIT_STOPPED = 3;
@@ -31,27 +31,12 @@ const send = (m: RunMessage) => {
   if (process.send && process.connected) process.send(m);
 };
 
-/** Keeps the metrics rows a checkpoint at `envSteps` already covers; later ones are logged again. */
-export function truncateMetrics(path: string, envSteps: number): number {
-  if (!existsSync(path)) return 0;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
-  const keep = lines.filter((l) => {
-    try {
-      return (JSON.parse(l) as { envSteps: number }).envSteps <= envSteps;
-    } catch {
-      return false; // a half-written last line from a killed process
-    }
-  });
-  writeFileSync(path, keep.map((l) => l + '\n').join(''));
-  return lines.length - keep.length;
-}
-
 async function main(): Promise<void> {
-  const stopNow = () => process.exit(EXIT_STOPPED);
-  process.on('SIGTERM', stopNow);
-  process.on('SIGINT', stopNow);
-  // The sweep went away (killed): leave, rather than train on unsupervised.
-  process.on('disconnect', stopNow);
+  // A stop signal, or the sweep going away (killed): checkpoint and leave rather than train on
+  // unsupervised. A second signal a moment later leaves at once.
+  let disconnected = false;
+  const signals = onStopSignals(() => {}, { onAbort: () => process.exit(EXIT_STOPPED) });
+  process.on('disconnect', () => (disconnected = true));
 
   const [sweepDir, runId] = process.argv.slice(2);
   if (!sweepDir || !runId) throw new Error('usage: run-one.ts <sweepDir> <runId>');
@@ -64,7 +49,6 @@ async function main(): Promise<void> {
 
   const backend = await selectBackend({ log: false });
   const ckpt = join(out, CHECKPOINT_FILE);
-  const metrics = join(out, METRICS_FILE);
   let resumedFrom = 0;
   if (existsSync(ckpt)) {
     try {
@@ -76,20 +60,15 @@ async function main(): Promise<void> {
       rmSync(ckpt);
     }
   }
-  if (resumedFrom > 0) {
-    truncateMetrics(metrics, resumedFrom);
-  } else {
-    rmSync(metrics, { force: true });
-    rmSync(join(out, 'config.json'), { force: true });
-  }
   const attempt = { startedAt: new Date().toISOString(), resumedFrom, backend: backend.line, pid: process.pid };
   appendFileSync(join(out, ATTEMPTS_FILE), JSON.stringify(attempt) + '\n');
   send({ type: 'started', resumedFrom, budget: cfg.envSteps, backend: backend.line });
 
   let lastSent = 0;
   const result = await train(cfg, {
-    resume: resumedFrom > 0,
+    resume: holdsRun(out),
     hooks: {
+      shouldStop: () => signals.received !== null || disconnected,
       log: (line) => {
         console.log(line);
         send({ type: 'log', line });
@@ -102,7 +81,11 @@ async function main(): Promise<void> {
       },
     },
   });
-  if (result.stoppedEarly) throw new Error(`train() stopped early at ${result.envSteps} env steps`);
+  if (result.stopReason === 'interrupted') {
+    process.exitCode = EXIT_STOPPED;
+    return;
+  }
+  if (result.stoppedEarly) throw new Error(`train() stopped early at ${result.envSteps} env steps (${result.stopReason})`);
   const attempts = readFileSync(join(out, ATTEMPTS_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const done = {
     runId,

@@ -38,7 +38,7 @@ export interface SweepOptions {
   reportDir: string;
   log?: (line: string) => void;
   onProgress?: (p: SweepProgress) => void;
-  /** Polled; when true, running runs are stopped (they resume from their last checkpoint) and no new run starts. */
+  /** Polled; when true, running runs are stopped (each checkpoints where it is and resumes from there) and no new run starts. */
   shouldStop?: () => boolean;
   /** Extra environment for the run processes. */
   env?: NodeJS.ProcessEnv;
@@ -140,7 +140,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
           steps.set(run.id, budgetOf(run));
           log(`${run.id}: done`);
         } else if (code === EXIT_STOPPED || (stopping && signal)) {
-          log(`${run.id}: stopped at ${steps.get(run.id)} env steps (resumes next time from its last checkpoint)`);
+          log(`${run.id}: stopped at ${steps.get(run.id)} env steps (resumes next time from its checkpoint)`);
         } else {
           failed.push(run.id);
           const why = `run ${run.id} failed: exit code ${code}${signal ? `, signal ${signal}` : ''}\n\n${errTail.trim()}\n`;

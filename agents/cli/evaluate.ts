@@ -4,14 +4,14 @@ import { resolveTaskArgs } from '../../sim/registry.ts';
 import { formatTable } from '../../sim/rollout.ts';
 import { evaluate } from '../evaluate.ts';
 import { loadAgent } from '../load-agent.ts';
-import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { fmt, intFlag, listFlag, MAX, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
 
 const USAGE = `usage: npm run evaluate -- --checkpoint FILE [options]
   --checkpoint FILE   a checkpoint.bin written by training (required)
   --tasks a,b,...     evaluate on these of its tasks (default: all it was trained on)
-  --episodes K        episodes per task (default: 50)
-  --seed S            evaluation seed (default: 12345; training evaluations use other seeds)
-  --envs-per-task N   envs per task stepped together (default: 4)
+  --episodes K        episodes per task, at most ${fmt(MAX.episodes)} (default: 50)
+  --seed S            evaluation seed, 0 to ${fmt(MAX.seed)} (default: 12345; training evaluations use other seeds)
+  --envs-per-task N   envs per task stepped together, at most 1,024 (default: 4)
   --json              one JSON object instead of the table
   --backend NAME      force a tensor backend`;
 
@@ -31,8 +31,8 @@ await runCli(USAGE, async () => {
     return;
   }
   if (!v.checkpoint) throw new UsageError('--checkpoint is required');
-  const episodes = intFlag('episodes', v.episodes, 50);
-  const seed = intFlag('seed', v.seed, 12345, 0, 2 ** 32 - 1);
+  const episodes = intFlag('episodes', v.episodes, 50, 1, MAX.episodes);
+  const seed = intFlag('seed', v.seed, 12345, 0, MAX.seed);
   const envsPerTask = intFlag('envs-per-task', v['envs-per-task'], 4, 1, 1024);
   const { agent, taskArgs, envSteps } = await loadAgent(v.checkpoint, { backend: v.backend, log: !v.json });
   const chosen = v.tasks === undefined ? taskArgs : listFlag(v.tasks, []);

@@ -18,7 +18,10 @@ const USAGE = `usage: npm run bench:sim -- [options]
   --policy NAME       random | expert: expert rollouts grasp and carry, so more contacts (default: random)
   --json              print one JSON object`;
 
-/** Meta-World v3 push, MuJoCo, one env, random actions, 80 Hz control, on this machine class (DESIGN.md). */
+/**
+ * Meta-World v3 push, MuJoCo, one env, random actions, 80 Hz control, measured on this machine
+ * class in an earlier session (BENCHMARKS.md, "Simulator throughput (bench:sim)", says how far it moves).
+ */
 const METAWORLD_PUSH_STEPS_PER_S = 632;
 const METAWORLD_RTF = METAWORLD_PUSH_STEPS_PER_S / 80;
 

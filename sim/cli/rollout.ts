@@ -3,15 +3,15 @@
 import { BUILTIN_TASKS, resolveTaskArgs } from '../registry.ts';
 import { expertPolicy, formatTable, randomPolicy, runEpisodes, type Policy } from '../rollout.ts';
 import { REWARD_NAMES, VecEnv, type RewardName } from '../vec-env.ts';
-import { intFlag, listFlag, parseFlags, runCli, UsageError } from './args.ts';
+import { fmt, intFlag, listFlag, MAX, parseFlags, runCli, UsageError } from './args.ts';
 
 const USAGE = `usage: npm run rollout -- [options]
   --tasks a,b,...     task names (${BUILTIN_TASKS.join(', ')}) or paths of task files (default: all built-in)
   --policy NAME       random | expert (default: expert)
   --checkpoint FILE   run a trained policy (deterministic actions) instead; tasks default to its own
-  --episodes K        episodes per task (default: 100)
-  --envs N            envs stepped together (default: 16)
-  --seed S            seed (default: 0)
+  --episodes K        episodes per task, at most ${fmt(MAX.episodes)} (default: 100)
+  --envs N            envs stepped together, at most ${fmt(MAX.envs)} (default: 16)
+  --seed S            seed, 0 to ${fmt(MAX.seed)} (default: 0)
   --reward NAME       ${REWARD_NAMES.join(' | ')} (default: sparse)
   --json              print one JSON object instead of the table
   -h, --help          this text`;
@@ -35,12 +35,12 @@ await runCli(USAGE, async () => {
   // A trained policy comes from agents/ (loaded only when asked, so sim/ needs no tensor library).
   const trained = values.checkpoint ? await (await import('../../agents/load-agent.ts')).loadAgent(values.checkpoint, { log: !values.json }) : null;
   const taskArgs = listFlag(values.tasks, trained ? trained.taskArgs : [...BUILTIN_TASKS]);
-  const episodes = intFlag('episodes', values.episodes, 100);
-  const seed = intFlag('seed', values.seed, 0, 0, 2 ** 32 - 1);
+  const episodes = intFlag('episodes', values.episodes, 100, 1, MAX.episodes);
+  const seed = intFlag('seed', values.seed, 0, 0, MAX.seed);
   const reward = (values.reward ?? 'sparse') as RewardName;
   if (!REWARD_NAMES.includes(reward)) throw new UsageError(`--reward must be one of ${REWARD_NAMES.join(', ')}, got "${values.reward}"`);
   const tasks = await resolveTaskArgs(taskArgs);
-  const numEnvs = intFlag('envs', values.envs, Math.max(16, tasks.length), tasks.length, 4096);
+  const numEnvs = intFlag('envs', values.envs, Math.max(16, tasks.length), tasks.length, MAX.envs);
   const policyName = values.policy ?? 'expert';
   if (trained && values.policy) throw new UsageError('give either --policy or --checkpoint, not both');
   let policy: Policy | null = null;

@@ -232,17 +232,22 @@ describe('training', () => {
     expect(learned).toBeGreaterThanOrEqual(0.7);
     expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
 
-    // stopAtSuccess: the run ends at the first evaluation at or above 90%, and only there.
+    // stopAtSuccess: the run ends at the first evaluation at or above 90%, and only there; that
+    // evaluation is the run's final one (no second evaluation, row or checkpoint at that step).
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const steps = rows.map((x) => x.envSteps);
+    expect(new Set(steps).size).toBe(steps.length);
     const evals = rows.filter((x) => x.tasks.reach.evalSuccess !== undefined);
-    const periodic = evals.slice(0, -1); // the last row is the final evaluation
-    const firstHit = periodic.findIndex((x) => x.tasks.reach.evalSuccess >= 0.9);
-    expect(r.stoppedEarly).toBe(firstHit >= 0);
-    if (firstHit >= 0) {
-      expect(firstHit).toBe(periodic.length - 1);
-      expect(r.envSteps).toBe(periodic[firstHit].envSteps);
-      expect(r.envSteps).toBeLessThan(7000);
+    const firstHit = evals.findIndex((x) => x.tasks.reach.evalSuccess >= 0.9);
+    const early = firstHit >= 0 && evals[firstHit].envSteps < 7000;
+    expect(r.stoppedEarly).toBe(early);
+    if (early) {
+      expect(r.stopReason).toBe('target');
+      expect(firstHit).toBe(evals.length - 1);
+      expect(r.envSteps).toBe(evals[firstHit].envSteps);
     } else expect(r.envSteps).toBe(7000);
+    expect(steps.at(-1)).toBe(r.envSteps);
+    expect(r.final[0].successRate).toBe(evals.at(-1).tasks.reach.evalSuccess);
 
     // best.bin: the agent of the best evaluation (periodic or final), without replay, and loadable.
     const best = loadCheckpoint(join(out, 'best.bin'));

@@ -234,7 +234,7 @@ describe('report from a synthetic sweep', () => {
     expect(flags.stderr).toMatch(/leave out --seeds/);
     const reps = cli(['--report-only', '--out', again, '--bootstrap-reps', '5']);
     expect(reps.status).toBe(2);
-    expect(reps.stderr).toMatch(/--bootstrap-reps must be an integer in \[100, /);
+    expect(reps.stderr).toMatch(/--bootstrap-reps must be an integer from 100 to /);
     writeFileSync(join(again, 'raw', 'multihead-onehot', '0', DONE_FILE), '{"final": ');
     await expect(collectFromReport(again)).rejects.toThrow(/multihead-onehot\/0\/done\.json: not valid JSON/);
     rmSync(join(again, 'raw'), { recursive: true });

@@ -209,6 +209,24 @@ describe('hub', () => {
     expect(source.paused).toBe(true);
   });
 
+  it('names the field of a bad control message in words, not as a schema path', () => {
+    const { add } = setup();
+    const s = add();
+    const cases: [unknown, string][] = [
+      [{ type: 'pause', extra: 1 }, '"pause" message: unknown field "extra"; its fields: "id"'],
+      [{ type: 'speed', sped: 2 }, '"speed" message: unknown field "sped"; its fields: "id", "speed"'],
+      [{ type: 'speed' }, '"speed" message: field "speed" is missing'],
+      [{ type: 'speed', speed: 'warp' }, '"speed" message: field "speed" must be a number from 0.05 to 64, or "max"'],
+      [{ type: 'mode', mode: 'fast' }, '"mode" message: field "mode" must be one of train, eval'],
+      [{ type: 'watch', envs: [-1] }, '"watch" message: field "envs" (at 0) must be a list of env indices (integers from 0)'],
+      [{ type: 'pause', id: 1.5 }, '"pause" message: field "id" must be a string of up to 64 characters or an integer'],
+    ];
+    for (const [m, message] of cases) {
+      s.receive(JSON.stringify(m));
+      expect(s.texts().at(-1), JSON.stringify(m)).toEqual({ type: 'error', id: null, code: 'bad-message', message });
+    }
+  });
+
   it('tells clients about a new scene and re-resolves their watch against it', () => {
     const { hub, add } = setup();
     const s = add();
