@@ -36,7 +36,7 @@ export function agentSpec(
 ): AgentSpec {
   return {
     tasks: tasks.map((t) => t.name),
-    metadata: tasks.map((t) => Array.from(metadataVector(t.metadata))),
+    metadata: tasks.map((t) => Array.from(metadataVector(t))),
     arch: opts.arch,
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
