@@ -37,7 +37,7 @@ export const OBS_FIELDS: readonly ObsField[] = [
   { name: 'object2RelTcp', offset: 41, size: 3, meaning: 'second object centre minus tool centre point', units: 'm' },
   { name: 'fixtureQuat', offset: 44, size: 4, meaning: "the fixture's orientation quaternion x, y, z, w (a yaw about z; 0 if none)", units: '-' },
   { name: 'jointPos', offset: 48, size: 2, meaning: "each moving part's joint position: prismatic displacement along its axis, revolute angle about it (0 if none)", units: 'm or rad' },
-  { name: 'jointVel', offset: 50, size: 2, meaning: "each moving part's joint velocity", units: 'm/s or rad/s' },
+  { name: 'jointVel', offset: 50, size: 2, meaning: "rate of change of each joint position over the control step", units: 'm/s or rad/s' },
 ];
 
 export const OBS_DIM = 52;

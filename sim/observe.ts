@@ -78,7 +78,7 @@ export function writeObservation(obs: Float32Array, row: number, robot: Robot, s
     obs[o + OBS.fixtureQuat + 2] = r.z;
     obs[o + OBS.fixtureQuat + 3] = r.w;
     for (let j = 0; j < scene.parts.length; j++) {
-      scene.readJoint(j, jointScratch);
+      scene.observeJoint(j, jointScratch);
       obs[o + OBS.jointPos + j] = jointScratch[0];
       obs[o + OBS.jointVel + j] = jointScratch[1];
       if (!Number.isFinite(jointScratch[0] + jointScratch[1]) || !(Math.abs(jointScratch[1]) < 100)) ok = false;

@@ -20,9 +20,10 @@ import {
   type Primitive,
   type SlotBody,
 } from './bodies.ts';
-import { PHYSICS_DT, TABLE } from './config.ts';
+import { CONTROL_DT, PHYSICS_DT, TABLE } from './config.ts';
+import { MAX_JOINTS } from './layout.ts';
 import { applyFriction, createJoint, defaultJointPosition, jointInertia, jointPosition, jointVelocity, partTransform, unitAxis } from './joints.ts';
-import { quatMul, quatYaw, rotate, rotateYaw, type Quat, type Vec3 } from './math.ts';
+import { quatMul, quatYaw, rotate, rotateYaw, wrapAngle, type Quat, type Vec3 } from './math.ts';
 import type { Rapier } from './rapier.ts';
 import { fixtureOf, movingPartsOf, objectsOf, partPrimitive, type MovingPartSpec, type TaskDefinition } from './task.ts';
 
@@ -175,8 +176,16 @@ export class Scene {
     this.fixture.setRotation(this.s.quat(quatYaw(yaw)), true);
   }
 
-  /** Teleports moving part j to joint position q (at rest) relative to the base as placed. */
+  /** Joint positions at the previous observation (for their rate of change). */
+  private readonly jointPrev = new Float64Array(MAX_JOINTS);
+
+  /** Teleports moving part j to joint position q, moving at qdot, relative to the base as placed. */
   setJoint(j: number, q: number, qdot = 0): void {
+    this.teleportPart(j, q, qdot);
+    this.jointPrev[j] = q;
+  }
+
+  private teleportPart(j: number, q: number, qdot: number): void {
     const part = this.parts[j];
     const { rot, trans } = partTransform(part.spec, part.axis, q);
     const yawQ = quatYaw(this.fixtureYaw);
@@ -208,7 +217,19 @@ export class Scene {
     for (const p of this.parts) this.setJoint(p.index, defaultJointPosition(p.spec));
   }
 
-  /** Moving part j's joint position and velocity, read from the bodies' poses. */
+  /**
+   * For the observation: moving part j's joint position, and its rate of change since the previous
+   * observation (Rapier's body velocities after a step include its constraints' bias, e.g. a spring
+   * at rest reads as moving; the change of position does not).
+   */
+  observeJoint(j: number, out: Float64Array | number[]): void {
+    this.readJoint(j, out);
+    const d = out[0] - this.jointPrev[j];
+    out[1] = (this.parts[j].spec.joint === 'revolute' ? wrapAngle(d) : d) / CONTROL_DT;
+    this.jointPrev[j] = out[0];
+  }
+
+  /** Moving part j's joint position and velocity, read from the body's pose and velocities. */
   readJoint(j: number, out: Float64Array | number[]): void {
     const part = this.parts[j];
     const b = part.body;
@@ -236,7 +257,7 @@ export class Scene {
       const [q2, v2] = applyFriction(q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
       const lo = p.spec.limits[0];
       const hi = p.spec.limits[1];
-      this.setJoint(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2);
+      this.teleportPart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2);
     }
   }
 

@@ -352,6 +352,18 @@ export class VecEnv {
     obj.setLinvel({ x: linvel[0], y: linvel[1], z: linvel[2] }, true);
   }
 
+  /**
+   * Debugging and fault injection: teleport moving part `part` of env i's fixture to joint position
+   * `position` with joint velocity `velocity`, e.g. to check that limits, springs and damping act.
+   */
+  setJointState(i: number, part: number, position: number, velocity = 0): void {
+    const scene = this.slots[i]?.slot.scene;
+    if (!scene) throw new RangeError(`env ${i} does not exist (${this.numEnvs} envs)`);
+    if (!scene.parts[part]) throw new RangeError(`env ${i}'s fixture has no moving part ${part}`);
+    if (!Number.isFinite(position) || !Number.isFinite(velocity)) throw new RangeError(`joint position and velocity must be finite, got ${position}, ${velocity}`);
+    scene.setJoint(part, position, velocity);
+  }
+
   /** Frees the WebAssembly world. The env cannot be used afterwards. */
   close(): void {
     this.freeWorld();

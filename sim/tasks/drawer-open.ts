@@ -90,13 +90,14 @@ const drawerOpen: TaskDefinition = {
   expert(s, m) {
     const [tx, ty, tz] = s.tcp;
     const to = (x: number, y: number, z: number) => [(x - tx) / ACTION_SCALE, (y - ty) / ACTION_SCALE, (z - tz) / ACTION_SCALE, 1];
-    if (s.gripperGap > 0.01) return to(tx, ty, Math.max(tz, SAFE_Z));
     const hook = s.fixturePoint(HOOK, 0);
+    // Fingers still open: close them while travelling over the hook at a safe height.
+    if (s.gripperGap > 0.01) return to(hook[0], hook[1], Math.max(tz, SAFE_Z));
     const off = Math.hypot(tx - hook[0], ty - hook[1]);
     if (m.hooked && off < 0.025 && tz < HOOK[2] + 0.015) {
       // Pull: aim 1 cm past the goal along the opening direction, holding the hook's line.
       const yaw = s.fixtureYaw;
-      const left = OPEN + 0.01 - s.jointPos[0];
+      const left = Math.max(0, OPEN + 0.01 - s.jointPos[0]);
       return to(hook[0] - Math.cos(yaw) * (left + 0.01), hook[1] - Math.sin(yaw) * (left + 0.01), HOOK[2]);
     }
     m.hooked = 0;
