@@ -172,14 +172,16 @@ export function jointInertia(spec: JointSpec, axis: Vec3, part: RigidBody): numb
 }
 
 /**
- * Coulomb friction over one physics step of length dt, applied after the step (semi-implicit):
- * the joint velocity the solver produced is reduced by at most F dt / inertia, and the position is
- * corrected by the same change times dt. So a part at rest stays put under any load below F
- * (gravity, a light push) and moves against exactly F above it. Done here because Rapier 0.19.3's
- * JS bindings expose no force cap for joint motors. Returns the corrected (q, qdot).
+ * Coulomb friction over one physics step of length dt, applied after the step (semi-implicit): the
+ * joint velocity the solver produced, qdot, loses at most F dt / inertia (never changing sign), and
+ * the step's displacement from qBefore to qAfter shrinks in the same ratio. So a part at rest stays
+ * exactly put under any load below F (gravity, a light push), and moves against exactly F above it.
+ * Done here because Rapier 0.19.3's JS bindings expose no force cap for joint motors. Returns the
+ * corrected (q, qdot).
  */
-export function applyFriction(q: number, qdot: number, friction: number, inertia: number, dt: number): [number, number] {
+export function applyFriction(qBefore: number, qAfter: number, qdot: number, friction: number, inertia: number, dt: number): [number, number] {
+  if (qdot === 0) return [qAfter, 0];
   const dv = Math.min(Math.abs(qdot), (friction * dt) / inertia);
   const v = qdot > 0 ? qdot - dv : qdot + dv;
-  return [q + (v - qdot) * dt, v];
+  return [qBefore + (qAfter - qBefore) * (v / qdot), v];
 }

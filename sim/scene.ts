@@ -247,6 +247,16 @@ export class Scene {
   }
 
   private readonly jointScratch = new Float64Array(2);
+  private readonly qBefore = new Float64Array(MAX_JOINTS);
+
+  /** Before each physics substep: where the joints with friction start it. */
+  preSubstep(): void {
+    for (const p of this.frictionParts) {
+      this.readJoint(p.index, this.jointScratch);
+      this.qBefore[p.index] = this.jointScratch[0];
+    }
+  }
+
   /** After each physics substep: Coulomb friction of the joints that have it (see joints.ts). */
   postSubstep(): void {
     for (const p of this.frictionParts) {
@@ -254,7 +264,7 @@ export class Scene {
       const q = this.jointScratch[0];
       const qdot = this.jointScratch[1];
       if (qdot === 0) continue;
-      const [q2, v2] = applyFriction(q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
+      const [q2, v2] = applyFriction(this.qBefore[p.index], q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
       const lo = p.spec.limits[0];
       const hi = p.spec.limits[1];
       this.teleportPart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2);

@@ -44,6 +44,7 @@ export class Slot {
   /** Before each physics substep. */
   substep(): void {
     this.robot.substep();
+    this.scene.preSubstep();
   }
 
   /** After each physics substep. */

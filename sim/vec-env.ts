@@ -190,8 +190,11 @@ export class VecEnv {
     }
     const info: EnvInfo[] = [];
     for (let i = 0; i < this.numEnvs; i++) info.push(this.resetSlot(i));
-    // One physics update with zero motion so the broad phase knows the new poses.
+    // One physics update with zero motion so the broad phase knows the new poses (joint friction
+    // acts in it too, so a part held by friction does not sag in it).
+    for (const st of this.slots) st.slot.scene.preSubstep();
     world.step(this.events);
+    for (const st of this.slots) st.slot.scene.postSubstep();
     this.events.clear();
     for (let i = 0; i < this.numEnvs; i++) this.observe(i);
     return {
