@@ -3,6 +3,8 @@
 // or seeded runs stop reproducing), and any error leaves as a TaskHookError whose message names the
 // task (and its file), the hook, the env and the episode step, with the original error as `cause`
 // and its stack appended to this error's stack. The checks of what hooks return live here too.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describeTask, type TaskDefinition } from './task.ts';
 
 export type HookName = 'initializeEpisode' | 'achievedGoal' | 'isSuccess' | 'denseReward' | 'expert';
@@ -44,12 +46,22 @@ function where(task: TaskDefinition, hook: HookName, site: HookSite): string {
   return `${describeTask(task)}, hook ${hook}, ${at}`;
 }
 
-/** The first stack frame of an error, e.g. "file:///home/me/lift.ts:17:30". */
+const SIM_DIR = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Where in the task's own code an error arose, e.g. "/home/me/lift.ts:17:30": the first stack frame
+ * outside the simulator's files (a built-in task's file under sim/tasks/ counts as the task's).
+ */
 function origin(e: Error): string | null {
-  const line = e.stack?.split('\n').find((l) => /^\s+at /.test(l));
-  if (!line) return null;
-  const m = /\(([^()]+)\)\s*$/.exec(line) ?? /at (.+)$/.exec(line);
-  return m ? m[1].trim() : null;
+  for (const line of e.stack?.split('\n') ?? []) {
+    if (!/^\s+at /.test(line)) continue;
+    const m = /\(([^()]+)\)\s*$/.exec(line) ?? /at (.+)$/.exec(line);
+    if (!m) continue;
+    const at = m[1].trim().replace(/^file:\/\//, '');
+    if (at.startsWith('node:') || (at.startsWith(`${SIM_DIR}/`) && !at.startsWith(`${SIM_DIR}/tasks/`))) continue;
+    return at;
+  }
+  return null;
 }
 
 /** The TaskHookError for `problem` found in `hook` at `site`. */
@@ -69,10 +81,10 @@ export function callHook<T>(task: TaskDefinition, hook: HookName, site: HookSite
     return out;
   } catch (e) {
     if (e instanceof TaskHookError) throw e;
-    if (e instanceof TaskUsageError) throw hookError(task, hook, site, e.message, e);
     const err = e instanceof Error ? e : new Error(String(e));
     const at = origin(err);
-    throw hookError(task, hook, site, `threw ${err.name}: ${err.message}${at ? ` (at ${at})` : ''}`, err);
+    const problem = e instanceof TaskUsageError ? err.message : `threw ${err.name}: ${err.message}`;
+    throw hookError(task, hook, site, `${problem}${at ? ` (at ${at})` : ''}`, err);
   } finally {
     Math.random = saved;
   }

@@ -1,6 +1,7 @@
 // The one helper for "a random position at least d away from these": draws from the env's own
 // generator and fails loudly, naming the constraint and the number of tries, instead of falling
 // through with a point that breaks it.
+import { TaskUsageError } from './hooks.ts';
 import type { Rng } from './rng.ts';
 import type { Vec3 } from './math.ts';
 
@@ -20,7 +21,8 @@ export interface SampleOptions {
   tries?: number;
 }
 
-export class SamplingError extends Error {
+/** A usage error of the task: its message goes into the hook error as it is. */
+export class SamplingError extends TaskUsageError {
   override name = 'SamplingError';
 }
 
