@@ -1,6 +1,6 @@
 // What the robot and the scene share: collision groups, the body descriptions the viewer draws,
 // the collider (and query shape) for each primitive shape, and scratch vectors for Rapier calls.
-import type { Collider, ColliderDesc, RigidBody, Shape, World } from '@dimforge/rapier3d-simd-compat';
+import type { ColliderDesc, RigidBody, Shape } from '@dimforge/rapier3d-simd-compat';
 import type { Quat, Vec3 } from './math.ts';
 import type { Rapier } from './rapier.ts';
 
@@ -101,10 +101,6 @@ export function primitiveShape(R: Rapier, placed: PlacedPrimitive): { shape: Sha
   const p = placed.primitive;
   const shape = p.shape === 'box' ? new R.Cuboid(...p.halfExtents) : p.shape === 'cylinder' ? new R.Cylinder(p.halfHeight, p.radius) : new R.Ball(p.radius);
   return { shape, rotation: shapeRotation(p, placed.rotation) };
-}
-
-export function attach(world: World, desc: ColliderDesc, body: RigidBody): Collider {
-  return world.createCollider(desc, body);
 }
 
 export function toRapierQuat(q: Quat): { x: number; y: number; z: number; w: number } {

@@ -25,7 +25,7 @@ import { MAX_JOINTS } from './layout.ts';
 import { applyFriction, createJoint, defaultJointPosition, jointInertia, jointPosition, jointVelocity, partTransform, unitAxis } from './joints.ts';
 import { quatMul, quatYaw, rotate, rotateYaw, wrapAngle, type Quat, type Vec3 } from './math.ts';
 import type { Rapier } from './rapier.ts';
-import { fixtureOf, movingPartsOf, objectsOf, partPrimitive, type MovingPartSpec, type TaskDefinition } from './task.ts';
+import { movingPartsOf, objectsOf, partPrimitive, type MovingPartSpec, type TaskDefinition } from './task.ts';
 
 /** One collider of the scene as a query shape, for the overlap check at reset. */
 interface QueryShape {
@@ -109,7 +109,7 @@ export class Scene {
       this.objects.push({ body, primitive: spec, query: this.query(placed, body, `object ${i}`) });
     });
 
-    const fx = fixtureOf(task);
+    const fx = task.fixture;
     if (!fx) return;
     const base = world.createRigidBody(R.RigidBodyDesc.fixed().setTranslation(ox, oy, oz));
     const visuals = fx.parts.map((p, k) => {

@@ -4,7 +4,7 @@
 // around each physics substep, and hands the viewer every body's transform. Slots never touch each
 // other: they sit SLOT_SPACING apart.
 import type { World } from '@dimforge/rapier3d-simd-compat';
-import { IDENTITY, type BodyDescription, type SlotBody } from './bodies.ts';
+import { IDENTITY, type SlotBody } from './bodies.ts';
 import { writeObservation } from './observe.ts';
 import type { Rapier } from './rapier.ts';
 import { Robot } from './robot.ts';

@@ -301,10 +301,6 @@ export function objectsOf(task: TaskDefinition): readonly ObjectSpec[] {
   return task.objects ?? (task.object ? [task.object] : []);
 }
 
-export function fixtureOf(task: TaskDefinition): FixtureSpec | undefined {
-  return task.fixture;
-}
-
 export function movingPartsOf(task: TaskDefinition): readonly MovingPartSpec[] {
   return task.fixture?.moving ?? [];
 }

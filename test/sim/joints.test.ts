@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_SCALE, CONTROL_DT } from '../../sim/config.ts';
 import { applyFriction, jointPosition, partTransform, unitAxis, type JointSpec } from '../../sim/joints.ts';
 import { OBS, OBS_DIM } from '../../sim/layout.ts';
-import { quatConj, quatMul, rotate, type Quat, type Vec3 } from '../../sim/math.ts';
+import { quatConj, quatMul, rotate, rotateYaw, type Quat, type Vec3 } from '../../sim/math.ts';
 import { Rng } from '../../sim/rng.ts';
 import { defineTask, TaskStateView, type MovingPartSpec, type TaskDefinition } from '../../sim/task.ts';
 import { VecEnv } from '../../sim/vec-env.ts';
@@ -226,6 +226,59 @@ describe('springs, damping and friction', () => {
     const b = env.step(zeros()).observation;
     expect(b[OBS.jointVel]).toBeCloseTo((b[OBS.jointPos] - a[OBS.jointPos]) / CONTROL_DT, 4);
     expect(b[OBS.jointVel]).toBeCloseTo(0.2, 2);
+  });
+});
+
+describe('fixture pieces', () => {
+  /** A static fixture of one plank (turned by `rotation`) and a cylinder, with a block placed at `block`. */
+  const plank = (rotation: Vec3 | undefined, block: Vec3): TaskDefinition =>
+    defineTask({
+      name: 'plank',
+      description: 'a rotated plank and a cylinder, for tests',
+      maxSteps: 100,
+      metadata: { objectKind: 'block', needsGrasp: false, usesFixture: true, goalInAir: false },
+      object: { shape: 'box', halfExtents: [0.02, 0.02, 0.02], mass: 0.05, color: '#ebcb8b' },
+      fixture: {
+        color: '#4c566a',
+        parts: [
+          { halfExtents: [0.1, 0.01, 0.03], offset: [0, 0, 0.03], rotation },
+          { shape: 'cylinder', radius: 0.03, halfHeight: 0.05, offset: [0.2, 0, 0.05], rotation: [Math.PI / 2, 0, 0], color: '#bf616a' },
+        ],
+      },
+      initializeEpisode(ctx) {
+        ctx.placeFixture([0, 0, 0], 0.3);
+        ctx.placeObject(block);
+        ctx.setGoal([0, 0, 0.1]);
+      },
+      achievedGoal: (s) => s.objectPos,
+      isSuccess: () => false,
+      denseReward: () => 0,
+    });
+
+  it('are turned by their rotation, in the collider as in the viewer', async () => {
+    // Turned 90 degrees about z, the plank runs along the fixture's y: a block 6 cm out along the
+    // fixture's y axis overlaps it; unturned, it would not.
+    const out: Vec3 = [-0.06 * Math.sin(0.3), 0.06 * Math.cos(0.3), 0.02];
+    const unturned = await VecEnv.create({ tasks: [plank(undefined, out)], numEnvs: 1 });
+    expect(() => unturned.reset({ seed: 1 })).not.toThrow();
+    const turned = await VecEnv.create({ tasks: [plank([0, 0, Math.PI / 2], out)], numEnvs: 1 });
+    expect(() => turned.reset({ seed: 1 })).toThrow(/object 0 overlaps fixture part 0 by/);
+    const parts = unturned.describeScene().envs[0].bodies.find((b) => b.name === 'fixture')!.parts;
+    // A cylinder lies along local +Y in the viewer: Rapier's axis, then the piece's roll of 90 degrees.
+    expect(parts[1].geometry).toEqual({ shape: 'cylinder', radius: 0.03, halfHeight: 0.05 });
+    const axis = rotate(parts[1].rotation, [0, 1, 0]);
+    axis.forEach((x, k) => expect(x).toBeCloseTo([0, -1, 0][k], 9));
+    expect(parts[1].color).toBe('#bf616a');
+    expect(parts[0].color).toBe('#4c566a');
+  });
+
+  it('stop objects as solid shapes: a block dropped on the lying cylinder rests on top of it', async () => {
+    // The cylinder (r 3 cm) lies along the fixture's y at x = 0.2 (fixture yaw 0.3): its top is at 8 cm.
+    const top = rotateYaw(0.3, [0.2, 0, 0]);
+    const env = await VecEnv.create({ tasks: [plank(undefined, [top[0], top[1], 0.15])], numEnvs: 1 });
+    let s = env.reset({ seed: 1 });
+    for (let t = 0; t < 25; t++) s = env.step(zeros());
+    expect(s.observation[OBS.objectPos + 2]).toBeGreaterThan(0.08 + 0.02 - 0.004);
   });
 });
 

@@ -53,6 +53,10 @@ describe('user task files', () => {
     const out = JSON.parse(stdout);
     expect(out.tasks.map((t: { task: string }) => t.task)).toEqual(['lift', 'reach']);
     expect(out.tasks[0].episodes).toBe(5);
+    // How the episodes ended, per task: endless invalidState resets would show here.
+    const ends = out.tasks[0].resetReasons;
+    expect(Object.keys(ends).sort()).toEqual(['invalidState', 'success', 'timeLimit']);
+    expect(ends.success + ends.timeLimit + ends.invalidState).toBe(5);
   }, 60_000);
 
   const broken: [string, string, RegExp][] = [
