@@ -65,7 +65,8 @@ export class MovingPart {
 
 export class Scene {
   readonly objects: SceneObject[] = [];
-  readonly fixture: RigidBody | null = null;
+  /** The fixture's static base (null without a fixture). */
+  fixture: RigidBody | null = null;
   readonly parts: MovingPart[] = [];
   /** Fixture placement of the current episode, env frame. */
   readonly fixtureOrigin: Vec3 = [0, 0, 0];
@@ -119,7 +120,7 @@ export class Scene {
       this.baseQuery.push(this.query(placed, base, `fixture part ${k}`));
       return visual;
     });
-    (this as { fixture: RigidBody }).fixture = base;
+    this.fixture = base;
     this.bodies.push({ name: 'fixture', body: base, description: { name: 'fixture', kind: 'static', parts: visuals } });
 
     movingPartsOf(task).forEach((spec, j) => {

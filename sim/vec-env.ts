@@ -250,8 +250,8 @@ export class VecEnv {
         success = checkSuccess(task, site, callHook(task, 'isSuccess', site, () => task.isSuccess(ach, des)));
         if (this.reward === 'sparse') r = sparseReward(success);
         else {
-          const ok = success;
-          r = checkDense(task, site, callHook(task, 'denseReward', site, () => task.denseReward(st.view, ach, ok)));
+          const succeeded = success;
+          r = checkDense(task, site, callHook(task, 'denseReward', site, () => task.denseReward(st.view, ach, succeeded)));
         }
       } else {
         r = this.reward === 'sparse' ? -1 : 0;
@@ -450,6 +450,13 @@ export class VecEnv {
       if (typeof a !== 'number' || !Number.isFinite(a)) throw usage(`${method} got ${what} ${String(a)}, expected a finite number of radians`);
       return a;
     };
+    const partSpec = (j: number, method: string) => {
+      try {
+        return movingPartOrThrow(task, j);
+      } catch (e) {
+        throw usage(`${method}: ${(e as Error).message}`);
+      }
+    };
     const ctx: EpisodeContext = {
       rng,
       tcp,
@@ -496,13 +503,6 @@ export class VecEnv {
         if (typeof at !== 'number' || !Number.isFinite(at)) throw usage(`fixturePoint got joint position ${String(q)}, expected a finite number`);
         return fixturePointAt(task, scene.fixtureOrigin, scene.fixtureYaw, l, part, at);
       },
-    };
-    const partSpec = (j: number, method: string) => {
-      try {
-        return movingPartOrThrow(task, j);
-      } catch (e) {
-        throw usage(`${method}: ${(e as Error).message}`);
-      }
     };
     callHook(task, 'initializeEpisode', site, () => task.initializeEpisode(ctx));
     const fail = (problem: string) => hookError(task, 'initializeEpisode', site, problem);

@@ -185,8 +185,23 @@ describe('a task that goes wrong at run time', () => {
     const b = await failure({ dense: '(s, a, success) => { let r = 0.5; try { r = Math.random(); } catch {} return r; }' }, { reward: 'dense-v1' });
     expectSite(b.err, b.path, 'denseReward', 1);
     expect(b.err.message).toContain('called Math.random() (and caught the error it threw)');
-    // Math.random is the real one again outside hooks.
-    expect(typeof Math.random()).toBe('number');
+    // Outside hooks Math.random works as before.
+    const x = Math.random();
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x).toBeLessThan(1);
+  });
+
+  it('still catches Math.random() in a hook after something else replaced Math.random', async () => {
+    const before = Math.random;
+    Math.random = () => 0.25;
+    try {
+      const { err, path } = await failure({ dense: '(s, a, success) => Math.random()' }, { reward: 'dense-v1' });
+      expectSite(err, path, 'denseReward', 1);
+      expect(err.message).toContain('called Math.random()');
+      expect(Math.random()).toBe(0.25); // outside hooks, the replacement answers
+    } finally {
+      Math.random = before;
+    }
   });
 
   it('misusing the context: wrong object index, setJoint without a moving part, missing placements', async () => {
