@@ -101,7 +101,8 @@ export function partTransform(spec: JointSpec, axis: Vec3, q: number): PartTrans
 
 /**
  * Joint position from the part's pose relative to the base: `relPos` is the part's body origin and
- * `relRot` its orientation, both in the base frame.
+ * `relRot` its orientation, both in the base frame. A prismatic joint reads `relPos` only, a
+ * revolute one `relRot` only.
  */
 export function jointPosition(spec: JointSpec, axis: Vec3, relPos: ArrayLike<number>, relRot: ArrayLike<number>): number {
   if (spec.joint === 'prismatic') return relPos[0] * axis[0] + relPos[1] * axis[1] + relPos[2] * axis[2];
@@ -110,7 +111,7 @@ export function jointPosition(spec: JointSpec, axis: Vec3, relPos: ArrayLike<num
   return wrapAngle(2 * Math.atan2(s, relRot[3]));
 }
 
-/** Joint velocity from the part's velocities in the base frame (the base does not move). */
+/** Joint velocity from the part's velocities in the base frame (the base does not move): prismatic from `linvel`, revolute from `angvel`. */
 export function jointVelocity(spec: JointSpec, axis: Vec3, linvel: ArrayLike<number>, angvel: ArrayLike<number>): number {
   const v = spec.joint === 'prismatic' ? linvel : angvel;
   return v[0] * axis[0] + v[1] * axis[1] + v[2] * axis[2];

@@ -182,31 +182,37 @@ export class Scene {
 
   /** Teleports moving part j to joint position q, moving at qdot, relative to the base as placed. */
   setJoint(j: number, q: number, qdot = 0): void {
-    this.teleportPart(j, q, qdot);
+    this.movePart(j, q, qdot, true);
     this.jointPrev[j] = q;
   }
 
-  private teleportPart(j: number, q: number, qdot: number): void {
+  /**
+   * Puts part j's body where joint position q puts it, with joint velocity qdot. `full` also resets
+   * what the joint holds fixed (a prismatic part's rotation); without it a prismatic part is only
+   * slid along its axis (cheaper: joint friction does this every substep).
+   */
+  private movePart(j: number, q: number, qdot: number, full: boolean): void {
     const part = this.parts[j];
     const { rot, trans } = partTransform(part.spec, part.axis, q);
-    const yawQ = quatYaw(this.fixtureYaw);
     const t = rotateYaw(this.fixtureYaw, trans);
     const [ox, oy, oz] = this.origin;
     const f = this.fixtureOrigin;
     const s = this.s;
     const b = part.body;
     b.setTranslation(s.vec(ox + f[0] + t[0], oy + f[1] + t[1], oz + f[2] + t[2]), true);
-    b.setRotation(s.quat(quatMul(yawQ, rot)), true);
     // Joint velocity qdot as body velocities (world frame).
     const a = rotateYaw(this.fixtureYaw, part.axis);
     if (part.spec.joint === 'prismatic') {
       b.setLinvel(s.vec(qdot * a[0], qdot * a[1], qdot * a[2]), true);
-      b.setAngvel(s.vec(0, 0, 0), true);
+      if (full) {
+        b.setRotation(s.quat(quatYaw(this.fixtureYaw)), true);
+        b.setAngvel(s.vec(0, 0, 0), true);
+      }
     } else {
-      // v = w x (com - anchor), both in world frame.
-      // com - anchor in the base frame is rot (com_local - anchor), as the anchor does not move.
-      const rel = rotateYaw(this.fixtureYaw, rotate(rot, [part.com[0] - part.spec.anchor[0], part.com[1] - part.spec.anchor[1], part.com[2] - part.spec.anchor[2]]));
-      const r: Vec3 = rel;
+      b.setRotation(s.quat(quatMul(quatYaw(this.fixtureYaw), rot)), true);
+      // v = w x (com - anchor); com - anchor in the base frame is rot (com_local - anchor), as the
+      // anchor does not move.
+      const r = rotateYaw(this.fixtureYaw, rotate(rot, [part.com[0] - part.spec.anchor[0], part.com[1] - part.spec.anchor[1], part.com[2] - part.spec.anchor[2]]));
       const w: Vec3 = [qdot * a[0], qdot * a[1], qdot * a[2]];
       b.setLinvel(s.vec(w[1] * r[2] - w[2] * r[1], w[2] * r[0] - w[0] * r[2], w[0] * r[1] - w[1] * r[0]), true);
       b.setAngvel(s.vec(w[0], w[1], w[2]), true);
@@ -224,51 +230,55 @@ export class Scene {
    * at rest reads as moving; the change of position does not).
    */
   observeJoint(j: number, out: Float64Array | number[]): void {
-    this.readJoint(j, out);
+    out[0] = this.jointPositionOf(j);
     const d = out[0] - this.jointPrev[j];
     out[1] = (this.parts[j].spec.joint === 'revolute' ? wrapAngle(d) : d) / CONTROL_DT;
     this.jointPrev[j] = out[0];
   }
 
-  /** Moving part j's joint position and velocity, read from the body's pose and velocities. */
-  readJoint(j: number, out: Float64Array | number[]): void {
+  /** Moving part j's joint position, from its body's translation (prismatic) or rotation (revolute). */
+  jointPositionOf(j: number): number {
     const part = this.parts[j];
-    const b = part.body;
-    const t = b.translation();
-    const r = b.rotation();
-    const lv = b.linvel();
-    const av = b.angvel();
-    const [ox, oy, oz] = this.origin;
-    const f = this.fixtureOrigin;
     const inv = -this.fixtureYaw;
-    const relPos = rotateYaw(inv, [t.x - ox - f[0], t.y - oy - f[1], t.z - oz - f[2]]);
-    const relRot = quatMul(quatYaw(inv), [r.x, r.y, r.z, r.w]);
-    out[0] = jointPosition(part.spec, part.axis, relPos, relRot);
-    out[1] = jointVelocity(part.spec, part.axis, rotateYaw(inv, [lv.x, lv.y, lv.z]), rotateYaw(inv, [av.x, av.y, av.z]));
+    if (part.spec.joint === 'prismatic') {
+      const t = part.body.translation();
+      const f = this.fixtureOrigin;
+      const [ox, oy, oz] = this.origin;
+      return jointPosition(part.spec, part.axis, rotateYaw(inv, [t.x - ox - f[0], t.y - oy - f[1], t.z - oz - f[2]]), IDENTITY);
+    }
+    const r = part.body.rotation();
+    return jointPosition(part.spec, part.axis, ZERO, quatMul(quatYaw(inv), [r.x, r.y, r.z, r.w]));
   }
 
-  private readonly jointScratch = new Float64Array(2);
+  /** Moving part j's joint velocity, from its body's linear (prismatic) or angular (revolute) velocity. */
+  jointVelocityOf(j: number): number {
+    const part = this.parts[j];
+    const inv = -this.fixtureYaw;
+    if (part.spec.joint === 'prismatic') {
+      const v = part.body.linvel();
+      return jointVelocity(part.spec, part.axis, rotateYaw(inv, [v.x, v.y, v.z]), ZERO);
+    }
+    const w = part.body.angvel();
+    return jointVelocity(part.spec, part.axis, ZERO, rotateYaw(inv, [w.x, w.y, w.z]));
+  }
+
   private readonly qBefore = new Float64Array(MAX_JOINTS);
 
   /** Before each physics substep: where the joints with friction start it. */
   preSubstep(): void {
-    for (const p of this.frictionParts) {
-      this.readJoint(p.index, this.jointScratch);
-      this.qBefore[p.index] = this.jointScratch[0];
-    }
+    for (const p of this.frictionParts) this.qBefore[p.index] = this.jointPositionOf(p.index);
   }
 
   /** After each physics substep: Coulomb friction of the joints that have it (see joints.ts). */
   postSubstep(): void {
     for (const p of this.frictionParts) {
-      this.readJoint(p.index, this.jointScratch);
-      const q = this.jointScratch[0];
-      const qdot = this.jointScratch[1];
+      const qdot = this.jointVelocityOf(p.index);
       if (qdot === 0) continue;
+      const q = this.jointPositionOf(p.index);
       const [q2, v2] = applyFriction(this.qBefore[p.index], q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
       const lo = p.spec.limits[0];
       const hi = p.spec.limits[1];
-      this.teleportPart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2);
+      this.movePart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2, false);
     }
   }
 
@@ -314,6 +324,8 @@ export class Scene {
     return { t: [bt.x + o[0], bt.y + o[1], bt.z + o[2]], r: quatMul(r, q.rotation) };
   }
 }
+
+const ZERO: Vec3 = [0, 0, 0];
 
 function volumeOf(p: Primitive): number {
   if (p.shape === 'box') return 8 * p.halfExtents[0] * p.halfExtents[1] * p.halfExtents[2];
