@@ -125,7 +125,11 @@ export class Scene {
 
     movingPartsOf(task).forEach((spec, j) => {
       // The part's body frame is the base frame at joint position 0 (see joints.ts).
-      const body = world.createRigidBody(R.RigidBodyDesc.dynamic().setTranslation(ox, oy, oz).setCanSleep(false));
+      const desc = R.RigidBodyDesc.dynamic().setTranslation(ox, oy, oz).setCanSleep(false);
+      // A prismatic part on a fixed base never turns: locking its rotations is exact and spares the
+      // solver three degrees of freedom.
+      if (spec.joint === 'prismatic') desc.lockRotations();
+      const body = world.createRigidBody(desc);
       const placed = spec.parts.map(partPrimitive);
       const volume = placed.reduce((v, p) => v + volumeOf(p.primitive), 0);
       const pv = placed.map((p, k) => {
