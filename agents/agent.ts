@@ -36,7 +36,7 @@ export function agentSpec(
 ): AgentSpec {
   return {
     tasks: tasks.map((t) => t.name),
-    metadata: tasks.map((t) => Array.from(metadataVector(t.metadata))),
+    metadata: tasks.map((t) => Array.from(metadataVector(t))),
     arch: opts.arch,
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
@@ -66,7 +66,12 @@ export class MultiTaskAgent {
     const K = spec.tasks.length;
     this.numTasks = K;
     this.meta = Float32Array.from(spec.metadata.flat());
-    if (this.meta.length !== K * METADATA_DIM) throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers`);
+    if (this.meta.length !== K * METADATA_DIM) {
+      const got = spec.metadata.map((m) => m.length).join(', ');
+      // Observation layout v2 (sim/layout.ts) grew the metadata from 8 to 11 numbers and the observation from 28 to 52.
+      const old = spec.metadata.every((m) => m.length === 8) ? ': made for observation layout v1 (28 numbers, 8 metadata), which this version no longer reads; train a new agent' : '';
+      throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers, got ${K} x ${got}${old}`);
+    }
     const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });

@@ -264,7 +264,7 @@ export function relabeledReward(
   success: boolean,
 ): number {
   if (reward === 'sparse') return sparseReward(success);
-  const view = new TaskStateView(nextObs, goal);
+  const view = new TaskStateView(nextObs, goal, task);
   return task.denseReward(view, achieved, success);
 }
 

@@ -45,3 +45,41 @@ export function quatMul(a: Quat, b: Quat): Quat {
     aw * bw - ax * bx - ay * by - az * bz,
   ];
 }
+
+/** Quaternion for a rotation of `angle` about the unit axis `a`. */
+export function quatAxisAngle(a: ArrayLike<number>, angle: number): Quat {
+  const s = Math.sin(angle / 2);
+  return [a[0] * s, a[1] * s, a[2] * s, Math.cos(angle / 2)];
+}
+
+/** Quaternion of roll, pitch, yaw (radians): rotate about x, then about y, then about z (fixed axes). */
+export function quatFromEuler(roll: number, pitch: number, yaw: number): Quat {
+  return quatMul(quatYaw(yaw), quatMul(quatAxisAngle([0, 1, 0], pitch), quatAxisAngle([1, 0, 0], roll)));
+}
+
+export function quatConj(q: Quat): Quat {
+  return [-q[0], -q[1], -q[2], q[3]];
+}
+
+/** Rotates v by the unit quaternion q. */
+export function rotate(q: ArrayLike<number>, v: ArrayLike<number>): Vec3 {
+  const [qx, qy, qz, qw] = [q[0], q[1], q[2], q[3]];
+  // t = 2 (q.xyz x v); v' = v + w t + q.xyz x t
+  const tx = 2 * (qy * v[2] - qz * v[1]);
+  const ty = 2 * (qz * v[0] - qx * v[2]);
+  const tz = 2 * (qx * v[1] - qy * v[0]);
+  return [v[0] + qw * tx + (qy * tz - qz * ty), v[1] + qw * ty + (qz * tx - qx * tz), v[2] + qw * tz + (qx * ty - qy * tx)];
+}
+
+/** Rotates (x, y) by `yaw` about z. */
+export function rotateYaw(yaw: number, v: ArrayLike<number>): Vec3 {
+  const c = Math.cos(yaw);
+  const s = Math.sin(yaw);
+  return [c * v[0] - s * v[1], s * v[0] + c * v[1], v[2]];
+}
+
+/** Angle in (-pi, pi]. */
+export function wrapAngle(a: number): number {
+  const w = a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
+  return w === -Math.PI ? Math.PI : w;
+}

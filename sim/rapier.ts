@@ -2,8 +2,9 @@
 // the module is passed to whoever builds a world (as in Rapier's own testbed), so tests and
 // benchmarks can choose the flavour.
 //
-// Pinned at 0.19.3: 0.20 and 0.21 keep stale contact manifolds across steps, which made grasps
-// slip and pegs sink into walls in our probes (DESIGN.md). Only the `-compat` builds (WASM inlined
+// Pinned at 0.19.3: 0.20 and 0.21 keep stale contact manifolds across steps (in a peg-in-hole probe
+// contact distances stayed frozen over 2 cm of motion), which made grasps slip and pegs sink 1-2 cm
+// into walls; 0.19.3 refreshes them (README.md, "The robot"). Only the `-compat` builds (WASM inlined
 // as base64) load in Node. Default flavour `simd-compat`: it measured faster than `compat` here
 // (npm run bench:sim -- --flavour compat to compare); results are bit-identical only within one
 // flavour and version on one machine.

@@ -9,18 +9,22 @@ import reach from './tasks/reach.ts';
 import push from './tasks/push.ts';
 import pickPlace from './tasks/pick-place.ts';
 import pegInsert from './tasks/peg-insert.ts';
+import drawerOpen from './tasks/drawer-open.ts';
+import stack from './tasks/stack.ts';
 
 const registry = new Map<string, TaskDefinition>();
 
-export function registerTask(def: TaskDefinition): TaskDefinition {
-  const task = defineTask(def as unknown);
+/** Registers a definition by its name; `source` (its file) appears in its error messages. */
+export function registerTask(def: TaskDefinition, source?: string): TaskDefinition {
+  const task = defineTask(def as unknown, source);
   if (registry.has(task.name)) throw new TaskDefinitionError(`a task named "${task.name}" is already registered`);
   registry.set(task.name, task);
   return task;
 }
 
-for (const t of [reach, push, pickPlace, pegInsert]) registerTask(t);
+for (const t of [reach, push, pickPlace, pegInsert, drawerOpen, stack]) registerTask(t, `sim/tasks/${t.name}.ts`);
 
+/** The CLIs' default task list (the original four); every registered name is in taskNames(). */
 export const BUILTIN_TASKS = ['reach', 'push', 'pick-place', 'peg-insert'] as const;
 
 export function taskNames(): string[] {
@@ -69,7 +73,15 @@ export async function loadTaskFile(path: string): Promise<TaskDefinition> {
 
 /** Resolves CLI task arguments: registered names or file paths. */
 export async function resolveTaskArgs(args: string[]): Promise<TaskDefinition[]> {
+  return resolveTasks(args);
+}
+
+/** Registered names, task-file paths or definition objects (validated), in order. */
+export async function resolveTasks(entries: readonly (string | TaskDefinition)[]): Promise<TaskDefinition[]> {
   const out: TaskDefinition[] = [];
-  for (const a of args) out.push(looksLikeTaskFile(a) ? await loadTaskFile(a) : getTask(a));
+  for (const t of entries) {
+    if (typeof t !== 'string') out.push(resolveTask(t));
+    else out.push(looksLikeTaskFile(t) ? await loadTaskFile(t) : getTask(t));
+  }
   return out;
 }

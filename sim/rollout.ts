@@ -2,7 +2,7 @@
 // success rate, mean return, mean episode length. Used by the rollout CLI and the tests.
 import { ACTION_DIM } from './layout.ts';
 import { Rng } from './rng.ts';
-import type { ResetResult, VecEnv } from './vec-env.ts';
+import type { ResetReason, ResetResult, VecEnv } from './vec-env.ts';
 
 /** Anything that maps the env's batched observations to a batch of actions in [-1, 1]^4. */
 export interface Policy {
@@ -33,6 +33,8 @@ export interface TaskSummary {
   successRate: number;
   meanReturn: number;
   meanLength: number;
+  /** Why the counted episodes ended: endless invalidState resets show here. */
+  resetReasons: Record<ResetReason, number>;
 }
 
 export interface RolloutOptions {
@@ -51,7 +53,7 @@ export interface RolloutOptions {
 export function runEpisodes(env: VecEnv, policy: Policy, opts: RolloutOptions): TaskSummary[] {
   const K = opts.episodesPerTask;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`episodes per task must be a positive integer, got ${K}`);
-  const acc = env.tasks.map((t) => ({ task: t.name, episodes: 0, successes: 0, ret: 0, len: 0 }));
+  const acc = env.tasks.map((t) => ({ task: t.name, episodes: 0, successes: 0, ret: 0, len: 0, reasons: { success: 0, timeLimit: 0, invalidState: 0 } }));
   const envsPerTask = env.tasks.map((_, ti) => env.taskOfEnv.filter((t) => t === ti).length);
   envsPerTask.forEach((n, ti) => {
     if (n === 0) throw new RangeError(`no env runs task "${env.tasks[ti].name}"; use at least ${env.tasks.length} envs`);
@@ -72,6 +74,7 @@ export function runEpisodes(env: VecEnv, policy: Policy, opts: RolloutOptions): 
       a.successes += fin.success ? 1 : 0;
       a.ret += fin.episodeReturn;
       a.len += fin.episodeStep;
+      if (fin.resetReason) a.reasons[fin.resetReason]++;
     }
     state = r;
   }
@@ -81,12 +84,20 @@ export function runEpisodes(env: VecEnv, policy: Policy, opts: RolloutOptions): 
     successRate: a.episodes ? a.successes / a.episodes : 0,
     meanReturn: a.episodes ? a.ret / a.episodes : 0,
     meanLength: a.episodes ? a.len / a.episodes : 0,
+    resetReasons: a.reasons,
   }));
 }
 
 export function formatTable(rows: TaskSummary[]): string {
-  const head = ['task', 'episodes', 'success', 'mean return', 'mean length'];
-  const body = rows.map((r) => [r.task, String(r.episodes), `${(100 * r.successRate).toFixed(1)}%`, r.meanReturn.toFixed(2), r.meanLength.toFixed(1)]);
+  const head = ['task', 'episodes', 'success', 'mean return', 'mean length', 'ended: success/time/invalid'];
+  const body = rows.map((r) => [
+    r.task,
+    String(r.episodes),
+    `${(100 * r.successRate).toFixed(1)}%`,
+    r.meanReturn.toFixed(2),
+    r.meanLength.toFixed(1),
+    r.resetReasons ? `${r.resetReasons.success}/${r.resetReasons.timeLimit}/${r.resetReasons.invalidState}` : '-',
+  ]);
   const w = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(w[k]) : c.padStart(w[k]))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');

@@ -7,20 +7,23 @@
 // warm-start survives from an earlier run; every slot then draws its resets from its own generator
 // seeded with (seed, slot). Same seed, same flavour, same machine: bit-identical trajectories.
 import type { EventQueue, World } from '@dimforge/rapier3d-simd-compat';
-import { CONTACT_NATURAL_FREQUENCY, GRAVITY, PHYSICS_DT, SLOT_SPACING, SOLVER_ITERATIONS, SUBSTEPS, WORKSPACE } from './config.ts';
+import { CONTACT_NATURAL_FREQUENCY, GRAVITY, PHYSICS_DT, PLACEMENT_BOUNDS, PLACEMENT_TOLERANCE, SLOT_SPACING, SOLVER_ITERATIONS, SUBSTEPS, WORKSPACE } from './config.ts';
+import { callHook, checkDense, checkSuccess, checkVector, hookError, TaskUsageError, type HookSite } from './hooks.ts';
+import { defaultJointPosition } from './joints.ts';
 import { ACTION_DIM, GOAL_DIM, METADATA_DIM, OBS_DIM } from './layout.ts';
 import { loadRapier, type Flavour, type Rapier } from './rapier.ts';
-import { resolveTask } from './registry.ts';
+import { resolveTasks } from './registry.ts';
 import { Rng } from './rng.ts';
+import { samplePosition } from './sample.ts';
 import { Slot, type BodyDescription } from './slot.ts';
-import { TaskStateView, metadataVector, type EpisodeContext, type TaskDefinition, type Vec3 } from './task.ts';
+import { TaskStateView, fixturePointAt, metadataVector, movingPartOrThrow, type EpisodeContext, type TaskDefinition, type Vec3 } from './task.ts';
 
 export const REWARD_NAMES = ['sparse', 'dense-v1'] as const;
 export type RewardName = (typeof REWARD_NAMES)[number];
 export type ResetReason = 'timeLimit' | 'success' | 'invalidState';
 
 export interface VecEnvOptions {
-  /** Task names from the registry, or definitions (e.g. loaded from a user's file). */
+  /** Task names from the registry, paths of task files (`./my-task.ts`), or definitions. */
   tasks: (string | TaskDefinition)[];
   numEnvs: number;
   /** Which task each env runs (indices into `tasks`); default round-robin. */
@@ -125,7 +128,7 @@ export class VecEnv {
     for (let i = 0; i < this.numEnvs; i++) {
       const t = this.taskOfEnv[i];
       this.descriptor[i * this.descriptorDim + t] = 1;
-      this.descriptor.set(metadataVector(tasks[t].metadata), i * this.descriptorDim + tasks.length);
+      this.descriptor.set(metadataVector(tasks[t]), i * this.descriptorDim + tasks.length);
     }
     this.obs = new Float32Array(this.numEnvs * OBS_DIM);
     this.desired = new Float32Array(this.numEnvs * GOAL_DIM);
@@ -141,7 +144,7 @@ export class VecEnv {
     if (opts.reward !== undefined && !REWARD_NAMES.includes(opts.reward)) {
       throw new RangeError(`unknown reward "${opts.reward}"; known: ${REWARD_NAMES.join(', ')}`);
     }
-    const tasks = opts.tasks.map((t) => resolveTask(t));
+    const tasks = await resolveTasks(opts.tasks);
     const names = new Set<string>();
     for (const t of tasks) {
       if (names.has(t.name)) throw new RangeError(`task "${t.name}" is listed twice`);
@@ -181,13 +184,17 @@ export class VecEnv {
       const view = new TaskStateView(
         this.obs.subarray(i * OBS_DIM, (i + 1) * OBS_DIM),
         this.desired.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM),
+        this.tasks[taskIndex],
       );
       this.slots.push({ slot, taskIndex, rng: new Rng(seed, i), view, step: 0, episodeReturn: 0, memory: {} });
     }
     const info: EnvInfo[] = [];
     for (let i = 0; i < this.numEnvs; i++) info.push(this.resetSlot(i));
-    // One physics update with zero motion so the broad phase knows the new poses.
+    // One physics update with zero motion so the broad phase knows the new poses (joint friction
+    // acts in it too, so a part held by friction does not sag in it).
+    for (const st of this.slots) st.slot.scene.preSubstep();
     world.step(this.events);
+    for (const st of this.slots) st.slot.scene.postSubstep();
     this.events.clear();
     for (let i = 0; i < this.numEnvs; i++) this.observe(i);
     return {
@@ -212,7 +219,7 @@ export class VecEnv {
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
       const a = this.clippedAction(actions, i);
-      this.slots[i].slot.applyAction(a, 0);
+      this.slots[i].slot.robot.applyAction(a, 0);
     }
     for (let s = 0; s < SUBSTEPS; s++) {
       for (let i = 0; i < n; i++) this.slots[i].slot.substep();
@@ -239,9 +246,13 @@ export class VecEnv {
       let success = false;
       let r = 0;
       if (valid) {
-        success = task.isSuccess(ach, des);
-        r = this.reward === 'sparse' ? sparseReward(success) : task.denseReward(st.view, ach, success);
-        if (!Number.isFinite(r)) throw new Error(`task "${task.name}": denseReward returned ${r}`);
+        const site = { env: i, step: st.step };
+        success = checkSuccess(task, site, callHook(task, 'isSuccess', site, () => task.isSuccess(ach, des)));
+        if (this.reward === 'sparse') r = sparseReward(success);
+        else {
+          const succeeded = success;
+          r = checkDense(task, site, callHook(task, 'denseReward', site, () => task.denseReward(st.view, ach, succeeded)));
+        }
       } else {
         r = this.reward === 'sparse' ? -1 : 0;
       }
@@ -288,6 +299,9 @@ export class VecEnv {
    * ones: 0 where the task counts it a success, -1 elsewhere.
    */
   computeReward(taskIndex: number, achieved: Float32Array, desired: Float32Array, out = new Float32Array(achieved.length / GOAL_DIM)): Float32Array {
+    if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= this.tasks.length) {
+      throw new RangeError(`computeReward: task index ${taskIndex} is not one of this env's ${this.tasks.length} tasks (0-${this.tasks.length - 1}: ${this.tasks.map((t) => t.name).join(', ')})`);
+    }
     return computeSparseReward(this.tasks[taskIndex], achieved, desired, out);
   }
 
@@ -296,10 +310,13 @@ export class VecEnv {
     for (let i = 0; i < this.numEnvs; i++) {
       const st = this.slots[i];
       const task = this.tasks[st.taskIndex];
-      if (!task.expert) throw new Error(`task "${task.name}" has no scripted expert`);
+      const expert = task.expert;
+      if (!expert) throw new Error(`task "${task.name}" has no scripted expert`);
       // The view reads the env's current observation; the caller passes the same buffer it got.
-      const a = task.expert(viewOver(st.view, observation, i), st.memory);
-      for (let k = 0; k < ACTION_DIM; k++) out[i * ACTION_DIM + k] = Math.max(-1, Math.min(1, Number(a[k]) || 0));
+      const view = viewOver(st.view, observation, i, task);
+      const site = { env: i, step: st.step };
+      const a = checkVector(task, 'expert', site, callHook(task, 'expert', site, () => expert(view, st.memory)), ACTION_DIM, 'an action');
+      for (let k = 0; k < ACTION_DIM; k++) out[i * ACTION_DIM + k] = Math.max(-1, Math.min(1, a[k]));
     }
     return out;
   }
@@ -330,12 +347,24 @@ export class VecEnv {
    * Debugging and fault injection: overwrite env i's object state, e.g. to check that a blow-up
    * (non-finite or out-of-workspace pose) resets that env alone with resetReason "invalidState".
    */
-  setObjectState(i: number, position: Vec3, linvel: Vec3 = [0, 0, 0]): void {
-    const obj = this.slots[i]?.slot.object;
-    if (!obj) throw new RangeError(`env ${i} has no object`);
+  setObjectState(i: number, position: Vec3, linvel: Vec3 = [0, 0, 0], object = 0): void {
+    const obj = this.slots[i]?.slot.scene.objects[object]?.body;
+    if (!obj) throw new RangeError(`env ${i} has no object ${object}`);
     const o = this.slots[i].slot.origin;
     obj.setTranslation({ x: o[0] + position[0], y: o[1] + position[1], z: o[2] + position[2] }, true);
     obj.setLinvel({ x: linvel[0], y: linvel[1], z: linvel[2] }, true);
+  }
+
+  /**
+   * Debugging and fault injection: teleport moving part `part` of env i's fixture to joint position
+   * `position` with joint velocity `velocity`, e.g. to check that limits, springs and damping act.
+   */
+  setJointState(i: number, part: number, position: number, velocity = 0): void {
+    const scene = this.slots[i]?.slot.scene;
+    if (!scene) throw new RangeError(`env ${i} does not exist (${this.numEnvs} envs)`);
+    if (!scene.parts[part]) throw new RangeError(`env ${i}'s fixture has no moving part ${part}`);
+    if (!Number.isFinite(position) || !Number.isFinite(velocity)) throw new RangeError(`joint position and velocity must be finite, got ${position}, ${velocity}`);
+    scene.setJoint(part, position, velocity);
   }
 
   /** Frees the WebAssembly world. The env cannot be used afterwards. */
@@ -386,50 +415,106 @@ export class VecEnv {
   private resetSlot(i: number): EnvInfo {
     const st = this.slots[i];
     const { slot, rng } = st;
+    const { scene, robot } = slot;
     const task = this.tasks[st.taskIndex];
     st.step = 0;
     st.episodeReturn = 0;
     st.memory = {};
+    const site: HookSite = { env: i, step: 0 };
     // Default hand start: above the table centre region, fingers open.
     const tcp: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(-0.1, 0.1), rng.uniform(0.15, 0.25)];
-    let objectPlaced = !slot.object;
-    let fixturePlaced = !slot.fixture;
+    const objectPlaced = scene.objects.map(() => false);
+    let fixturePlaced = !scene.fixture;
     let goalSet = false;
-    const finite3 = (v: unknown, what: string): Vec3 => {
-      if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`task "${task.name}": initializeEpisode passed ${what} that is not an array of 3 numbers`);
+    const jointNow = scene.parts.map((p) => defaultJointPosition(p.spec));
+    const usage = (msg: string) => new TaskUsageError(msg);
+    const vec = (v: unknown, method: string, what: string): Vec3 => {
+      if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw usage(`${method} got ${what} that is not an array of 3 numbers`);
       const a = v as ArrayLike<number>;
       if (a.length !== 3 || ![0, 1, 2].every((k) => Number.isFinite(a[k]))) {
-        throw new TypeError(`task "${task.name}": initializeEpisode passed ${what} [${Array.from(a).join(', ')}], expected 3 finite numbers`);
+        throw usage(`${method} got ${what} [${Array.from(a).join(', ')}], expected 3 finite numbers`);
       }
       return [a[0], a[1], a[2]];
+    };
+    const inBounds = (p: Vec3, method: string, what: string): Vec3 => {
+      const { min, max } = PLACEMENT_BOUNDS;
+      if (![0, 1, 2].every((k) => p[k] >= min[k] && p[k] <= max[k])) {
+        const r = (v: number) => Math.round(v * 1e4) / 1e4;
+        throw usage(
+          `${method} put ${what} at [${p.map(r).join(', ')}], outside the workspace (x in [${min[0]}, ${max[0]}] m, y in [${min[1]}, ${max[1]}] m, z in [${min[2]}, ${max[2]}] m, env frame)`,
+        );
+      }
+      return p;
+    };
+    const angle = (a: unknown, method: string, what: string): number => {
+      if (typeof a !== 'number' || !Number.isFinite(a)) throw usage(`${method} got ${what} ${String(a)}, expected a finite number of radians`);
+      return a;
+    };
+    const partSpec = (j: number, method: string) => {
+      try {
+        return movingPartOrThrow(task, j);
+      } catch (e) {
+        throw usage(`${method}: ${(e as Error).message}`);
+      }
     };
     const ctx: EpisodeContext = {
       rng,
       tcp,
       placeHand: (p) => {
-        const v = finite3(p, 'a hand position');
+        const v = vec(p, 'placeHand', 'a hand position');
         for (let k = 0; k < 3; k++) tcp[k] = Math.min(Math.max(v[k], WORKSPACE.min[k]), WORKSPACE.max[k]);
       },
-      placeObject: (p, yaw = 0) => {
-        if (!slot.object) throw new Error(`task "${task.name}" has no object to place`);
-        slot.placeObject(finite3(p, 'an object position'), Number.isFinite(yaw) ? yaw : 0);
-        objectPlaced = true;
+      placeObject: (p, yaw = 0, index = 0) => {
+        const n = scene.objects.length;
+        if (!Number.isInteger(index) || index < 0 || index >= n) {
+          throw usage(n ? `placeObject got object index ${String(index)}; the task has ${n} object${n === 1 ? '' : 's'} (0-${n - 1})` : 'placeObject was called but the task has no object');
+        }
+        const v = inBounds(vec(p, 'placeObject', `object ${index}'s position`), 'placeObject', `object ${index}`);
+        scene.placeObject(index, v, angle(yaw, 'placeObject', 'a yaw'));
+        objectPlaced[index] = true;
       },
-      placeFixture: (p) => {
-        if (!slot.fixture) throw new Error(`task "${task.name}" has no fixture to place`);
-        slot.placeFixture(finite3(p, 'a fixture position'));
+      placeFixture: (p, yaw = 0) => {
+        if (!scene.fixture) throw usage('placeFixture was called but the task has no fixture');
+        const v = inBounds(vec(p, 'placeFixture', 'a fixture origin'), 'placeFixture', 'the fixture');
+        scene.placeFixture(v, angle(yaw, 'placeFixture', 'a yaw'));
+        scene.resetJoints();
+        scene.parts.forEach((p, j) => (jointNow[j] = defaultJointPosition(p.spec)));
         fixturePlaced = true;
       },
+      setJoint: (j, q) => {
+        const spec = partSpec(j, 'setJoint');
+        if (!fixturePlaced) throw usage('setJoint was called before placeFixture: place the fixture first');
+        const [lo, hi] = spec.limits;
+        if (typeof q !== 'number' || !(q >= lo && q <= hi)) throw usage(`setJoint got position ${String(q)} for moving part ${j}, outside its limits [${lo}, ${hi}]`);
+        scene.setJoint(j, q);
+        jointNow[j] = q;
+      },
       setGoal: (g) => {
-        slot.goal.set(finite3(g, 'a goal'));
+        slot.goal.set(inBounds(vec(g, 'setGoal', 'a goal'), 'setGoal', 'the goal'));
         goalSet = true;
       },
+      samplePosition: (opts) => samplePosition(rng, opts),
+      fixturePoint: (local, part, q) => {
+        if (!scene.fixture) throw usage('fixturePoint was called but the task has no fixture');
+        if (!fixturePlaced) throw usage('fixturePoint was called before placeFixture: place the fixture first');
+        const l = vec(local, 'fixturePoint', 'a local point');
+        if (part !== undefined) partSpec(part, 'fixturePoint');
+        const at = part === undefined ? 0 : (q ?? jointNow[part]);
+        if (typeof at !== 'number' || !Number.isFinite(at)) throw usage(`fixturePoint got joint position ${String(q)}, expected a finite number`);
+        return fixturePointAt(task, scene.fixtureOrigin, scene.fixtureYaw, l, part, at);
+      },
     };
-    task.initializeEpisode(ctx);
-    if (!goalSet) throw new Error(`task "${task.name}": initializeEpisode must call setGoal`);
-    if (!objectPlaced) throw new Error(`task "${task.name}": initializeEpisode must call placeObject`);
-    if (!fixturePlaced) throw new Error(`task "${task.name}": initializeEpisode must call placeFixture`);
-    slot.placeHand(tcp);
+    callHook(task, 'initializeEpisode', site, () => task.initializeEpisode(ctx));
+    const fail = (problem: string) => hookError(task, 'initializeEpisode', site, problem);
+    if (!goalSet) throw fail('initializeEpisode must call setGoal');
+    const missing = objectPlaced.findIndex((p) => !p);
+    if (missing >= 0) throw fail(`initializeEpisode must call placeObject for every object; object ${missing} was not placed`);
+    if (!fixturePlaced) throw fail('initializeEpisode must call placeFixture');
+    if (scene.objects.length > 0) {
+      const problems = scene.placementProblems(PLACEMENT_TOLERANCE);
+      if (problems.length) throw fail(`placed objects inside other bodies: ${problems.join('; ')}`);
+    }
+    robot.placeHand(tcp);
     this.desired.set(slot.goal, i * GOAL_DIM);
     return { task: task.name, success: false, episodeStep: 0, episodeReturn: 0, resetReason: null };
   }
@@ -440,9 +525,17 @@ export class VecEnv {
     const task = this.tasks[st.taskIndex];
     st.view.step = st.step;
     const ok = st.slot.readObservation(this.obs, i, st.step / task.maxSteps);
-    const ach = task.achievedGoal(st.view);
-    for (let k = 0; k < GOAL_DIM; k++) this.achieved[i * GOAL_DIM + k] = ach[k];
-    return ok && Number.isFinite(this.achieved[i * GOAL_DIM] + this.achieved[i * GOAL_DIM + 1] + this.achieved[i * GOAL_DIM + 2]);
+    const site = { env: i, step: st.step };
+    // A blown-up state may give a non-finite achieved goal (an invalid state, reset); from a
+    // valid state, a non-finite one is the task's fault.
+    const ach = checkVector(task, 'achievedGoal', site, callHook(task, 'achievedGoal', site, () => task.achievedGoal(st.view)), GOAL_DIM, 'the achieved goal', !ok);
+    let finite = true;
+    for (let k = 0; k < GOAL_DIM; k++) {
+      const v = ach[k];
+      this.achieved[i * GOAL_DIM + k] = v;
+      if (!Number.isFinite(v)) finite = false;
+    }
+    return ok && finite;
   }
 }
 
@@ -453,15 +546,18 @@ export const sparseReward = (success: boolean): number => (success ? 0 : -1);
 export function computeSparseReward(task: TaskDefinition, achieved: Float32Array, desired: Float32Array, out: Float32Array): Float32Array {
   const n = achieved.length / GOAL_DIM;
   for (let i = 0; i < n; i++) {
-    out[i] = sparseReward(task.isSuccess(achieved.subarray(i * GOAL_DIM, i * GOAL_DIM + 3), desired.subarray(i * GOAL_DIM, i * GOAL_DIM + 3)));
+    const a = achieved.subarray(i * GOAL_DIM, i * GOAL_DIM + 3);
+    const d = desired.subarray(i * GOAL_DIM, i * GOAL_DIM + 3);
+    const site = { row: i };
+    out[i] = sparseReward(checkSuccess(task, site, callHook(task, 'isSuccess', site, () => task.isSuccess(a, d))));
   }
   return out;
 }
 
 /** A TaskState over row i of a caller's observation buffer, sharing the env's desired goal. */
-function viewOver(own: TaskStateView, observation: Float32Array, i: number): TaskStateView {
+function viewOver(own: TaskStateView, observation: Float32Array, i: number, task: TaskDefinition): TaskStateView {
   if (observation.length < (i + 1) * OBS_DIM) throw new RangeError('observation buffer is too short');
-  const v = new TaskStateView(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), own.goal);
+  const v = new TaskStateView(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), own.goal, task);
   v.step = own.step;
   return v;
 }

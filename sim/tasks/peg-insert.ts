@@ -58,17 +58,9 @@ const pegInsert: TaskDefinition = {
   },
   goalColor: '#b48ead',
   initializeEpisode(ctx) {
-    const r = ctx.rng;
-    const px = r.uniform(-0.18, 0.18);
-    const py = r.uniform(-0.18, 0.18);
-    let fx = 0;
-    let fy = 0;
-    for (let k = 0; k < 100; k++) {
-      fx = r.uniform(-0.18, 0.18);
-      fy = r.uniform(-0.18, 0.18);
-      if (Math.hypot(fx - px, fy - py) >= 0.12) break;
-    }
-    ctx.placeObject([px, py, PEG_HALF[2]]);
+    const peg = ctx.samplePosition({ x: [-0.18, 0.18], y: [-0.18, 0.18], z: PEG_HALF[2] });
+    const [fx, fy] = ctx.samplePosition({ x: [-0.18, 0.18], y: [-0.18, 0.18], awayFrom: [peg], minDistance: 0.12 });
+    ctx.placeObject(peg);
     ctx.placeFixture([fx, fy, 0]);
     ctx.setGoal([fx, fy, PEG_HALF[2]]);
   },

@@ -39,19 +39,11 @@ const pickPlace: TaskDefinition = {
   goalColor: '#ebcb8b',
   initializeEpisode(ctx) {
     const r = ctx.rng;
-    const bx = r.uniform(-0.15, 0.15);
-    const by = r.uniform(-0.15, 0.15);
-    ctx.placeObject([bx, by, HALF], r.uniform(-0.3, 0.3));
+    const block = ctx.samplePosition({ x: [-0.15, 0.15], y: [-0.15, 0.15], z: HALF });
+    ctx.placeObject(block, r.uniform(-0.3, 0.3));
     const air = r.float() < 0.5;
     const gz = air ? r.uniform(0.06, 0.25) : HALF;
-    let gx = 0;
-    let gy = 0;
-    for (let k = 0; k < 100; k++) {
-      gx = r.uniform(-0.2, 0.2);
-      gy = r.uniform(-0.2, 0.2);
-      if (Math.hypot(gx - bx, gy - by, gz - HALF) >= 0.1) break;
-    }
-    ctx.setGoal([gx, gy, gz]);
+    ctx.setGoal(ctx.samplePosition({ x: [-0.2, 0.2], y: [-0.2, 0.2], z: gz, awayFrom: [block], minDistance: 0.1, plane: 'xyz' }));
   },
   achievedGoal: (s) => s.objectPos,
   isSuccess: (achieved, desired) => dist3(achieved, desired) < TOLERANCE,

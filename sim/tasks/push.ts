@@ -23,18 +23,9 @@ const push: TaskDefinition = {
   object: { shape: 'cylinder', radius: RADIUS, halfHeight: HALF_HEIGHT, mass: 0.1, friction: 0.6, color: '#d08770' },
   goalColor: '#d08770',
   initializeEpisode(ctx) {
-    const r = ctx.rng;
-    const px = r.uniform(-0.15, 0.15);
-    const py = r.uniform(-0.15, 0.15);
-    ctx.placeObject([px, py, HALF_HEIGHT]);
-    let gx = 0;
-    let gy = 0;
-    for (let k = 0; k < 100; k++) {
-      gx = r.uniform(-0.2, 0.2);
-      gy = r.uniform(-0.2, 0.2);
-      if (Math.hypot(gx - px, gy - py) >= 0.1) break;
-    }
-    ctx.setGoal([gx, gy, HALF_HEIGHT]);
+    const puck = ctx.samplePosition({ x: [-0.15, 0.15], y: [-0.15, 0.15], z: HALF_HEIGHT });
+    ctx.placeObject(puck);
+    ctx.setGoal(ctx.samplePosition({ x: [-0.2, 0.2], y: [-0.2, 0.2], z: HALF_HEIGHT, awayFrom: [puck], minDistance: 0.1 }));
   },
   achievedGoal: (s) => s.objectPos,
   isSuccess: (achieved, desired) => dist2(achieved, desired) < TOLERANCE,

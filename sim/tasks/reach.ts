@@ -19,13 +19,7 @@ const reach: TaskDefinition = {
   metadata: { objectKind: 'none', needsGrasp: false, usesFixture: false, goalInAir: true },
   goalColor: '#a3be8c',
   initializeEpisode(ctx) {
-    const r = ctx.rng;
-    let g: [number, number, number] = [0, 0, 0];
-    for (let k = 0; k < 100; k++) {
-      g = [r.uniform(-0.25, 0.25), r.uniform(-0.25, 0.25), r.uniform(0.05, 0.3)];
-      if (Math.hypot(g[0] - ctx.tcp[0], g[1] - ctx.tcp[1], g[2] - ctx.tcp[2]) >= 0.1) break;
-    }
-    ctx.setGoal(g);
+    ctx.setGoal(ctx.samplePosition({ x: [-0.25, 0.25], y: [-0.25, 0.25], z: [0.05, 0.3], awayFrom: [ctx.tcp], minDistance: 0.1, plane: 'xyz' }));
   },
   achievedGoal: (s) => s.tcp,
   isSuccess: (achieved, desired) => dist3(achieved, desired) < TOLERANCE,

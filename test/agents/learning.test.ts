@@ -139,6 +139,13 @@ describe('checkpoints', () => {
     expect(readFileSync(path).equals(good)).toBe(true);
     a.dispose();
   });
+
+  it('refuses an agent made for observation layout v1 (8 metadata numbers) rather than misreading it', () => {
+    const spec = agentSpec(tasks, { arch: 'concat', descriptor: 'metadata', sac: small });
+    const v1 = { ...spec, metadata: spec.metadata.map((m) => m.slice(0, 8)) };
+    expect(() => new MultiTaskAgent(v1)).toThrow('agent spec: metadata must be 2 x 11 numbers, got 2 x 8, 8: made for observation layout v1');
+    expect(() => assertCompatible(v1, spec, 'old.bin')).toThrow(/old\.bin does not match this run.*task metadata differs/);
+  });
 });
 
 describe('training', () => {

@@ -83,8 +83,8 @@ describe('the end of a run, once', () => {
 
   it('stop at success: the evaluation that meets it is the final one, with one row and one checkpoint', async () => {
     const out = join(dir, 'target');
-    evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 0.5, meanReturn: -30, meanLength: 50 })));
-    evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 1, meanReturn: -5, meanLength: 6 })));
+    evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 0.5, meanReturn: -30, meanLength: 50, resetReasons: { success: 1, timeLimit: 1, invalidState: 0 } })));
+    evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 1, meanReturn: -5, meanLength: 6, resetReasons: { success: 2, timeLimit: 0, invalidState: 0 } })));
     const lines: string[] = [];
     const r = await train(makeConfig({ ...base, envSteps: 2000, evalEvery: 200, checkpointEvery: 1000, stopAtSuccess: 0.9, out }), { hooks: { log: (l) => lines.push(l) } });
     expect(r.stopReason).toBe('target');

@@ -2,8 +2,11 @@
 // next; the success predicate and both rewards behave at their documented tolerances.
 import { describe, expect, it } from 'vitest';
 import { OBS, OBS_DIM } from '../../sim/layout.ts';
+import { dist3, rotateYaw } from '../../sim/math.ts';
 import { getTask } from '../../sim/registry.ts';
-import { TaskStateView } from '../../sim/task.ts';
+import { TaskStateView, type TaskDefinition } from '../../sim/task.ts';
+import { DRAWER } from '../../sim/tasks/drawer-open.ts';
+import { STACK } from '../../sim/tasks/stack.ts';
 import { computeSparseReward, VecEnv } from '../../sim/vec-env.ts';
 
 async function resets(task: string, n: number) {
@@ -15,12 +18,13 @@ async function resets(task: string, n: number) {
 
 const row = (a: Float32Array, i: number, d: number) => Array.from(a.subarray(i * d, (i + 1) * d));
 
-function state(obs: Partial<Record<keyof typeof OBS, number[]>>, goal: number[], gap = 0.09): TaskStateView {
+function state(obs: Partial<Record<keyof typeof OBS, number[]>>, goal: number[], gap = 0.09, task?: TaskDefinition): TaskStateView {
   const o = new Float32Array(OBS_DIM);
   for (const [k, v] of Object.entries(obs)) o.set(v!, OBS[k as keyof typeof OBS]);
   o[OBS.gripperGap] = gap;
   if (obs.objectPos && obs.tcp) for (let k = 0; k < 3; k++) o[OBS.objectRelTcp + k] = obs.objectPos[k] - obs.tcp[k];
-  return new TaskStateView(o, new Float32Array(goal));
+  if (obs.object2Pos && obs.tcp) for (let k = 0; k < 3; k++) o[OBS.object2RelTcp + k] = obs.object2Pos[k] - obs.tcp[k];
+  return new TaskStateView(o, new Float32Array(goal), task);
 }
 
 describe('reach', () => {
@@ -155,11 +159,151 @@ describe('peg-insert', () => {
   });
 });
 
+describe('drawer-open', () => {
+  const task = getTask('drawer-open');
+  /** A state of the drawer task: cabinet at `origin` with `yaw`, drawer open by q. */
+  const drawer = (origin: number[], yaw: number, q: number, tcp: number[], goal: number[]) =>
+    state({ fixturePos: origin, fixtureQuat: [0, 0, Math.sin(yaw / 2), Math.cos(yaw / 2)], jointPos: [q, 0], tcp }, goal, 0, task);
+
+  it('places the cabinet in range with a fresh yaw, drawer closed, goal the handle opened 12 cm', async () => {
+    const r = await resets('drawer-open', 32);
+    const yaws = new Set<number>();
+    for (let i = 0; i < 32; i++) {
+      const o = row(r.observation, i, OBS_DIM);
+      const v = new TaskStateView(Float32Array.from(o), r.desiredGoal.subarray(i * 3, i * 3 + 3), task);
+      const [x, y, z] = v.fixturePos;
+      expect(x).toBeGreaterThanOrEqual(0.05);
+      expect(x).toBeLessThanOrEqual(0.15);
+      expect(Math.abs(y)).toBeLessThanOrEqual(0.1);
+      expect(z).toBe(0);
+      expect(Math.abs(v.fixtureYaw)).toBeLessThanOrEqual(0.35 + 1e-6);
+      yaws.add(v.fixtureYaw);
+      expect(v.jointPos[0]).toBeCloseTo(0, 4);
+      // Object slots are zero: the drawer task has no movable object.
+      expect(o.slice(OBS.objectPos, OBS.objectRelTcp + 3).every((c) => c === 0)).toBe(true);
+      // Achieved goal: the handle; desired: the handle with the drawer open by 12 cm along -x (turned by the yaw).
+      const ach = row(r.achievedGoal, i, 3);
+      const des = row(r.desiredGoal, i, 3);
+      const handle = rotateYaw(v.fixtureYaw, DRAWER.HANDLE).map((c, k) => c + v.fixturePos[k]);
+      ach.forEach((c, k) => expect(c).toBeCloseTo(handle[k], 4));
+      const open = rotateYaw(v.fixtureYaw, [-DRAWER.OPEN, 0, 0]);
+      des.forEach((c, k) => expect(c).toBeCloseTo(handle[k] + open[k], 4));
+      expect(task.isSuccess(ach, des)).toBe(false);
+    }
+    expect(yaws.size).toBe(32);
+  });
+
+  it('counts success when the handle is within 3 cm of the goal, i.e. the drawer open 9 cm or more', () => {
+    const origin = [0.1, 0.05, 0];
+    const yaw = 0.3;
+    const goal = drawer(origin, yaw, DRAWER.OPEN, [0, 0, 0.2], [0, 0, 0]).fixturePoint(DRAWER.HANDLE, 0);
+    const at = (q: number) => drawer(origin, yaw, q, [0, 0, 0.2], goal).fixturePoint(DRAWER.HANDLE, 0);
+    expect(task.isSuccess(at(0.0905), goal)).toBe(true);
+    expect(task.isSuccess(at(0.14), goal)).toBe(true); // fully open
+    expect(task.isSuccess(at(0.0895), goal)).toBe(false);
+    expect(task.isSuccess(at(0), goal)).toBe(false);
+  });
+
+  it('stages the dense reward: hooking the handle, then opening, 1 only on success', () => {
+    const origin = [0.1, -0.05, 0];
+    const yaw = -0.2;
+    const goal = drawer(origin, yaw, DRAWER.OPEN, [0, 0, 0.2], [0, 0, 0]).fixturePoint(DRAWER.HANDLE, 0);
+    const dense = (q: number, tcp: number[]) => {
+      const s = drawer(origin, yaw, q, tcp, goal);
+      return task.denseReward(s, s.fixturePoint(DRAWER.HANDLE, 0), false);
+    };
+    const hook = (q: number) => drawer(origin, yaw, q, [0, 0, 0], goal).fixturePoint(DRAWER.HOOK, 0);
+    const away = dense(0, [-0.2, 0.2, 0.3]);
+    const hooked = dense(0, hook(0));
+    const halfOpen = dense(0.06, hook(0.06));
+    const nearlyOpen = dense(0.085, hook(0.085));
+    expect(away).toBeGreaterThanOrEqual(0);
+    expect(hooked).toBeGreaterThan(away);
+    expect(halfOpen).toBeGreaterThan(hooked);
+    expect(nearlyOpen).toBeGreaterThan(halfOpen);
+    expect(nearlyOpen).toBeLessThan(1);
+    const s = drawer(origin, yaw, 0.1, hook(0.1), goal);
+    expect(task.denseReward(s, s.fixturePoint(DRAWER.HANDLE, 0), true)).toBe(1);
+  });
+});
+
+describe('stack', () => {
+  const task = getTask('stack');
+
+  it('places both blocks in range at least 10 cm apart, goal on top of the base block', async () => {
+    const r = await resets('stack', 32);
+    for (let i = 0; i < 32; i++) {
+      const o = row(r.observation, i, OBS_DIM);
+      const top = o.slice(OBS.objectPos, OBS.objectPos + 3);
+      const base = o.slice(OBS.object2Pos, OBS.object2Pos + 3);
+      const goal = row(r.desiredGoal, i, 3);
+      expect(Math.max(Math.abs(top[0]), Math.abs(top[1]))).toBeLessThanOrEqual(0.15);
+      expect(Math.max(Math.abs(base[0]), Math.abs(base[1]))).toBeLessThanOrEqual(0.12);
+      expect(top[2]).toBeCloseTo(STACK.TOP, 3);
+      expect(base[2]).toBeCloseTo(STACK.BASE, 3);
+      expect(Math.hypot(top[0] - base[0], top[1] - base[1])).toBeGreaterThanOrEqual(0.1 - 1e-3);
+      expect(goal[0]).toBeCloseTo(base[0], 3);
+      expect(goal[1]).toBeCloseTo(base[1], 3);
+      expect(goal[2]).toBeCloseTo(STACK.STACKED_Z, 6);
+      expect(row(r.achievedGoal, i, 3)).toEqual(Array.from(top));
+      // Each block has its own slot: quaternions of a block resting on the table, yawed.
+      for (const q of [o.slice(OBS.objectQuat, OBS.objectQuat + 4), o.slice(OBS.object2Quat, OBS.object2Quat + 4)]) {
+        expect(Math.hypot(...q)).toBeCloseTo(1, 5);
+        expect(Math.abs(2 * Math.atan2(q[2], q[3]))).toBeLessThanOrEqual(0.3 + 1e-3);
+      }
+    }
+  });
+
+  it('counts success only on top of the base block: within 2.5 cm across and 6 mm in height', () => {
+    const d = [0.05, -0.02, STACK.STACKED_Z];
+    expect(task.isSuccess([0.05, -0.02, STACK.STACKED_Z + 0.002], d)).toBe(true);
+    expect(task.isSuccess([0.05 + 0.024, -0.02, STACK.STACKED_Z], d)).toBe(true);
+    expect(task.isSuccess([0.05 + 0.026, -0.02, STACK.STACKED_Z], d)).toBe(false);
+    expect(task.isSuccess([0.05, -0.02, STACK.STACKED_Z + 0.007], d)).toBe(false); // held above it
+    expect(task.isSuccess([0.05, -0.02, STACK.TOP], d)).toBe(false); // on the table where the base was
+  });
+
+  it('stages the dense reward: reach, grasp, carry; 1 only on success', () => {
+    const goal = [0.1, 0.1, STACK.STACKED_Z];
+    const base = [0.1, 0.1, STACK.BASE];
+    const r = (tcp: number[], top: number[], gap: number) => {
+      const s = state({ tcp, objectPos: top, object2Pos: base }, goal, gap, task);
+      return task.denseReward(s, s.objectPos, task.isSuccess(s.objectPos, goal));
+    };
+    const away = r([-0.2, -0.2, 0.3], [-0.05, 0, STACK.TOP], 0.09);
+    const reached = r([-0.05, 0, 0.03], [-0.05, 0, STACK.TOP], 0.09);
+    const grasped = r([-0.05, 0, 0.03], [-0.05, 0, STACK.TOP], 0.039);
+    const carried = r([0.08, 0.09, 0.1], [0.08, 0.09, 0.09], 0.039);
+    expect(reached).toBeGreaterThan(away);
+    expect(grasped).toBeGreaterThan(reached + 0.2);
+    expect(carried).toBeGreaterThan(grasped);
+    expect(carried).toBeLessThan(1);
+    expect(r([0.1, 0.1, 0.08], [0.1, 0.1, STACK.STACKED_Z], 0.039)).toBe(1);
+  });
+});
+
 describe('sparse reward on batches (goal relabeling)', () => {
   it('scores relabeled goal pairs with the task predicate', () => {
     const t = getTask('push');
     const ach = new Float32Array([0, 0, 0.015, 0.1, 0.1, 0.015, 0.3, 0.3, 0.015]);
     const des = new Float32Array([0.01, 0, 0.015, 0.1, 0.2, 0.015, 0.3, 0.3, 0.015]);
     expect(Array.from(computeSparseReward(t, ach, des, new Float32Array(3)))).toEqual([0, -1, 0]);
+  });
+});
+
+describe('relabeling with a fixture point as the achieved goal', () => {
+  it('scores stored drawer observations from the observation and the spec alone', async () => {
+    const env = await VecEnv.create({ tasks: ['drawer-open'], numEnvs: 2, terminateOnSuccess: false });
+    let s = env.reset({ seed: 8 });
+    const task = env.tasks[0];
+    for (let t = 0; t < 40; t++) s = env.step(env.expertActions(s.observation));
+    for (let i = 0; i < 2; i++) {
+      // A view rebuilt from a copy of the stored observation gives the env's own achieved goal.
+      const stored = s.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM);
+      const view = new TaskStateView(stored, new Float32Array(3), task);
+      view.fixturePoint(DRAWER.HANDLE, 0).forEach((c, k) => expect(c).toBeCloseTo(s.achievedGoal[i * 3 + k], 5));
+      expect(dist3(s.achievedGoal.subarray(i * 3, i * 3 + 3), s.desiredGoal.subarray(i * 3, i * 3 + 3))).toBeLessThan(DRAWER.TOLERANCE);
+    }
+    expect(Array.from(env.computeReward(0, s.achievedGoal, s.desiredGoal))).toEqual([0, 0]);
   });
 });

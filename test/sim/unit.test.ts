@@ -1,10 +1,9 @@
-// Unit tests of the pure math: generator, inverse kinematics, observation layout.
-import { readFileSync } from 'node:fs';
+// Unit tests of the pure math: generator, inverse kinematics, quaternions (the observation layout
+// has its own file, layout.test.ts).
 import { describe, expect, it } from 'vitest';
 import { ARM, HAND, WORKSPACE } from '../../sim/config.ts';
 import { forwardKinematics, PALM_BOUNDS, solveIk } from '../../sim/ik.ts';
-import { OBS, OBS_DIM, OBS_FIELDS, obsTableMarkdown } from '../../sim/layout.ts';
-import { quatFromYTo, quatMul, quatYaw } from '../../sim/math.ts';
+import { quatAxisAngle, quatFromEuler, quatFromYTo, quatMul, quatYaw, rotate, rotateYaw, wrapAngle } from '../../sim/math.ts';
 import { Rng } from '../../sim/rng.ts';
 
 describe('Rng', () => {
@@ -103,19 +102,27 @@ describe('quaternions', () => {
   });
 });
 
-describe('observation layout', () => {
-  it('is contiguous and covers OBS_DIM', () => {
-    let next = 0;
-    for (const f of OBS_FIELDS) {
-      expect(f.offset).toBe(next);
-      expect((OBS as Record<string, number>)[f.name]).toBe(f.offset);
-      next += f.size;
-    }
-    expect(next).toBe(OBS_DIM);
+describe('rotations', () => {
+  it('rotate agrees with the quaternion sandwich, rotateYaw with quatYaw', () => {
+    const q = quatMul(quatAxisAngle([0, 0, 1], 0.7), quatAxisAngle([1, 0, 0], -0.4));
+    const v = [0.3, -0.2, 0.5];
+    const s = quatMul(quatMul(q, [v[0], v[1], v[2], 0]), [-q[0], -q[1], -q[2], q[3]]);
+    rotate(q, v).forEach((x, k) => expect(x).toBeCloseTo(s[k], 12));
+    rotateYaw(0.7, v).forEach((x, k) => expect(x).toBeCloseTo(rotate(quatYaw(0.7), v)[k], 12));
   });
 
-  it('is documented in README.md exactly as in the code', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(obsTableMarkdown());
+  it('applies roll, then pitch, then yaw about the fixed axes', () => {
+    // roll 90 deg takes +y to +z; pitch 90 deg then takes +z to +x; yaw 90 deg takes +x to +y.
+    rotate(quatFromEuler(Math.PI / 2, Math.PI / 2, Math.PI / 2), [0, 1, 0]).forEach((x, k) => expect(x).toBeCloseTo([0, 1, 0][k], 12));
+    rotate(quatFromEuler(Math.PI / 2, 0, 0), [0, 1, 0]).forEach((x, k) => expect(x).toBeCloseTo([0, 0, 1][k], 12));
+    rotate(quatFromEuler(0, Math.PI / 2, 0), [0, 0, 1]).forEach((x, k) => expect(x).toBeCloseTo([1, 0, 0][k], 12));
+  });
+
+  it('wraps angles into (-pi, pi]', () => {
+    expect(wrapAngle(Math.PI)).toBe(Math.PI);
+    expect(wrapAngle(-Math.PI)).toBe(Math.PI);
+    expect(wrapAngle(3 * Math.PI / 2)).toBeCloseTo(-Math.PI / 2, 12);
+    expect(wrapAngle(-7)).toBeCloseTo(-7 + 2 * Math.PI, 12);
+    expect(wrapAngle(0.25)).toBe(0.25);
   });
 });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GOAL_DIM, METADATA_DIM, OBS, OBS_DIM } from '../../sim/layout.ts';
-import { randomPolicy } from '../../sim/rollout.ts';
+import { expertPolicy, randomPolicy } from '../../sim/rollout.ts';
 import { ActionError, VecEnv, type StepResult } from '../../sim/vec-env.ts';
 
 const zeros = (n: number) => new Float32Array(n * 4);
@@ -77,9 +77,26 @@ describe('autoreset', () => {
     expect(meta(3)[6]).toBe(1);
     expect(meta(0)[0]).toBe(1);
     expect(meta(1)).not.toEqual(meta(2));
+    // The fields derived from the definitions (two objects, prismatic, revolute) are 0 for these four.
+    for (let i = 0; i < 4; i++) expect(meta(i).slice(8)).toEqual([0, 0, 0]);
     expect(s.observation.length).toBe(8 * OBS_DIM);
     expect(s.achievedGoal.length).toBe(8 * GOAL_DIM);
     env.close();
+  });
+
+  it('derives the last three descriptor fields from the definition: two objects, prismatic, revolute', async () => {
+    expect(METADATA_DIM).toBe(11);
+    const env = await VecEnv.create({ tasks: ['stack', 'drawer-open', 'push'], numEnvs: 3 });
+    const meta = (i: number) => Array.from(env.descriptor.subarray(i * env.descriptorDim + 3, (i + 1) * env.descriptorDim));
+    expect(meta(0)).toEqual([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 0]); // block, grasp, goal in the air, two objects
+    expect(meta(1)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0]); // no object, fixture, prismatic part
+    expect(meta(2)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // puck
+  });
+
+  it('takes task files by path, as the CLIs do', async () => {
+    const env = await VecEnv.create({ tasks: ['reach', './sim/tasks/push.ts'], numEnvs: 2 });
+    expect(env.tasks.map((t) => t.name)).toEqual(['reach', 'push']);
+    await expect(VecEnv.create({ tasks: ['./no/such-task.ts'], numEnvs: 1 })).rejects.toThrow('task file ./no/such-task.ts does not exist');
   });
 
   it('refuses bad options', async () => {
@@ -94,11 +111,11 @@ describe('autoreset', () => {
   });
 });
 
-/** Runs random actions and hashes every observation, reward, flag and reset. */
-async function trajectoryHash(numEnvs: number, seed: number, steps: number): Promise<string> {
-  const env = await VecEnv.create({ tasks: ['reach', 'push', 'pick-place', 'peg-insert'], numEnvs, reward: 'dense-v1' });
+/** Runs random (or expert) actions and hashes every observation, reward, flag and reset. */
+async function trajectoryHash(numEnvs: number, seed: number, steps: number, expert = false): Promise<string> {
+  const env = await VecEnv.create({ tasks: ['reach', 'push', 'pick-place', 'peg-insert', 'drawer-open', 'stack'], numEnvs, reward: 'dense-v1' });
   const h = createHash('sha256');
-  const policy = randomPolicy(seed);
+  const policy = expert ? expertPolicy : randomPolicy(seed);
   let s = env.reset({ seed });
   h.update(s.observation);
   h.update(s.desiredGoal);
@@ -123,6 +140,7 @@ async function trajectoryHash(numEnvs: number, seed: number, steps: number): Pro
 }
 
 describe('determinism', () => {
+  // With 1 env only reach runs; with 16, every task (the drawer's joint and two-object stack too).
   for (const n of [1, 16]) {
     it(`gives bit-identical trajectories for the same seed over 1000 steps, N = ${n}`, async () => {
       const a = await trajectoryHash(n, 123, 1000);
@@ -132,6 +150,12 @@ describe('determinism', () => {
       expect(c).not.toBe(a);
     }, 60_000);
   }
+
+  it('gives bit-identical trajectories with the experts driving (drawers pulled open, blocks stacked), N = 16', async () => {
+    const a = await trajectoryHash(16, 321, 1000, true);
+    expect(await trajectoryHash(16, 321, 1000, true)).toBe(a);
+    expect(await trajectoryHash(16, 322, 1000, true)).not.toBe(a);
+  }, 60_000);
 
   it('reproduces after reset on the same instance (no state survives a seeded reset)', async () => {
     const env = await VecEnv.create({ tasks: ['push'], numEnvs: 4 });
