@@ -79,7 +79,15 @@ type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
 
 const count = z.number().int().nonnegative();
 const finite = z.number().finite();
-const summary = z.object({ task: z.string(), episodes: count, successRate: finite, meanReturn: finite, meanLength: finite });
+const summary = z.object({
+  task: z.string(),
+  episodes: count,
+  successRate: finite,
+  meanReturn: finite,
+  meanLength: finite,
+  // How the evaluation's episodes ended (absent in checkpoints written before it was recorded).
+  resetReasons: z.object({ success: count, timeLimit: count, invalidState: count }).strict().optional(),
+});
 const replayMeta = z.object({ capacity: z.number().int().positive(), written: count, episodes: count });
 
 /** What a decoded header must hold; anything else is refused naming the field. */
