@@ -67,7 +67,7 @@ export class MultiTaskAgent {
     this.numTasks = K;
     this.meta = Float32Array.from(spec.metadata.flat());
     if (this.meta.length !== K * METADATA_DIM) throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers`);
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts };
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;
