@@ -23,7 +23,6 @@
 #include "rrl.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -57,12 +56,14 @@ struct RrlPool {
   _Atomic uint64_t ticket;
   _Atomic int done;
   _Atomic int sleepers;
+  _Atomic int callerWaiting; /* the caller sleeps until the last item is done */
   _Atomic int quit;
   uint32_t gen;
   rrl_task_fn fn;
   void* ctx;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
+  pthread_cond_t cv;     /* workers wait here for work */
+  pthread_cond_t doneCv; /* the caller waits here for the last item */
 };
 
 static double now_us(void) {
@@ -78,7 +79,12 @@ static void run_items(RrlPool* p, uint32_t gen) {
     if (T_GEN(t) != gen || T_NEXT(t) >= T_COUNT(t)) return;
     if (atomic_compare_exchange_weak(&p->ticket, &t, t + 1)) {
       p->fn(p->ctx, (int)T_NEXT(t));
-      atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+      /* The last item wakes a sleeping caller (seq_cst against its callerWaiting, as for sleepers). */
+      if (atomic_fetch_add(&p->done, 1) + 1 == (int)T_COUNT(t) && atomic_load(&p->callerWaiting)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->doneCv);
+        pthread_mutex_unlock(&p->mu);
+      }
       t = atomic_load(&p->ticket);
     }
   }
@@ -117,6 +123,7 @@ RrlPool* rrl_pool_create(int threads) {
   p->threads = threads < 1 ? 1 : threads;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
+  pthread_cond_init(&p->doneCv, NULL);
   return p;
 }
 
@@ -142,6 +149,7 @@ void rrl_pool_destroy(RrlPool* p) {
   free(p->tids);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
+  pthread_cond_destroy(&p->doneCv);
   free(p);
 }
 
@@ -166,10 +174,18 @@ void rrl_parallel(RrlPool* p, int n, rrl_task_fn fn, void* ctx) {
     pthread_mutex_unlock(&p->mu);
   }
   run_items(p, p->gen);
-  /* Every item is claimed; wait for the ones workers are still running. If a worker was
-   * descheduled mid-item, yielding lets it run on this core. */
+  /* Every item is claimed; wait for the ones workers are still running: spin briefly (items end
+   * within microseconds of each other), then sleep until the last one signals. No sched_yield:
+   * on a loaded machine it hands the core to another process for a whole time slice. */
+  const double since = now_us();
   for (int spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < n; spins++) {
     CPU_RELAX();
-    if (spins > 2000) sched_yield();
+    if ((spins & 63) != 0 || now_us() - since < RRL_POOL_SPIN_US) continue;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->callerWaiting, 1);
+    while (atomic_load(&p->done) < n) pthread_cond_wait(&p->doneCv, &p->mu);
+    atomic_store(&p->callerWaiting, 0);
+    pthread_mutex_unlock(&p->mu);
+    break;
   }
 }
