@@ -80,17 +80,18 @@ for (const [backend, blas] of backends) {
       await useBackend(backend, blas);
     });
     for (const arch of ARCHS) {
-      for (const [descriptor, layerNorm] of [...DESCRIPTORS.map((d) => [d, false] as const), ['onehot', true] as const]) {
-        it(`${arch} (${descriptor}${layerNorm ? ', LayerNorm' : ''})`, () => {
+      const cases = [...DESCRIPTORS.map((d) => [d, false, 2] as const), ['onehot', true, 2] as const, ['onehot', false, 3] as const];
+      for (const [descriptor, layerNorm, E] of cases) {
+        it(`${arch} (${descriptor}${layerNorm ? ', LayerNorm' : ''}, ensemble of ${E})`, () => {
           const hidden = [16, 12];
-          const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden, outDim: 2, ensemble: 2, layerNorm });
+          const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden, outDim: 2, ensemble: E, layerNorm });
           // LayerNorm gains and biases away from 1 and 0, so every term of their gradients shows
           const params = net.init(1).map((p, j) => (layerNorm ? tf.add(p, tf.randomUniform(p.shape, -0.3, 0.3, 'float32', 40 + j)) : p));
           const { x } = inputs(0);
-          const dy = tf.randomUniform([2, B, 2], -1, 1, 'float32', 9);
-          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => reference(arch, descriptor, hidden, 2, ps, xx, 4, layerNorm);
+          const dy = tf.randomUniform([E, B, 2], -1, 1, 'float32', 9);
+          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => reference(arch, descriptor, hidden, E, ps, xx, 4, layerNorm);
           const { y, cache } = net.forward(params, x);
-          expect(y.shape).toEqual([2, B, 2]);
+          expect(y.shape).toEqual([E, B, 2]);
           expect(relErr(y.dataSync(), ref(x, ...params).dataSync())).toBeLessThan(1e-4);
           const mine = net.backward(params, cache, dy, { dx: true, params: true });
           const want = vjp(ref, [x, ...params], dy);
