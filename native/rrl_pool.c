@@ -36,8 +36,11 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* How long an idle worker spins before it sleeps (chosen by measurement: BENCHMARKS.md). */
-#define RRL_POOL_SPIN_US 150
+/* How long an idle worker (or the caller, waiting for the last item) spins before it sleeps
+ * (chosen by measurement: BENCHMARKS.md). */
+#ifndef RRL_POOL_SPIN_US
+#define RRL_POOL_SPIN_US 50
+#endif
 
 /*
  * The ticket: generation (32 bits) | item count (16) | next item to claim (16). An item is claimed
