@@ -1,8 +1,9 @@
 /*
  * rrl_blas: the numeric kernels the tfjs backends hand to the system CBLAS. This file holds the
  * module, the shared helpers of rrl.h, the matrix product and the optimizer loops; rrl_nets.c
- * holds the fused network kernels (whole MLPs, the tanh-Gaussian policy head), rrl_sac.c the
- * gradients of SAC's losses, rrl_copy.c Concat and Slice.
+ * holds the fused network kernels (whole MLPs, LayerNorm included, the tanh-Gaussian policy head),
+ * rrl_sac.c the gradients of SAC's losses, rrl_copy.c Concat and Slice, rrl_pool.c the thread
+ * pool the kernels split their work over.
  *
  * Every function works in place on memory JavaScript already owns: an ArrayBuffer (for the wasm
  * backend, the WebAssembly.Memory buffer that holds every tensor) plus byte offsets. Nothing is

@@ -1,7 +1,8 @@
 // The addon's own kernels, registered into tfjs under Rrl* names beside the stock ones, and the
 // functions agents/nn and agents/sac call them through (each caller checks nativeKernelsActive()
 // and otherwise runs the same math in tfjs ops):
-// - RrlMlp / RrlMlpGrad: a whole MLP forward / backward, every layer in one call;
+// - RrlMlp / RrlMlpGrad: a whole MLP forward / backward, every layer in one call (LayerNorm
+//   layers included: a gain and bias after the layer's weight and bias, `norms` per layer);
 // - RrlTanhGaussian / RrlTanhGaussianGrad: the policy head's sample and log-probability, and its
 //   backward;
 // - RrlSacTarget / RrlSacCriticGrad / RrlSacActorGrad / RrlSacAlphaGrad: SAC's losses and their
