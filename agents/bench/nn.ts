@@ -178,7 +178,7 @@ await runCli(USAGE, async () => {
     if (!v.json) console.log(s);
   };
   const shape = `obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures, ${settings.critics} critics${settings.layerNorm ? ', LayerNorm' : ''}`;
-  say(`bench:nn  one SAC update: ${shape}; threads: ${settings.threads ?? 'library defaults'}; ${rounds} rounds of ${seconds} s per side`);
+  say(`bench:nn  one SAC update: ${shape}; threads: ${settings.threads ?? 'library defaults'}; ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per side`);
 
   const found = findPeerPython('TORCH_PYTHON', 'import torch; print("torch", torch.__version__)', 'torch');
   if (!found.python) say(`PyTorch peer not run: ${found.reason}`);

@@ -108,7 +108,7 @@ await runCli(USAGE, async () => {
   const mwPath = process.env.MW_PATH ?? (existsSync(DEFAULT_MW_PATH) ? DEFAULT_MW_PATH : '');
   const peerEnv: Record<string, string> = mwPath ? { MW_PATH: mwPath, PYTHONPATH: [mwPath, process.env.PYTHONPATH].filter(Boolean).join(':') } : {};
   const found = findPeerPython('MW_PYTHON', 'import mujoco, gymnasium, metaworld; print("mujoco", mujoco.__version__)', 'mujoco, gymnasium and metaworld (MW_PATH)', peerEnv);
-  say(`bench:sim — one core, ${policyName} actions, ${1 / CONTROL_DT} Hz control, ${rounds} rounds of ${seconds} s per row (${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, node ${process.version})`);
+  say(`bench:sim — one core, ${policyName} actions, ${1 / CONTROL_DT} Hz control, ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per row (${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, node ${process.version})`);
   if (!found.python) say(`Meta-World peer not run: ${found.reason}`);
 
   const configs = flavours.flatMap((flavour) => tasks.flatMap((task) => envCounts.map((envs) => ({ flavour, task, envs }))));
