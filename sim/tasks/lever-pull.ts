@@ -2,10 +2,12 @@
 //
 // A post 15 cm tall carries a lever (14 cm arm, 80 g) on a revolute joint with a horizontal axis
 // (along the post's y) 14 cm above the table; the arm points at the robot (-x at yaw 0) at angle 0,
-// and positive angles raise its tip. Limits [-0.7, 0.7] rad; Coulomb friction (0.15 N m, more than
-// the lever's weight pulls with) holds it wherever it is left, with a little viscous damping. An
-// upright cylindrical knob (2.2 cm across, 3.6 cm tall) stands on the arm's tip: the fingers close
-// on it from the sides and the hand carries it along its arc.
+// and positive angles raise its tip. Limits [-0.7, 0.7] rad. A counterweight behind the hinge puts
+// the lever's centre of mass on the hinge line, so gravity does not turn it and viscous damping
+// (0.05 N m s/rad) stops it soon after a push: it stays wherever it is left (no joint friction,
+// whose per-substep correction would cost a fifth of a step). An upright cylindrical knob (2.2 cm
+// across, 3.6 cm tall) stands on the arm's tip: the fingers close on it from the sides and the hand
+// carries it along its arc.
 //
 // Randomised at every reset: the post at x in [0.15, 0.22] m, y in [-0.12, 0.12] m, yaw in
 // [-0.3, 0.3] rad; the lever's starting angle in [-0.45, 0.45] rad; the target angle in
@@ -30,6 +32,17 @@ const KNOB_R = 0.011;
 const KNOB_HALF = 0.018;
 /** The knob's centre at angle 0 (lever part frame = base frame at angle 0). */
 const KNOB: Vec3 = [-0.13, ANCHOR[1], ANCHOR[2] + ARM_HALF[2] + KNOB_HALF];
+/**
+ * The counterweight behind the hinge: a box 5 x 2 cm across, its height and its centre's height
+ * chosen so that the lever's centre of mass lies on the hinge line (the mass is spread over the
+ * pieces by volume), so gravity never turns the lever.
+ */
+const WEIGHT_X = 0.05;
+const ARM_VOLUME = 8 * ARM_HALF[0] * ARM_HALF[1] * ARM_HALF[2];
+const KNOB_VOLUME = 2 * Math.PI * KNOB_R * KNOB_R * KNOB_HALF;
+const WEIGHT_VOLUME = (ARM_VOLUME * ARM_HALF[0] + KNOB_VOLUME * (ANCHOR[0] - KNOB[0])) / WEIGHT_X;
+const WEIGHT_HALF: Vec3 = [0.025, 0.01, WEIGHT_VOLUME / (8 * 0.025 * 0.01)];
+const WEIGHT_AT: Vec3 = [ANCHOR[0] + WEIGHT_X, ANCHOR[1], ANCHOR[2] - (KNOB_VOLUME * (KNOB[2] - ANCHOR[2])) / WEIGHT_VOLUME];
 const LIMIT = 0.7;
 const START = 0.45;
 const TARGET = 0.65;
@@ -81,14 +94,13 @@ const leverPull: TaskDefinition = {
         anchor: ANCHOR,
         axis: [0, 1, 0],
         limits: [-LIMIT, LIMIT],
-        jointFriction: 0.15,
-        damping: 0.02,
+        damping: 0.05,
         mass: 0.08,
         color: '#d08770',
         parts: [
-          { shape: 'cylinder', radius: 0.012, halfHeight: 0.008, offset: ANCHOR, rotation: [Math.PI / 2, 0, 0] }, // hub
           piece(ARM_HALF, [ANCHOR[0] - ARM_HALF[0], ANCHOR[1], ANCHOR[2]]), // arm
           { shape: 'cylinder', radius: KNOB_R, halfHeight: KNOB_HALF, offset: KNOB, color: '#eceff4' }, // knob
+          piece(WEIGHT_HALF, WEIGHT_AT, '#4c566a'), // counterweight
         ],
       },
     ],
