@@ -3,11 +3,12 @@
 // A post 15 cm tall carries a lever (14 cm arm, 80 g) on a revolute joint with a horizontal axis
 // (along the post's y) 14 cm above the table; the arm points at the robot (-x at yaw 0) at angle 0,
 // and positive angles raise its tip. Limits [-0.7, 0.7] rad. A counterweight behind the hinge puts
-// the lever's centre of mass on the hinge line, so gravity does not turn it and viscous damping
-// (0.05 N m s/rad) stops it soon after a push: it stays wherever it is left (no joint friction,
-// whose per-substep correction would cost a fifth of a step). An upright cylindrical knob (2.2 cm
-// across, 3.6 cm tall) stands on the arm's tip: the fingers close on it from the sides and the hand
-// carries it along its arc.
+// the lever's centre of mass on the hinge line, so gravity does not turn it, and viscous damping
+// (0.5 N m s/rad) stops it as soon as nothing pushes: it stays wherever it is left. (Coulomb joint
+// friction would hold it too, but its per-substep correction of a revolute joint cost about a sixth
+// of a step here.) The damping also keeps a passing bump from swinging it far. An upright
+// cylindrical knob (2.2 cm across, 3.6 cm tall) stands on the arm's tip: the fingers close on it
+// from the sides and the hand carries it along its arc.
 //
 // Randomised at every reset: the post at x in [0.15, 0.22] m, y in [-0.12, 0.12] m, yaw in
 // [-0.3, 0.3] rad; the lever's starting angle in [-0.45, 0.45] rad; the target angle in
@@ -94,7 +95,7 @@ const leverPull: TaskDefinition = {
         anchor: ANCHOR,
         axis: [0, 1, 0],
         limits: [-LIMIT, LIMIT],
-        damping: 0.05,
+        damping: 0.5,
         mass: 0.08,
         color: '#d08770',
         parts: [
