@@ -2,16 +2,16 @@
 //
 // The sliding window of window.ts (shared with window-open): a frame 28 cm wide and 20 cm tall
 // standing upright and facing the robot, a sash that slides 0 to 12 cm sideways along the frame on
-// a horizontal prismatic joint with damping and friction (so it stays where it is left), and an
-// upright handle bar 5 cm out from the sash. A closed gripper comes down beside the handle and
+// a horizontal prismatic joint with damping and friction (so it stays where it is left), and a
+// handle block standing 6 cm out from the sash. A closed gripper comes down beside the handle and
 // pushes it back along the frame.
 //
 // Randomised at every reset: the window's origin at x in [0.16, 0.22] m, y in [-0.1, 0.1] m, its
 // yaw in [-0.25, 0.25] rad; the sash starts open by a distance in [0.07, 0.12] m.
 //
-// Achieved goal: the handle bar's centre (TaskState.fixturePoint). Desired goal: where it is with
-// the sash closed. Success: the handle within 3 cm of it, i.e. the sash open less than 3 cm. Time
-// limit 100 control steps (4 s). dense-v1: 0.3 reach (the gripper to its spot beside the handle) +
+// Achieved goal: a point of the handle 5 cm out from the sash (TaskState.fixturePoint). Desired
+// goal: where it is with the sash closed. Success: the handle within 3 cm of it, i.e. the sash open
+// less than 3 cm. Time limit 100 control steps (4 s). dense-v1: 0.3 reach (the gripper to its spot beside the handle) +
 // 0.7 progress (the share of the 12 cm travel closed), 1 on success.
 import { dist3 } from '../math.ts';
 import type { TaskDefinition } from '../task.ts';

@@ -2,14 +2,14 @@
 //
 // The sliding window of window.ts (shared with window-close): a frame 28 cm wide and 20 cm tall
 // standing upright and facing the robot, a sash that slides 0 to 12 cm sideways along the frame on
-// a horizontal prismatic joint with damping and friction, and an upright handle bar 5 cm out from
+// a horizontal prismatic joint with damping and friction, and a handle block standing 6 cm out from
 // the sash. A closed gripper comes down beside the handle and pushes it along the frame.
 //
 // Randomised at every reset: the window's origin at x in [0.16, 0.22] m, y in [-0.1, 0.1] m, its
 // yaw in [-0.25, 0.25] rad; the sash starts closed.
 //
-// Achieved goal: the handle bar's centre (TaskState.fixturePoint, so relabeled goals work from
-// stored observations). Desired goal: where it is with the sash fully open (12 cm). Success: the
+// Achieved goal: a point of the handle 5 cm out from the sash (TaskState.fixturePoint, so relabeled
+// goals work from stored observations). Desired goal: where it is with the sash fully open (12 cm). Success: the
 // handle within 3 cm of it, i.e. the sash open 9 cm or more (Meta-World's window-open: 5 cm of a
 // 20 cm travel). Time limit 100 control steps (4 s). dense-v1: 0.3 reach (the gripper to its spot
 // beside the handle) + 0.7 progress (the share of the 12 cm done), 1 on success.

@@ -6,8 +6,8 @@
 // a fixed pane on the +y half and a sash (12 x 16 cm, 300 g) that slides along the frame's +y axis
 // on a prismatic joint from 0 (closed: covering the -y half) to 12 cm (open: in front of the fixed
 // pane), with viscous damping (2 N s/m) and Coulomb friction (1 N), so it stays where it is left.
-// The handle is a short upright bar on a post, 5 cm out from the sash's front, at the sash's
-// middle: a closed gripper comes down beside it and pushes it along the frame.
+// The handle is a block standing 6 cm out from the sash's face, 3 cm tall, at the sash's middle: a
+// closed gripper comes down beside its outer end and pushes it along the frame.
 import { dist3 } from '../math.ts';
 import type { FixturePartSpec, FixtureSpec, TaskState, Vec3 } from '../task.ts';
 import { steer } from './steer.ts';
@@ -15,9 +15,11 @@ import { steer } from './steer.ts';
 /** Sash travel (m): the joint's limits are [0, TRAVEL]; open is TRAVEL. */
 export const TRAVEL = 0.12;
 const HANDLE_Z = 0.1;
-/** The handle bar's centre (sash part frame, window closed). */
+/** How far the handle reaches out from the sash's middle plane toward the robot (m). */
+const HANDLE_OUT = 0.061;
+/** The point of the handle the tasks track: 5 cm out from the sash's face, at its middle (sash part frame, window closed). */
 export const HANDLE: Vec3 = [-0.055, -0.06, HANDLE_Z];
-/** Distance along the slide axis from the handle bar's centre to the pushing paddle's centre. */
+/** Distance along the slide axis from the handle's middle to the pushing paddle's centre. */
 const BESIDE = 0.03;
 /** TCP height at which the hand travels to the handle: fingertips clear of the handle's top. */
 const TRAVEL_Z = HANDLE_Z + 0.045;
@@ -47,8 +49,8 @@ export const WINDOW: FixtureSpec = {
       color: '#81a1c1',
       parts: [
         box([0.004, 0.06, 0.08], [0, -0.06, 0.1]), // pane in its frame
-        box([0.0225, 0.004, 0.004], [-0.0265, -0.06, HANDLE_Z], '#4c566a'), // handle post
-        box([0.006, 0.006, 0.015], HANDLE, '#4c566a'), // handle bar
+        // The handle: one block from the pane's face out to 6 cm, pushed on its sides.
+        box([(HANDLE_OUT - 0.004) / 2, 0.006, 0.015], [-(HANDLE_OUT + 0.004) / 2, HANDLE[1], HANDLE_Z], '#4c566a'),
       ],
     },
   ],
@@ -66,7 +68,7 @@ function slideAxis(s: TaskState): [number, number] {
 
 /**
  * Where the closed paddle's centre goes to push the handle (`direction` 1: open, -1: close): beside
- * the bar on the side it is pushed from, at its height.
+ * the handle on the side it is pushed from, at its height.
  */
 function paddleSpot(s: TaskState, direction: 1 | -1): Vec3 {
   const handle = s.fixturePoint(HANDLE, 0);
@@ -82,7 +84,7 @@ export function windowReach(s: TaskState, direction: 1 | -1): number {
 /**
  * The scripted expert of both window tasks: close the fingers into a paddle, travel above handle
  * height to the handle's side (the -axis side to open, the +axis side to close), go down beside the
- * bar and push it along the slide axis to 1 cm past `goalQ`; if the paddle leaves the handle's line
+ * handle and push it along the slide axis to 1 cm past `goalQ`; if the paddle leaves the handle's line
  * or ends up on the wrong side, start over from travel height.
  */
 export function windowExpert(direction: 1 | -1, goalQ: number) {
@@ -93,7 +95,7 @@ export function windowExpert(direction: 1 | -1, goalQ: number) {
     const [ax, ay] = slideAxis(s);
     const spot = paddleSpot(s, direction);
     if (s.gripperGap > 0.01) return to(spot[0], spot[1], Math.max(tz, TRAVEL_Z));
-    // How far the paddle is behind the bar (positive: on the pushing side) and off its line.
+    // How far the paddle is behind the handle (positive: on the pushing side) and off its line.
     const behind = -direction * ((tx - handle[0]) * ax + (ty - handle[1]) * ay);
     const across = Math.abs((tx - handle[0]) * ay - (ty - handle[1]) * ax);
     if (m.pushing && across < 0.012 && behind > 0.015 && tz < HANDLE_Z + 0.012) {
