@@ -167,7 +167,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       rmSync(join(dir, ERROR_FILE), { force: true });
       failed.delete(e.run);
       const a = ledger.attempts[ledger.attempts.length - 1];
-      const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : ledger.attempts.length > 1 ? ', from the start (no checkpoint where it runs now)' : '';
+      const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : ledger.attempts.length > 1 ? ', from the start' : '';
       log(`${e.run}: started on ${a.worker} (attempt ${a.attempt}${how})`);
     } else if (res.kind === 'row') {
       appendFileSync(join(dir, METRICS_FILE), JSON.stringify(res.row) + '\n');
@@ -296,8 +296,9 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     if (performance.now() - lastWorkers > 5000) {
       lastWorkers = performance.now();
       // Connected workers, busy or not (CLIENT LIST; some hosted Redis refuse it).
+      // A named worker's connection is called bull:<queue, base64>:w:<name>.
       idleWorkers = await queue.getWorkers().then(
-        (ws) => ws.map((w) => w.name).filter((n): n is string => typeof n === 'string' && n.length > 0),
+        (ws) => ws.map((w) => w.rawname?.split(':w:')[1]).filter((n): n is string => typeof n === 'string' && n.length > 0),
         () => [],
       );
     }

@@ -82,12 +82,14 @@ export function redactArgs(args: string[]): string[] {
  */
 export async function checkRedis(target: RedisTarget, flag = 'queue'): Promise<void> {
   const client = new Redis({ ...target.options, lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => {}); // reported by connect() below
+  // The socket's own error (ECONNREFUSED, ENOTFOUND, ...) says more than connect()'s "Connection is closed".
+  let socketError: Error | null = null;
+  client.on('error', (e: Error) => (socketError ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    const m = (e as Error).message;
+    const m = (socketError ?? (e as Error)).message;
     const hint = /NOAUTH|WRONGPASS|invalid password|Authentication required/i.test(m)
       ? `the server wants a password: redis://:PASSWORD@HOST:PORT, or set ${PASSWORD_ENV}`
       : 'start one (README: "Running a sweep on several machines") or check the address';
