@@ -306,6 +306,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   };
 
   let stopped = false;
+  let reported = false;
   try {
     for (;;) {
       if (opts.shouldStop?.()) {
@@ -319,7 +320,9 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
         log(`reading the queue: ${(e as Error).message}`);
       }
       stepsAtStart ??= plans.reduce((a, r) => a + stepsOf(r), 0);
-      if (changed) await report().catch((e: Error) => log(`report not written: ${e.message}`));
+      // A report from the start (the report page lists folders that hold one), then after each change.
+      if (changed || !reported) await report().catch((e: Error) => log(`report not written: ${e.message}`));
+      reported = true;
       if (plans.every((r) => done.has(r.id) || failed.has(r.id))) break;
       publish('running');
       const until = performance.now() + pollMs;

@@ -192,6 +192,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
 
   const inFlight = new Set<Promise<void>>();
   opts.onProgress?.(progress());
+  // A report and progress.json from the start: the report page lists folders that hold a report.
+  await report().catch((e: Error) => log(`report not written: ${e.message}`));
+  publish('running');
   try {
     while (queue.length || inFlight.size) {
       while (!stopping && !opts.shouldStop?.() && queue.length && inFlight.size < Math.max(1, opts.jobs)) {
