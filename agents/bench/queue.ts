@@ -203,6 +203,30 @@ export class RunLedger {
   }
 }
 
+/**
+ * metrics.jsonl text with env steps strictly increasing: read from the end, a row is kept when its
+ * env steps are below those of the next row kept, so at a repeated step the last row wins and a row
+ * followed by a smaller step goes. Rows of one attempt already increase, so this only removes rows
+ * an overlapping attempt slipped in (and damaged lines).
+ */
+export function oneRowPerStep(text: string): string {
+  const kept: string[] = [];
+  let next = Infinity;
+  const lines = text.split('\n').filter((l) => l.trim());
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let steps: unknown;
+    try {
+      steps = (JSON.parse(lines[i]) as { envSteps?: unknown }).envSteps;
+    } catch {
+      continue;
+    }
+    if (typeof steps !== 'number' || !(steps < next)) continue;
+    kept.push(lines[i]);
+    next = steps;
+  }
+  return kept.reverse().map((l) => l + '\n').join('');
+}
+
 /** The rows with env steps strictly increasing (a damaged prefix loses its out-of-order rows). */
 function increasing(rows: MetricsRow[]): MetricsRow[] {
   const out: MetricsRow[] = [];

@@ -14,6 +14,11 @@
 // Over IPC it reports its start (with the metrics rows its checkpoint covers: the rows train()
 // keeps when it resumes) and every row as train() writes it, so a queue worker (worker.ts) can
 // stream them to the sweep's coordinator.
+//
+// Under a queue worker the run folder may be shared with other workers: the worker names the
+// attempt that owns it in owner.txt (and in $RRL_RUN_OWNER). Should another worker take the run
+// over (this one's machine froze and came back, or was cut off from Redis), owner.txt names that
+// one, and this run leaves within one env step without writing anything more (exit code 4).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +29,10 @@ import { CHECKPOINT_FILE, holdsRun, METRICS_FILE, train, type MetricsRow } from 
 import { ATTEMPTS_FILE, DONE_FILE, planRuns, runConfig, SWEEP_FILE, sweepSchema } from './spec.ts';
 
 export const EXIT_STOPPED = 3;
+/** Left because another attempt owns the run folder now (owner.txt). */
+export const EXIT_TAKEN_OVER = 4;
+/** In a run folder under a queue worker: which attempt owns it. */
+export const OWNER_FILE = 'owner.txt';
 
 /** Messages a run sends to the sweep over the IPC channel. */
 export type RunMessage =
@@ -72,11 +81,32 @@ async function main(): Promise<void> {
   appendFileSync(join(out, ATTEMPTS_FILE), JSON.stringify(attempt) + '\n');
   send({ type: 'started', resumedFrom, budget: cfg.envSteps, backend: backend.line, attempt, rows });
 
+  // The owner check: at most every 200 ms, before each env step.
+  const owner = process.env.RRL_RUN_OWNER;
+  let ownerCheckedAt = 0;
+  const checkOwner = () => {
+    if (!owner || performance.now() - ownerCheckedAt < 200) return;
+    ownerCheckedAt = performance.now();
+    let now: string | null = null;
+    try {
+      now = readFileSync(join(out, OWNER_FILE), 'utf8');
+    } catch {
+      // gone: not ours either
+    }
+    if (now === owner) return;
+    console.error(`${join(out, OWNER_FILE)} names ${now === null ? 'no one' : `"${now}"`} now, not "${owner}": another worker has taken this run over; leaving without writing anything more`);
+    process.exit(EXIT_TAKEN_OVER);
+  };
+  checkOwner();
+
   let lastSent = 0;
   const result = await train(cfg, {
     resume: holdsRun(out),
     hooks: {
-      shouldStop: () => signals.received !== null || disconnected,
+      shouldStop: () => {
+        checkOwner();
+        return signals.received !== null || disconnected;
+      },
       onRow: (row) => send({ type: 'row', row }),
       log: (line) => {
         console.log(line);

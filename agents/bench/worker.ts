@@ -12,7 +12,9 @@
 // go straight back to the queue. Killed outright (SIGKILL, a lost machine): the runs notice their
 // worker is gone and stop with a checkpoint; BullMQ sees the job's lock expire and puts the job
 // back within about lockDuration + stalledInterval. A worker that cannot renew a lock (cut off
-// from Redis) kills that run at once rather than train on beside the worker that now holds it.
+// from Redis) kills that run before the lock expires rather than train on beside the worker that
+// takes it next; a run whose worker froze and came back finds another attempt named in its
+// folder's owner.txt and leaves (run-one.ts).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, sweepSchema } from './spec.ts';
-import { EXIT_STOPPED, type RunMessage } from './run-one.ts';
+import { EXIT_STOPPED, EXIT_TAKEN_OVER, OWNER_FILE, type RunMessage } from './run-one.ts';
 import { TSX_LOADER } from './sweep.ts';
-import { checkRedis, encodeEvent, eventsKey, QUEUE_NAME, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult, type StreamEvent } from './queue.ts';
+import { checkRedis, encodeEvent, eventsKey, oneRowPerStep, QUEUE_NAME, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult, type StreamEvent } from './queue.ts';
 import { METRICS_FILE } from '../train.ts';
 
 const RUN_ONE = fileURLToPath(new URL('./run-one.ts', import.meta.url));
@@ -138,6 +140,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       const emit = (e: StreamEvent) => {
         chain = chain.then(() => events.xadd(key, '*', ...encodeEvent(e))).catch((err: Error) => log(`${jobId}: stream write failed: ${err.message}`));
       };
+      // This attempt owns the folder now: a run of an earlier attempt still going (its worker froze
+      // and came back) sees the change and leaves (run-one.ts).
+      const owner = `${opts.name} attempt ${attempt}`;
+      writeFileSync(join(dir, `${OWNER_FILE}.${process.pid}.tmp`), owner);
+      renameSync(join(dir, `${OWNER_FILE}.${process.pid}.tmp`), join(dir, OWNER_FILE));
       let lastProgress = 0;
       const logFile = join(dir, 'log.txt');
       let errTail = '';
@@ -145,7 +152,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         execArgv: ['--import', TSX_LOADER],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // One BLAS thread per run, as in the local sweep (agents/bench/sweep.ts).
-        env: { ...process.env, RRL_BLAS_THREADS: process.env.RRL_BLAS_THREADS ?? '1', ...opts.env },
+        env: { ...process.env, RRL_BLAS_THREADS: process.env.RRL_BLAS_THREADS ?? '1', ...opts.env, RRL_RUN_OWNER: owner },
       });
       state.child = child;
       if (stopping || state.lost) child.kill(state.lost ? 'SIGKILL' : 'SIGTERM');
@@ -174,12 +181,27 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         child.on('exit', (code, signal) => res({ code, signal }));
       });
       await chain;
-      if (state.lost) throw new Error(`run lost its lock (attempt ${attempt}); another worker has it`);
+      if (state.lost || exit.code === EXIT_TAKEN_OVER) {
+        // Still ours after all (a renewal only ran late)? Then back to the queue; else it is
+        // another worker's now, and nothing is left to do here.
+        const still = await job.moveToWait(token).then(
+          () => true,
+          () => false,
+        );
+        if (still) {
+          log(`${jobId}: back to the queue`);
+          throw new WaitingError();
+        }
+        log(`${jobId}: taken over by another worker; leaving it to that one`);
+        throw new Error(`attempt ${attempt} of ${data.runId} lost its job to another worker`);
+      }
       if (exit.code === 0 && existsSync(join(dir, DONE_FILE))) {
         const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : null);
         const config = read('config.json');
         log(`${jobId}: done`);
-        return { attempt, worker: opts.name, done: JSON.parse(read(DONE_FILE)!), config: config ? JSON.parse(config) : null, metrics: read(METRICS_FILE) ?? '' };
+        // One row per env step, increasing: a row a frozen earlier attempt wrote into a shared
+        // folder before it noticed the takeover goes (each step's last row is this attempt's).
+        return { attempt, worker: opts.name, done: JSON.parse(read(DONE_FILE)!), config: config ? JSON.parse(config) : null, metrics: oneRowPerStep(read(METRICS_FILE) ?? '') };
       }
       if (exit.code === EXIT_STOPPED || (stopping && exit.signal)) {
         // Stopped with a checkpoint: back to the queue at once, for this worker later or another.
@@ -214,12 +236,13 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
   });
   worker.on('lockRenewalFailed', (ids) => ids.forEach((id) => lose(id, 'its lock could not be renewed')));
-  // Cut off from Redis, renewals fail without a word: past most of the lock's life without one,
-  // the job may be someone else's.
+  // Cut off from Redis, renewals fail without a word. BullMQ renews a lock every quarter to half of
+  // its life; three quarters without a renewal, and the run is killed before the lock can expire
+  // and another worker take the job (if it is still ours after all, it goes back to the queue).
   const watch = setInterval(() => {
     const now = Date.now();
-    for (const [id, r] of running) if (now - r.renewedAt > 0.9 * lockMs) lose(id, `no lock renewal for ${((now - r.renewedAt) / 1000).toFixed(0)} s`);
-  }, 500);
+    for (const [id, r] of running) if (now - r.renewedAt > 0.75 * lockMs) lose(id, `no lock renewal for ${((now - r.renewedAt) / 1000).toFixed(1)} s`);
+  }, 250);
   watch.unref();
 
   const runLoop = worker.run();

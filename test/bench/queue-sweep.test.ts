@@ -5,20 +5,26 @@
 //     and resumes from its checkpoint on the other; that one is stopped with SIGTERM, which hands
 //     the run straight back; a third finishes it. Every run done once, its attempts marked, metric
 //     rows strictly increasing, none twice; running the command again adds nothing;
+//   - a worker frozen mid-run (SIGSTOP) and thawed after another took its run over: its run leaves
+//     without writing into the shared folder, and the run is done once with every row once;
 //   - two workers with their own folders, one killed: its run starts over on the other, and the
 //     sweep's success figures (and every logged number but the clocks) equal the local sweep's;
 //   - a coordinator stopped and restarted while nothing works the queue (nothing enqueued twice),
 //     a worker finishing the runs meanwhile, the coordinator collecting them later from Redis,
 //     and a failing run reported and retried;
-//   - the errors: a bad URL, no Redis there, a queue sweep folder run locally.
+//   - the errors: a bad URL, no Redis there, a queue sweep folder run locally;
+//   - run-one.ts under a worker (no Redis needed): it reports its rows, starts a resumed attempt
+//     with the rows its checkpoint covers, and leaves when owner.txt names another attempt.
 // Skipped without redis-server outside CI (as the browser tests are without Chromium).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressFile } from '../../agents/bench/progress.ts';
 import type { Results } from '../../agents/bench/report.ts';
+import type { RunMessage } from '../../agents/bench/run-one.ts';
+import { parseCondition, SWEEP_DEFAULTS, sweepSchema } from '../../agents/bench/spec.ts';
 import { TSX_LOADER as TSX } from '../../agents/bench/sweep.ts';
 import { haveRedis, startRedis, type TestRedis } from './redis.ts';
 
@@ -211,6 +217,48 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     expect((await c.done).code).toBe(143);
   }, 300_000);
 
+  it('a frozen worker that comes back finds its run taken over: its run leaves without writing, the other finishes it, no row twice', async () => {
+    const s = join(dir, 'frozen');
+    const shared = join(dir, 'frozen-work');
+    const budget = 2400;
+    const coord = bench(['--out', s, '--tasks', 'reach', '--conditions', 'single', '--seeds', '0', '--budget', String(budget), '--eval-every', '200', ...TINY, '--queue', redis.url]);
+    await coord.waitFor(/1 run\(s\) enqueued/, 60_000);
+    const sweepId = sweepIdOf(s);
+    const a = worker('A', shared);
+    const runDir = join(shared, sweepId, 'runs', 'single-task/reach/0');
+    await until(() => existsSync(join(runDir, 'checkpoint.bin')), 120_000, 'the run to checkpoint');
+    const b = worker('B', shared);
+    await b.waitFor(/worker B: taking runs/, 60_000);
+    // Freeze A and its run (a machine that stops answering); B takes the run over from the checkpoint.
+    const runPid = jsonl<{ pid: number }>(join(runDir, 'attempts.jsonl')).at(-1)!.pid;
+    process.kill(runPid, 'SIGSTOP');
+    a.child.kill('SIGSTOP');
+    await coord.waitFor(/single-task\/reach\/0: started on B \(attempt 2, resumed from its checkpoint at \d+ env steps\)/, 120_000);
+    expect(readFileSync(join(runDir, 'owner.txt'), 'utf8')).toBe('B attempt 2');
+    // A comes back: its run sees another owner and leaves; A gives up the job it no longer holds.
+    process.kill(runPid, 'SIGCONT');
+    a.child.kill('SIGCONT');
+    await until(() => !alive(runPid), 30_000, "A's run to leave");
+    // Whichever notices first: the run (owner.txt names B) or A's lock watchdog, which kills it.
+    const left = await Promise.race([
+      until(() => readFileSync(join(runDir, 'log.txt'), 'utf8').includes('another worker has taken this run over; leaving without writing anything more'), 30_000, 'the takeover message').then(() => 'by itself'),
+      a.waitFor(/single-task\/reach\/0: (no lock renewal for [\d.]+ s|its lock could not be renewed); killing its run/, 30_000).then(() => 'killed by its worker'),
+    ]);
+    console.log(`frozen run left ${left}`);
+    await a.waitFor(/single-task\/reach\/0: taken over by another worker; leaving it to that one/, 30_000);
+    const r = await coord.done;
+    expect(r.code, r.out).toBe(0);
+    const res = results(s);
+    expect(res.runs[0]).toMatchObject({ state: 'done', attempts: 2, restarts: 0, resumed: true });
+    expect(res.runs[0].curves.reach.map((p) => p.x)).toEqual(Array.from({ length: budget / 200 }, (_, i) => 200 * (i + 1)));
+    expectWholeRows(s, ['single-task/reach/0'], budget);
+    expect(JSON.parse(readFileSync(join(s, 'runs', 'single-task/reach/0', 'done.json'), 'utf8')).worker).toBe('B');
+    for (const w of [a, b]) {
+      w.child.kill('SIGTERM');
+      expect((await w.done).code).toBe(143);
+    }
+  }, 300_000);
+
   it('own folders: the killed worker\'s run starts over on the other, and the figures equal the local sweep\'s', async () => {
     const budget = 1600;
     const spec = ['--tasks', 'reach', '--conditions', 'single,concat', '--seeds', '0', '--budget', String(budget), '--eval-every', '200', ...TINY];
@@ -365,4 +413,54 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     expect(local.code).toBe(1);
     expect(local.out).toMatch(/runs through a queue \(queue\.json\): add --queue with its Redis URL; or, to finish it on this machine instead, delete queue\.json/);
   }, 120_000);
+});
+
+describe('run-one.ts as a worker runs it', () => {
+  it('reports rows, starts a resumed attempt with the rows its checkpoint covers, and leaves when owner.txt names another attempt', async () => {
+    const sweep = join(dir, 'run-one');
+    const spec = sweepSchema.parse({
+      version: 1, ...SWEEP_DEFAULTS, tasks: ['reach'], taskNames: ['reach'], conditions: [parseCondition('single')], seeds: [0],
+      budgetPerTask: 4000, evalEveryPerTask: 200, evalEpisodes: 2, envsPerTask: 4, batchSize: 32, learningStartsPerTask: 50, hidden: [16, 16], demoEpisodes: 0,
+    });
+    mkdirSync(sweep, { recursive: true });
+    writeFileSync(join(sweep, 'sweep.json'), JSON.stringify(spec));
+    const runDir = join(sweep, 'runs', 'single-task/reach/0');
+    mkdirSync(runDir, { recursive: true });
+    const start = (owner: string) => {
+      writeFileSync(join(runDir, 'owner.txt'), owner);
+      const child = fork(join(root, 'agents/bench/run-one.ts'), [sweep, 'single-task/reach/0'], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, RRL_RUN_OWNER: owner, RRL_BLAS_THREADS: '1' } });
+      procs.push(child);
+      const messages: RunMessage[] = [];
+      let err = '';
+      child.on('message', (m: RunMessage) => messages.push(m));
+      child.stderr!.on('data', (b) => (err += b));
+      child.stdout!.resume();
+      const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      return { child, messages, err: () => err, exit };
+    };
+
+    const first = start('A attempt 1');
+    await until(() => existsSync(join(runDir, 'checkpoint.bin')) && first.messages.filter((m) => m.type === 'row').length >= 3, 120_000, 'rows and a checkpoint');
+    expect(first.messages[0]).toMatchObject({ type: 'started', resumedFrom: 0, rows: [], attempt: { resumedFrom: 0, pid: first.child.pid } });
+    // Another attempt takes the folder over: this one leaves within a step, writing nothing more.
+    writeFileSync(join(runDir, 'owner.txt'), 'B attempt 2');
+    const rowsAtTakeover = first.messages.filter((m) => m.type === 'row').length;
+    expect(await first.exit).toBe(4);
+    expect(first.err()).toMatch(/owner\.txt names "B attempt 2" now, not "A attempt 1": another worker has taken this run over/);
+    expect(first.messages.filter((m) => m.type === 'row').length).toBeLessThanOrEqual(rowsAtTakeover + 1);
+    const rowsOnDisk = jsonl<{ envSteps: number }>(join(runDir, 'metrics.jsonl'));
+    // every row it wrote, it also reported
+    expect(first.messages.filter((m) => m.type === 'row').map((m) => (m as { row: { envSteps: number } }).row.envSteps)).toEqual(rowsOnDisk.map((r) => r.envSteps));
+
+    // The next attempt resumes: its start carries exactly the rows its checkpoint covers.
+    const second = start('B attempt 2');
+    await until(() => second.messages.some((m) => m.type === 'started'), 60_000, 'the second start');
+    const st = second.messages.find((m) => m.type === 'started') as Extract<RunMessage, { type: 'started' }>;
+    expect(st.resumedFrom).toBeGreaterThan(0);
+    expect(st.rows.map((r) => r.envSteps)).toEqual(rowsOnDisk.map((r) => r.envSteps).filter((x) => x <= st.resumedFrom));
+    expect(await second.exit).toBe(0);
+    const all = [...st.rows, ...second.messages.filter((m) => m.type === 'row').map((m) => (m as { row: { envSteps: number } }).row)].map((r) => r.envSteps);
+    expect(all).toEqual(Array.from({ length: 20 }, (_, i) => 200 * (i + 1)));
+    expect(jsonl<{ envSteps: number }>(join(runDir, 'metrics.jsonl')).map((r) => r.envSteps)).toEqual(all);
+  }, 180_000);
 });

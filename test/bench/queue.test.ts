@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { progressFile, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
-import { decodeEvent, encodeEvent, jobIdOf, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
+import { decodeEvent, encodeEvent, jobIdOf, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
 import { committedRows } from '../../agents/bench/run-one.ts';
 import type { MetricsRow } from '../../agents/train.ts';
 
@@ -120,6 +120,19 @@ describe('RunLedger: which streamed rows count', () => {
     const l = new RunLedger();
     l.apply(started(1, [row(200), row(200), row(100), row(400)], 400));
     expect(l.rows.map((r) => r.envSteps)).toEqual([200, 400]);
+  });
+});
+
+describe('one row per env step in a finished run\'s record (oneRowPerStep)', () => {
+  const text = (steps: number[], tag = '') => steps.map((s) => JSON.stringify({ envSteps: s, tag }) + '\n').join('');
+  it('leaves one attempt\'s rows alone and drops rows an overlapping attempt slipped in', () => {
+    expect(oneRowPerStep(text([200, 400, 600]))).toBe(text([200, 400, 600]));
+    // an old attempt's row at 800 landed after the new attempt's 600; the new one went on to 800 and 1000
+    const mixed = text([200, 400, 600]) + text([800], 'old') + text([800, 1000], 'new');
+    expect(oneRowPerStep(mixed)).toBe(text([200, 400, 600]) + text([800, 1000], 'new'));
+    // a row at a step ahead of what follows it goes; half-written lines go
+    expect(oneRowPerStep(text([200, 1200], 'x') + '{"envSteps": 9' + '\n' + text([400, 600]))).toBe(text([200], 'x') + text([400, 600]));
+    expect(oneRowPerStep('')).toBe('');
   });
 });
 
