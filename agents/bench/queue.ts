@@ -144,15 +144,19 @@ export interface RunJobResult {
   metrics: string;
 }
 
-/** One entry of a sweep's stream. */
+/**
+ * One entry of a sweep's stream. `epoch` is when the run's job was created (BullMQ's
+ * job.timestamp) and `attempt` its start count: a job enqueued again after Redis lost it starts
+ * counting anew, and its attempts still come after the lost job's.
+ */
 export type StreamEvent =
-  | { type: 'started'; run: string; attempt: number; record: AttemptRecord; rows: MetricsRow[] }
-  | { type: 'row'; run: string; attempt: number; row: MetricsRow };
+  | { type: 'started'; run: string; epoch: number; attempt: number; record: AttemptRecord; rows: MetricsRow[] }
+  | { type: 'row'; run: string; epoch: number; attempt: number; row: MetricsRow };
 
 /** Flat field list for XADD. */
 export function encodeEvent(e: StreamEvent): string[] {
-  const { type, run, attempt, ...rest } = e;
-  return ['type', type, 'run', run, 'attempt', String(attempt), 'data', JSON.stringify(rest)];
+  const { type, run, epoch, attempt, ...rest } = e;
+  return ['type', type, 'run', run, 'epoch', String(epoch), 'attempt', String(attempt), 'data', JSON.stringify(rest)];
 }
 
 /** The entry back from XREAD's field list; null for an entry that is not one of ours or is damaged. */
@@ -162,11 +166,12 @@ export function decodeEvent(fields: string[]): StreamEvent | null {
   const type = m.get('type');
   const run = m.get('run');
   const attempt = Number(m.get('attempt'));
-  if ((type !== 'started' && type !== 'row') || !run || !Number.isInteger(attempt) || attempt < 1) return null;
+  const epoch = Number(m.get('epoch'));
+  if ((type !== 'started' && type !== 'row') || !run || !Number.isInteger(attempt) || attempt < 1 || !Number.isInteger(epoch) || epoch < 0) return null;
   try {
     const data = JSON.parse(m.get('data') ?? '');
-    if (type === 'started' && data?.record && Array.isArray(data.rows)) return { type, run, attempt, record: data.record, rows: data.rows };
-    if (type === 'row' && typeof data?.row?.envSteps === 'number') return { type, run, attempt, row: data.row };
+    if (type === 'started' && data?.record && Array.isArray(data.rows)) return { type, run, epoch, attempt, record: data.record, rows: data.rows };
+    if (type === 'row' && typeof data?.row?.envSteps === 'number') return { type, run, epoch, attempt, row: data.row };
   } catch {
     // fall through
   }
@@ -181,21 +186,25 @@ export function decodeEvent(fields: string[]): StreamEvent | null {
  * coordinator's file never holds a step twice, whichever worker died when.
  */
 export class RunLedger {
+  /** The current attempt: its job's epoch and its number. */
+  epoch = 0;
   attempt = 0;
   rows: MetricsRow[] = [];
   attempts: AttemptRecord[] = [];
 
   /** 'restart': rows replaced (rewrite the file); 'row': one row appended; else why it was ignored. */
   apply(e: StreamEvent): { kind: 'restart' } | { kind: 'row'; row: MetricsRow } | { kind: 'ignored'; why: string } {
-    if (e.attempt < this.attempt) return { kind: 'ignored', why: `attempt ${e.attempt} is older than the current attempt ${this.attempt}` };
+    const order = e.epoch - this.epoch || e.attempt - this.attempt;
+    if (order < 0) return { kind: 'ignored', why: `attempt ${e.attempt} is older than the current attempt ${this.attempt}` };
     if (e.type === 'started') {
-      if (e.attempt === this.attempt) return { kind: 'ignored', why: `attempt ${e.attempt} started twice` };
+      if (order === 0) return { kind: 'ignored', why: `attempt ${e.attempt} started twice` };
+      this.epoch = e.epoch;
       this.attempt = e.attempt;
       this.rows = increasing(e.rows);
       this.attempts.push({ ...e.record, attempt: e.attempt });
       return { kind: 'restart' };
     }
-    if (e.attempt > this.attempt) return { kind: 'ignored', why: `a row of attempt ${e.attempt}, which has not started` };
+    if (order > 0) return { kind: 'ignored', why: `a row of attempt ${e.attempt}, which has not started` };
     const last = this.rows[this.rows.length - 1];
     if (last && e.row.envSteps <= last.envSteps) return { kind: 'ignored', why: `a row at ${e.row.envSteps} env steps after one at ${last.envSteps}` };
     this.rows.push(e.row);

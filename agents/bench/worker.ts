@@ -165,10 +165,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         if (state.lost) return;
         if (m.type === 'started') {
           const record: AttemptRecord = { ...m.attempt, attempt, worker: opts.name, commit };
-          emit({ type: 'started', run: data.runId, attempt, record, rows: m.rows });
+          emit({ type: 'started', run: data.runId, epoch: job.timestamp, attempt, record, rows: m.rows });
           if (m.resumedFrom > 0) log(`${jobId}: resumed from its checkpoint at ${m.resumedFrom} env steps`);
         } else if (m.type === 'row') {
-          emit({ type: 'row', run: data.runId, attempt, row: m.row });
+          emit({ type: 'row', run: data.runId, epoch: job.timestamp, attempt, row: m.row });
         } else if (m.type === 'progress') {
           const now = Date.now();
           if (now - lastProgress < PROGRESS_EVERY_MS && m.envSteps < m.budget) return;

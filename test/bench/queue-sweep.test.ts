@@ -7,6 +7,8 @@
 //     rows strictly increasing, none twice; running the command again adds nothing;
 //   - a worker frozen mid-run (SIGSTOP) and thawed after another took its run over: its run leaves
 //     without writing into the shared folder, and the run is done once with every row once;
+//   - Redis emptied mid-run (a restart without persistence): the run is enqueued again and
+//     resumes from its checkpoint;
 //   - two workers with their own folders, one killed: its run starts over on the other, and the
 //     sweep's success figures (and every logged number but the clocks) equal the local sweep's;
 //   - a coordinator stopped and restarted while nothing works the queue (nothing enqueued twice),
@@ -257,6 +259,29 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
       w.child.kill('SIGTERM');
       expect((await w.done).code).toBe(143);
     }
+  }, 300_000);
+
+  it('Redis loses everything mid-run (a restart without persistence): the run is enqueued again and resumes from its worker\'s checkpoint', async () => {
+    const s = join(dir, 'flushed');
+    const work = join(dir, 'flushed-work');
+    const budget = 2400;
+    const coord = bench(['--out', s, '--tasks', 'reach', '--conditions', 'single', '--seeds', '0', '--budget', String(budget), '--eval-every', '200', ...TINY, '--queue', redis.url]);
+    await coord.waitFor(/1 run\(s\) enqueued/, 60_000);
+    const w = worker('W', work);
+    const runDir = join(work, sweepIdOf(s), 'runs', 'single-task/reach/0');
+    await until(() => existsSync(join(runDir, 'checkpoint.bin')), 120_000, 'the run to checkpoint');
+    await redis.client.flushall();
+    await coord.waitFor(/single-task\/reach\/0: its job was missing from Redis; enqueued again/, 60_000);
+    await w.waitFor(/single-task\/reach\/0: (its lock could not be renewed|no lock renewal for [\d.]+ s); killing its run/, 60_000);
+    const r = await coord.done;
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/single-task\/reach\/0: started on W \(attempt 1, resumed from its checkpoint at \d+ env steps\)/);
+    const res = results(s);
+    expect(res.runs[0]).toMatchObject({ state: 'done', attempts: 2, restarts: 0, resumed: true });
+    expect(res.runs[0].curves.reach.map((p) => p.x)).toEqual(Array.from({ length: budget / 200 }, (_, i) => 200 * (i + 1)));
+    expectWholeRows(s, ['single-task/reach/0'], budget);
+    w.child.kill('SIGTERM');
+    expect((await w.done).code).toBe(143);
   }, 300_000);
 
   it('own folders: the killed worker\'s run starts over on the other, and the figures equal the local sweep\'s', async () => {

@@ -26,8 +26,8 @@ const row = (envSteps: number, evalSuccess?: number): MetricsRow => ({
   meanQ: 0,
 });
 const record = (attempt: number, resumedFrom: number, worker = 'w'): AttemptRecord => ({ attempt, worker, startedAt: '2026-01-01T00:00:00.000Z', resumedFrom, backend: 'b', pid: 1 });
-const started = (attempt: number, rows: MetricsRow[], resumedFrom = rows.at(-1)?.envSteps ?? 0): StreamEvent => ({ type: 'started', run: 'r', attempt, record: record(attempt, resumedFrom), rows });
-const rowEvent = (attempt: number, envSteps: number): StreamEvent => ({ type: 'row', run: 'r', attempt, row: row(envSteps) });
+const started = (attempt: number, rows: MetricsRow[], resumedFrom = rows.at(-1)?.envSteps ?? 0, epoch = 1000): StreamEvent => ({ type: 'started', run: 'r', epoch, attempt, record: record(attempt, resumedFrom), rows });
+const rowEvent = (attempt: number, envSteps: number, epoch = 1000): StreamEvent => ({ type: 'row', run: 'r', epoch, attempt, row: row(envSteps) });
 
 describe('Redis URLs', () => {
   it('reads host, port, database, user, password and TLS', () => {
@@ -73,13 +73,14 @@ describe('stream entries', () => {
   it('round-trip, and anything else reads as nothing', () => {
     for (const e of [started(2, [row(200), row(400)], 400), rowEvent(3, 600)]) {
       const fields = encodeEvent(e);
-      expect(fields.filter((_, i) => i % 2 === 0)).toEqual(['type', 'run', 'attempt', 'data']);
+      expect(fields.filter((_, i) => i % 2 === 0)).toEqual(['type', 'run', 'epoch', 'attempt', 'data']);
       expect(decodeEvent(fields)).toEqual(e);
     }
-    expect(decodeEvent(['type', 'row', 'run', 'r', 'attempt', '1', 'data', '{"row":'])).toBeNull();
-    expect(decodeEvent(['type', 'row', 'run', 'r', 'attempt', '0', 'data', JSON.stringify({ row: row(1) })])).toBeNull();
-    expect(decodeEvent(['type', 'other', 'run', 'r', 'attempt', '1', 'data', '{}'])).toBeNull();
-    expect(decodeEvent(['type', 'started', 'run', 'r', 'attempt', '1', 'data', '{"rows":[]}'])).toBeNull();
+    expect(decodeEvent(['type', 'row', 'run', 'r', 'epoch', '5', 'attempt', '1', 'data', '{"row":'])).toBeNull();
+    expect(decodeEvent(['type', 'row', 'run', 'r', 'epoch', '5', 'attempt', '0', 'data', JSON.stringify({ row: row(1) })])).toBeNull();
+    expect(decodeEvent(['type', 'row', 'run', 'r', 'attempt', '1', 'data', JSON.stringify({ row: row(1) })])).toBeNull();
+    expect(decodeEvent(['type', 'other', 'run', 'r', 'epoch', '5', 'attempt', '1', 'data', '{}'])).toBeNull();
+    expect(decodeEvent(['type', 'started', 'run', 'r', 'epoch', '5', 'attempt', '1', 'data', '{"rows":[]}'])).toBeNull();
   });
 });
 
@@ -114,6 +115,19 @@ describe('RunLedger: which streamed rows count', () => {
     expect(l.apply(rowEvent(2, 400)).kind).toBe('row');
     expect(l.rows.map((r) => r.envSteps)).toEqual([200, 400]);
     expect(l.attempts).toHaveLength(2);
+  });
+
+  it('a job enqueued again (Redis lost the first) counts its attempts after the lost job\'s', () => {
+    const l = new RunLedger();
+    l.apply(started(1, [], 0, 1000));
+    l.apply(started(2, [row(200)], 200, 1000));
+    l.apply(rowEvent(2, 400, 1000));
+    // the new job's first attempt is newer than the old job's second
+    expect(l.apply(started(1, [row(200)], 200, 2000))).toEqual({ kind: 'restart' });
+    expect(l.rows.map((r) => r.envSteps)).toEqual([200]);
+    expect(l.apply(rowEvent(2, 600, 1000)).kind).toBe('ignored');
+    expect(l.apply(rowEvent(1, 400, 2000)).kind).toBe('row');
+    expect(l.attempts.map((a) => a.attempt)).toEqual([1, 2, 1]);
   });
 
   it('a damaged start keeps only rows that move forward', () => {
