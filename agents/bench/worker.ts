@@ -123,11 +123,18 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const state: Running = { child: null, renewedAt: Date.now(), lost: false };
     running.set(jobId, state);
     try {
-      const data = jobData(job);
+      let data: RunJobData;
+      let sweepDir: string;
+      try {
+        data = jobData(job);
+        sweepDir = join(opts.dir, data.sweepId);
+        writeSweepFile(sweepDir, data);
+      } catch (e) {
+        log(`${jobId}: FAILED before it started: ${(e as Error).message}`);
+        throw e;
+      }
       const attempt = job.attemptsStarted;
       const key = eventsKey(data.sweepId);
-      const sweepDir = join(opts.dir, data.sweepId);
-      writeSweepFile(sweepDir, data);
       const dir = join(sweepDir, 'runs', data.runId);
       mkdirSync(dir, { recursive: true });
       rmSync(join(dir, ERROR_FILE), { force: true });
