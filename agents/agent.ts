@@ -72,7 +72,7 @@ export class MultiTaskAgent {
       const old = spec.metadata.every((m) => m.length === 8) ? ': made for observation layout v1 (28 numbers, 8 metadata), which this version no longer reads; train a new agent' : '';
       throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers, got ${K} x ${got}${old}`);
     }
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts };
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;

@@ -79,7 +79,15 @@ type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
 
 const count = z.number().int().nonnegative();
 const finite = z.number().finite();
-const summary = z.object({ task: z.string(), episodes: count, successRate: finite, meanReturn: finite, meanLength: finite });
+const summary = z.object({
+  task: z.string(),
+  episodes: count,
+  successRate: finite,
+  meanReturn: finite,
+  meanLength: finite,
+  // How the evaluation's episodes ended (absent in checkpoints written before it was recorded).
+  resetReasons: z.object({ success: count, timeLimit: count, invalidState: count }).strict().optional(),
+});
 const replayMeta = z.object({ capacity: z.number().int().positive(), written: count, episodes: count });
 
 /** What a decoded header must hold; anything else is refused naming the field. */
@@ -341,5 +349,8 @@ export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: st
   if (saved.experts !== wanted.experts && saved.arch === 'moe') diffs.push(`experts ${saved.experts} vs ${wanted.experts}`);
   if (JSON.stringify(saved.metadata) !== JSON.stringify(wanted.metadata)) diffs.push('task metadata differs');
   if (saved.normalize !== wanted.normalize) diffs.push(`input normalisation ${saved.normalize} vs ${wanted.normalize}`);
+  // Checkpoints from before these settings existed had two critics and no LayerNorm.
+  if ((saved.sac.numCritics ?? 2) !== wanted.sac.numCritics) diffs.push(`critics ${saved.sac.numCritics ?? 2} vs ${wanted.sac.numCritics}`);
+  if ((saved.sac.layerNorm ?? false) !== wanted.sac.layerNorm) diffs.push(`LayerNorm ${saved.sac.layerNorm ?? false} vs ${wanted.sac.layerNorm}`);
   if (diffs.length) throw new CheckpointError(`${source} does not match this run (saved vs requested): ${diffs.join('; ')}`);
 }

@@ -80,6 +80,7 @@ const sacSchema = z
     adamBeta2: z.number().gte(0).lt(1),
     adamEps: z.number().positive(),
     numCritics: posInt,
+    layerNorm: z.boolean(),
     targetClip: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo < hi, 'lower bound must be below the upper').nullable(),
     seed: nonNegInt,
   })

@@ -45,6 +45,8 @@ export interface ConditionedConfig {
   ensemble: number;
   /** Experts of `moe` (default 4). */
   experts?: number;
+  /** LayerNorm after the product of every hidden layer, before its activation (agents/nn/mlp.ts; default off). */
+  layerNorm?: boolean;
 }
 
 export type { Net } from './net.ts';
@@ -73,16 +75,21 @@ export class ConditionedNet implements Net {
     this.inDim = metaDim + K + featureDim;
     const condDim = cfg.descriptor === 'onehot' ? K : metaDim;
     const last = hidden[hidden.length - 1];
+    // hidden: LayerNorm in an MLP's hidden layers; trunk: in its output layer too (a trunk's
+    // output is a hidden layer of the whole network). Heads, gates and outputs have none.
+    const ln = cfg.layerNorm === true;
+    const hiddenLn = { layerNorm: ln };
+    const trunkLn = { layerNorm: ln, outLayerNorm: ln };
     const add = (net: MLP) => {
       const offset = this.parts.reduce((a, p) => a + p.net.paramShapes.length, 0);
       this.parts.push({ net, offset });
     };
     switch (arch) {
       case 'concat':
-        add(new MLP({ inDim: condDim + featureDim, hidden, outDim, ensemble: E }));
+        add(new MLP({ inDim: condDim + featureDim, hidden, outDim, ensemble: E, ...hiddenLn }));
         break;
       case 'multihead':
-        add(new MLP({ inDim: featureDim, hidden: hidden.slice(0, -1), outDim: last, ensemble: E, outActivation: 'relu' }));
+        add(new MLP({ inDim: featureDim, hidden: hidden.slice(0, -1), outDim: last, ensemble: E, outActivation: 'relu', ...trunkLn }));
         // All K heads as one wide layer (columns t*out .. (t+1)*out are task t's head): one
         // product instead of K, and no tile, whose gradient is slow on wasm.
         add(new MLP({ inDim: last, hidden: [], outDim: K * outDim, ensemble: E }));
@@ -91,7 +98,7 @@ export class ConditionedNet implements Net {
         // One single-layer MLP per hidden layer (gates act between layers), one gate network.
         let inDim = featureDim;
         for (const h of hidden) {
-          add(new MLP({ inDim, hidden: [], outDim: h, ensemble: E, outActivation: 'relu' }));
+          add(new MLP({ inDim, hidden: [], outDim: h, ensemble: E, outActivation: 'relu', ...trunkLn }));
           inDim = h;
         }
         add(new MLP({ inDim: last, hidden: [], outDim, ensemble: E }));
@@ -100,13 +107,13 @@ export class ConditionedNet implements Net {
       }
       case 'moe': {
         const M = cfg.experts ?? 4;
-        add(new MLP({ inDim: featureDim, hidden: hidden.slice(0, -1), outDim: last, ensemble: E * M, outActivation: 'relu' }));
+        add(new MLP({ inDim: featureDim, hidden: hidden.slice(0, -1), outDim: last, ensemble: E * M, outActivation: 'relu', ...trunkLn }));
         add(new MLP({ inDim: condDim, hidden: [], outDim: M, ensemble: E }));
         add(new MLP({ inDim: last, hidden: [], outDim, ensemble: E }));
         break;
       }
       case 'independent':
-        add(new MLP({ inDim: featureDim, hidden, outDim, ensemble: E * K }));
+        add(new MLP({ inDim: featureDim, hidden, outDim, ensemble: E * K, ...hiddenLn }));
         break;
     }
     this.paramShapes = this.parts.flatMap((p) => p.net.paramShapes);
