@@ -130,6 +130,8 @@ export interface AttemptRecord {
   pid: number;
   /** The worker's git commit, when known. */
   commit?: string | null;
+  /** The worker's machine: CPU, cores, memory, platform, Node. */
+  machine?: string;
 }
 
 /** A finished run as its job's return value: its folder's records, from the worker's disk. */

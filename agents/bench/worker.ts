@@ -17,6 +17,7 @@
 // folder's owner.txt and leaves (run-one.ts).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, WaitingError, type Job } from 'bullmq';
@@ -94,6 +95,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const log = opts.log ?? ((l: string) => console.log(l));
   await checkRedis(opts.queue);
   const commit = gitCommit();
+  // As the report's "Machine" line words the sweep command's machine.
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}-${process.arch}, Node ${process.version}`;
   const lockMs = opts.lockSeconds * 1000;
   // Stream writes go through their own connection, in order.
   const events = new Redis(opts.queue.options);
@@ -171,7 +174,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       child.on('message', (m: RunMessage) => {
         if (state.lost) return;
         if (m.type === 'started') {
-          const record: AttemptRecord = { ...m.attempt, attempt, worker: opts.name, commit };
+          const record: AttemptRecord = { ...m.attempt, attempt, worker: opts.name, commit, machine };
           emit({ type: 'started', run: data.runId, epoch: job.timestamp, attempt, record, rows: m.rows });
           if (m.resumedFrom > 0) log(`${jobId}: resumed from its checkpoint at ${m.resumedFrom} env steps`);
         } else if (m.type === 'row') {

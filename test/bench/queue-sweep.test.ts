@@ -196,6 +196,9 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     const attempts = jsonl<{ attempt: number; worker: string; resumedFrom: number }>(join(s, 'runs', victimRun!, 'attempts.jsonl'));
     expect(attempts.map((x) => [x.attempt, x.worker])).toEqual([[1, owner === a ? 'A' : 'B'], [2, otherName], [3, 'C']]);
     expect(readFileSync(join(s, 'report', 'report.md'), 'utf8')).toMatch(new RegExp(`\\| \`${victimRun!.replace(/\//g, '\\/')}\` \\| done \\| 2\\.4k \\| [^|]+ \\| 3: resumed from checkpoint at [\\d.]+k?, resumed from checkpoint at [\\d.]+k? \\|`));
+    // Where the runs trained: every worker of an attempt, with its machine.
+    expect(Object.keys(res.provenance.workers ?? {})).toEqual(['A', 'B', 'C']);
+    expect(readFileSync(join(s, 'report', 'report.md'), 'utf8')).toMatch(/- \*\*Workers\*\* \(through a queue\): `A`: .+ cores, \d+ GiB, linux-\w+, Node v[\d.]+; `B`: .+; `C`: .+/);
     const done = JSON.parse(readFileSync(join(s, 'runs', victimRun!, 'done.json'), 'utf8'));
     expect(done).toMatchObject({ worker: 'C', resumed: true });
     expect(done.attempts).toHaveLength(3);

@@ -31,7 +31,7 @@ interface Results {
   comparisons: Comparison[];
   aggregates?: Aggregate[];
   statistics?: { reps: number; seed: number; level: number; interval: string; minSeedsForFlag: number };
-  provenance: { invocations: Invocation[]; backends: string[]; episodeLengths: Record<string, number> };
+  provenance: { invocations: Invocation[]; backends: string[]; episodeLengths: Record<string, number>; workers?: Record<string, string | null> };
 }
 /** progress.json beside a report (agents/bench/progress.ts). */
 interface Progress {
@@ -207,7 +207,8 @@ function render(name: string, r: Results): void {
     `episode length: ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     `learning: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} expert demonstration episodes per task` : 'no demonstrations'}`,
     `backend: ${r.provenance.backends.join('; ') || 'unknown'}`,
-    `machine: ${[...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, Node ${i.node}`))].join('; ')}`,
+    `machine: ${[...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, Node ${i.node}`))].join('; ')}${r.provenance.workers ? ' (the sweep command)' : ''}`,
+    ...(r.provenance.workers ? [`workers (through a queue): ${Object.entries(r.provenance.workers).map(([w, m]) => `${w}: ${m ?? 'machine unknown'}`).join('; ')}`] : []),
     `results as of ${r.dataAsOf ?? r.generatedAt ?? 'unknown'}. Success figures repeat exactly on the same machine; wall times do not.`,
   ];
   $('provenance').replaceChildren(...prov.map((t) => el('li', t)));
