@@ -256,8 +256,9 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   };
 
   let lastWorkers = 0;
-  // The stream first, then the job states: a worker writes a run's entries before it completes the
-  // job, so a run is collected only after every attempt it made has been read.
+  // The stream first, then the job states (and the stream again before a collection): a worker
+  // writes a run's entries before it completes the job, so a run is collected only after every
+  // attempt it made has been read.
   const poll = async (): Promise<boolean> => {
     let changed = false;
     await drainStream();
@@ -271,6 +272,8 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       if (state === 'completed') {
         const job = await queue.getJob(id);
         if (job) {
+          // Entries written after the drain above came before this completion: read them too.
+          await drainStream();
           await collect(r, job);
           changed = true;
         }
@@ -286,6 +289,12 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
         active.set(r.id, { worker: job?.processedBy ?? null, envSteps: typeof p?.envSteps === 'number' ? p.envSteps : (ledgers.get(r.id)!.rows.at(-1)?.envSteps ?? 0) });
         failed.delete(r.id);
       } else if (state === 'unknown') {
+        if (isFinished(sweepDir, r)) {
+          // Collected meanwhile by another coordinator on this folder, which removed the job.
+          done.add(r.id);
+          changed = true;
+          continue;
+        }
         // Not in Redis (flushed, or a server without persistence restarted): enqueue it again.
         await addJob(r);
         log(`${r.id}: its job was missing from Redis; enqueued again`);
