@@ -13,6 +13,9 @@ import { BOOTSTRAP_DEFAULTS, type BootstrapOptions } from './bootstrap.ts';
 import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
 import { parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
 import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
+import { runQueuedSweep } from './coordinator.ts';
+import { workersText } from './progress.ts';
+import { checkRedis, parseRedisUrl, PASSWORD_ENV, redactArgs } from './queue.ts';
 
 const D = SWEEP_DEFAULTS;
 const USAGE = `usage: npm run bench -- --out DIR [options]
@@ -39,6 +42,10 @@ again resumes the sweep.
   --demos N              scripted-expert episodes per task as demonstrations, every run (default: ${D.demoEpisodes})
   --hidden a,b           hidden widths (default: ${D.hidden.join(',')})
   --jobs N               runs in parallel (default: cores = ${availableParallelism()})
+  --queue URL            run the sweep on workers through Redis, redis://[:PASSWORD@]HOST[:PORT][/DB]
+                         (or rediss:// for TLS; the password may come from $${PASSWORD_ENV}):
+                         enqueues each run and collects results as they come; start workers with
+                         npm run worker -- --queue URL (README: "Running a sweep on several machines")
   --report DIR           report folder (default: <out>/report)
   --report-only          only (re)write the report from the sweep folder; with --out naming a
                          report folder (results.json and raw/, no sweep.json), rebuild it in place
@@ -96,6 +103,7 @@ await runCli(USAGE, async () => {
     'report-only': { type: 'boolean' },
     'bootstrap-reps': { type: 'string' },
     'bootstrap-seed': { type: 'string' },
+    queue: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -149,6 +157,16 @@ await runCli(USAGE, async () => {
   if (v.demos !== undefined) given.demoEpisodes = intFlag('demos', v.demos, 0, 0, MAX.demos);
   if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, MAX.hidden));
   const jobs = v.jobs === undefined ? availableParallelism() : intFlag('jobs', v.jobs, 1, 1, 256);
+  let queue: ReturnType<typeof parseRedisUrl> | null = null;
+  if (v.queue !== undefined) {
+    if (v['report-only']) throw new UsageError('--report-only reads the sweep folder only; leave out --queue');
+    if (v.jobs !== undefined) throw new UsageError('--jobs does not apply with --queue: each worker takes its own (npm run worker -- --jobs N)');
+    try {
+      queue = parseRedisUrl(v.queue);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
 
   let base: Record<string, unknown>;
   if (stored) {
@@ -184,9 +202,11 @@ await runCli(USAGE, async () => {
     return;
   }
 
+  // Before the command is recorded: a wrong address or password changes nothing.
+  if (queue) await checkRedis(queue);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const inv: Invocation = {
-    command: ['npm run bench --', ...process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' '),
+    command: ['npm run bench --', ...redactArgs(process.argv.slice(2)).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' '),
     cwd: process.cwd(),
     startedAt: new Date().toISOString(),
     git: gitInfo(),
@@ -203,47 +223,52 @@ await runCli(USAGE, async () => {
   const tty = process.stderr.isTTY;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: '{bar} {percentage}% env steps | runs: {done} done, {running} running, {left} left{failedText} | ETA {etaText}', hideCursor: true, stream: process.stderr, fps: 4 },
+        { format: '{bar} {percentage}% env steps | runs: {done} done, {running} running, {left} {leftWord}{failedText}{workersCount} | ETA {etaText}', hideCursor: true, stream: process.stderr, fps: 4 },
         cliProgress.Presets.shades_classic,
       )
     : null;
   let started = false;
   let lastLine = 0;
+  const leftWord = queue ? 'queued' : 'left';
   const status = (p: SweepProgress) =>
-    `runs: ${p.done} done, ${p.running} running, ${p.left} left${p.failed ? `, ${p.failed} failed` : ''} | ${((100 * p.stepsDone) / p.stepsTotal).toFixed(1)}% of env steps | ETA ${fmtEta(p.eta)}`;
+    `runs: ${p.done} done, ${p.running} running, ${p.left} ${leftWord}${p.failed ? `, ${p.failed} failed` : ''} | ${((100 * p.stepsDone) / p.stepsTotal).toFixed(1)}% of env steps | ETA ${fmtEta(p.eta)}${p.workers ? ` | workers: ${workersText(p.workers) || 'none yet'}` : ''}`;
   const log = (line: string) => {
     const stamped = `[${new Date().toISOString().slice(11, 19)}] ${line}`;
     if (bar) process.stderr.write(`\r\x1b[K${stamped}\n`);
     else console.log(stamped);
   };
-  const signals = onStopSignals((signal) => log(`${signal}: stopping the running runs (each writes a checkpoint); Ctrl-C again in a moment aborts at once`));
-  const outcome = await runSweep({
-    sweepDir,
-    spec,
-    jobs,
-    reportDir,
-    bootstrap,
-    log,
-    shouldStop: () => signals.received !== null,
-    onProgress: (p) => {
-      if (bar) {
-        const payload = { done: p.done, running: p.running, left: p.left, failedText: p.failed ? `, ${p.failed} failed` : '', etaText: fmtEta(p.eta) };
-        if (!started) {
-          bar.start(p.stepsTotal, p.stepsDone, payload);
-          started = true;
-        }
-        bar.update(p.stepsDone, payload);
-      } else if (performance.now() - lastLine > 30_000) {
-        lastLine = performance.now();
-        log(status(p));
+  const signals = onStopSignals((signal) =>
+    log(queue ? `${signal}: stopping the collecting (the workers go on); Ctrl-C again in a moment aborts at once` : `${signal}: stopping the running runs (each writes a checkpoint); Ctrl-C again in a moment aborts at once`),
+  );
+  let lastWorkers = '';
+  const onProgress = (p: SweepProgress) => {
+    // Per worker: a line whenever the split changes (the bar has room for a count only).
+    const ws = p.workers ? workersText(p.workers) : '';
+    if (ws && ws !== lastWorkers) {
+      lastWorkers = ws;
+      if (bar) log(`workers: ${ws}`);
+    }
+    if (bar) {
+      const payload = { done: p.done, running: p.running, left: p.left, leftWord, failedText: p.failed ? `, ${p.failed} failed` : '', workersCount: p.workers ? ` | ${p.workers.length} worker(s)` : '', etaText: fmtEta(p.eta) };
+      if (!started) {
+        bar.start(p.stepsTotal, p.stepsDone, payload);
+        started = true;
       }
-    },
-  });
+      bar.update(p.stepsDone, payload);
+    } else if (performance.now() - lastLine > 30_000) {
+      lastLine = performance.now();
+      log(status(p));
+    }
+  };
+  const shouldStop = () => signals.received !== null;
+  const outcome = queue
+    ? await runQueuedSweep({ sweepDir, spec, reportDir, bootstrap, log, shouldStop, onProgress, queue, commit: inv.git.commit })
+    : await runSweep({ sweepDir, spec, jobs, reportDir, bootstrap, log, shouldStop, onProgress });
   bar?.stop();
   console.log(`report: ${outcome.reportPath} (${outcome.results.runsDone} of ${outcome.results.runsTotal} runs finished${outcome.failed.length ? `, ${outcome.failed.length} failed: ${outcome.failed.join(', ')}` : ''})`);
   if (outcome.failed.length) process.exitCode = 1;
   else if (outcome.unfinished.length) {
-    console.log(`stopped with ${outcome.unfinished.length} run(s) unfinished; run the same command to resume`);
+    console.log(queue ? `stopped with ${outcome.unfinished.length} run(s) unfinished on the workers; run the same command to collect them` : `stopped with ${outcome.unfinished.length} run(s) unfinished; run the same command to resume`);
     process.exitCode = signalExitCode(signals.received ?? 'SIGINT');
   }
 });

@@ -37,6 +37,9 @@ interface Attempt {
   /** Env steps of the checkpoint it resumed from; 0 = it started from scratch. */
   resumedFrom: number;
   backend?: string;
+  /** Through a queue: the worker that ran it, and that worker's machine. */
+  worker?: string;
+  machine?: string;
 }
 
 export interface RunResult {
@@ -58,6 +61,8 @@ export interface RunResult {
   restarts: number;
   /** When its newest record was written: its finish, else its latest start (null if unknown). */
   updatedAt: string | null;
+  /** Through a queue: the workers of its attempts and their machines (absent for local runs). */
+  workers?: Record<string, string | null>;
   backend: string | null;
   error: string | null;
   /** Per task: evaluation success vs env steps per task. */
@@ -137,6 +142,8 @@ export interface Results {
     invocations: Invocation[];
     backends: string[];
     episodeLengths: Record<string, number>;
+    /** A sweep through a queue: every worker that ran an attempt, and its machine. */
+    workers?: Record<string, string | null>;
   };
 }
 
@@ -204,6 +211,7 @@ export function loadRunFrom(dir: string, plan: RunPlan): RunResult {
     restarts: attempts.slice(1).filter((a) => a.resumedFrom === 0).length,
     updatedAt: latest([done?.finishedAt, ...attempts.map((a) => a.startedAt)]),
     backend: done?.backend ?? attempts[attempts.length - 1]?.backend ?? null,
+    ...(attempts.some((a) => a.worker) ? { workers: Object.fromEntries(attempts.filter((a) => a.worker).map((a) => [a.worker!, a.machine ?? null])) } : {}),
     error,
     curves: curvesFromRows(rows, plan.taskNames),
     final: done ? Object.fromEntries(done.final.map((f) => [f.task, f.successRate])) : {},
@@ -378,6 +386,7 @@ export function computeResults(src: {
       invocations: src.invocations,
       backends: [...new Set(runs.map((r) => r.backend).filter((b): b is string => !!b))],
       episodeLengths: src.episodeLengths,
+      ...(runs.some((r) => r.workers) ? { workers: Object.fromEntries(runs.flatMap((r) => Object.entries(r.workers ?? {})).sort(([a], [b]) => a.localeCompare(b))) } : {}),
     },
   };
 }
@@ -609,7 +618,8 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
     `- **Episode length** (time limit, control steps at 25 Hz): ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} scripted-expert demonstration episodes per task (a quarter of each batch)` : 'no demonstrations'}; everything else at agents/config.ts's defaults of that commit (each run's full configuration: \`raw/<run>/config.json\`)`,
     `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}; environment: ${[...new Set(inv.map((i) => Object.entries(i.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')))].join('; ') || 'defaults'}`,
-    `- **Machine**: ${machines.join('; ') || 'unknown'}`,
+    `- **Machine**: ${machines.join('; ') || 'unknown'}${r.provenance.workers ? ' (the sweep command; the runs trained on the workers below)' : ''}`,
+    ...(r.provenance.workers ? [`- **Workers** (through a queue): ${Object.entries(r.provenance.workers).map(([w, m]) => `\`${w}\`: ${m ?? 'machine unknown'}`).join('; ')}`] : []),
     `- **Statistics**: ${st.interval} bootstrap, ${st.reps} resamples, seed ${st.seed}, ${100 * st.level}% intervals (\`--bootstrap-reps\`, \`--bootstrap-seed\`); at least ${st.minSeedsForFlag} seeds a side for a negative-transfer verdict`,
     `- **Results as of**: ${r.dataAsOf ?? 'unknown'} (the newest finished run or sweep command; the report itself holds no clock time, so rewriting it from the same runs, e.g. with \`--report-only\`, gives the same files byte for byte)`,
     '',

@@ -2,14 +2,18 @@
 // `jobs` at a time, each writing its own folder under <sweep>/runs/. Finished runs (done.json) are
 // skipped, so running the sweep again picks up where it stopped; a run that fails is recorded in
 // its folder's error.txt and the others go on. After every run ends the report is rewritten, so a
-// stopped sweep always has an up-to-date (partial) report.
+// stopped sweep always has an up-to-date (partial) report, and progress.json beside it says where
+// the sweep stands (progress.ts). A sweep through a queue runs in coordinator.ts instead.
 import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_STOPPED, type RunMessage } from './run-one.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
+import { progressFile, writeProgressFile, type RunProgress, type WorkerProgress } from './progress.ts';
+import { QUEUE_FILE } from './queue.ts';
 import { collectResults, loadRun, writeReport, type Results } from './report.ts';
 import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 
@@ -29,6 +33,8 @@ export interface SweepProgress {
   stepsTotal: number;
   /** Seconds, from the env-step rate of this session; null until there is a rate. */
   eta: number | null;
+  /** Per worker (a sweep through a queue). */
+  workers?: WorkerProgress[];
 }
 
 export interface SweepOptions {
@@ -62,6 +68,9 @@ export function isFinished(sweepDir: string, run: RunPlan): boolean {
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const { sweepDir, spec } = opts;
   const log = opts.log ?? ((l: string) => console.log(l));
+  if (existsSync(join(sweepDir, QUEUE_FILE))) {
+    throw new Error(`${sweepDir} runs through a queue (${QUEUE_FILE}): add --queue with its Redis URL; or, to finish it on this machine instead, delete ${QUEUE_FILE} (its unfinished runs then start over here)`);
+  }
   mkdirSync(join(sweepDir, 'runs'), { recursive: true });
   writeFileSync(join(sweepDir, SWEEP_FILE), JSON.stringify(spec, null, 2) + '\n');
   const plans = planRuns(spec);
@@ -101,6 +110,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       eta: elapsed > 5 && rate > 0 ? (stepsTotal - stepsDone) / rate : null,
     };
   };
+  // progress.json for the report page: this machine is the one worker.
+  const here = hostname();
+  const publish = (state: 'running' | 'finished' | 'stopped') => {
+    const runs: RunProgress[] = plans.map((r) => {
+      const st = done.includes(r.id) ? 'done' : failed.includes(r.id) ? 'failed' : running.has(r.id) ? 'running' : 'queued';
+      return { id: r.id, state: st, worker: st === 'queued' ? null : here, envSteps: steps.get(r.id) ?? 0, budget: budgetOf(r) };
+    });
+    try {
+      writeProgressFile(opts.reportDir, progressFile(runs, { state, mode: 'local', eta: progress().eta }));
+    } catch (e) {
+      log(`progress not written: ${(e as Error).message}`);
+    }
+  };
+  let published = 0;
   const report = async () => {
     const results = await collectResults(sweepDir, spec, opts.bootstrap);
     return { results, reportPath: writeReport(sweepDir, opts.reportDir, results) };
@@ -161,10 +184,17 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const poll = setInterval(() => {
     if (opts.shouldStop?.()) stopAll();
     opts.onProgress?.(progress());
+    if (performance.now() - published > 2000) {
+      published = performance.now();
+      publish('running');
+    }
   }, 200);
 
   const inFlight = new Set<Promise<void>>();
   opts.onProgress?.(progress());
+  // A report and progress.json from the start: the report page lists folders that hold a report.
+  await report().catch((e: Error) => log(`report not written: ${e.message}`));
+  publish('running');
   try {
     while (queue.length || inFlight.size) {
       while (!stopping && !opts.shouldStop?.() && queue.length && inFlight.size < Math.max(1, opts.jobs)) {
@@ -185,6 +215,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   }
   const { results, reportPath } = await report();
   const unfinished = plans.filter((r) => !done.includes(r.id) && !failed.includes(r.id)).map((r) => r.id);
+  publish(unfinished.length ? 'stopped' : 'finished');
   return { done, failed, unfinished, results, reportPath };
 }
 

@@ -2,7 +2,10 @@
 // provenance as a sweep's report.md, drawn from its results.json. The server lists report folders
 // at reports/index.json, newest first, with their dates and budgets, and serves their files under
 // reports/<folder>/ (server/http.ts). The page opens on the newest report unless ?report= names
-// another. Only plain DOM here: the page shares the viewer's build and colours, nothing of its 3D code.
+// another. While a sweep runs, the folder's progress.json (written by the sweep or the queue
+// coordinator, agents/bench/progress.ts) is polled: runs done, running, queued and failed, per
+// worker, and the report is reloaded as runs finish. Only plain DOM here: the page shares the
+// viewer's build and colours, nothing of its 3D code.
 import './style.css';
 import './bench.css';
 
@@ -28,8 +31,30 @@ interface Results {
   comparisons: Comparison[];
   aggregates?: Aggregate[];
   statistics?: { reps: number; seed: number; level: number; interval: string; minSeedsForFlag: number };
-  provenance: { invocations: Invocation[]; backends: string[]; episodeLengths: Record<string, number> };
+  provenance: { invocations: Invocation[]; backends: string[]; episodeLengths: Record<string, number>; workers?: Record<string, string | null> };
 }
+/** progress.json beside a report (agents/bench/progress.ts). */
+interface Progress {
+  updatedAt: string;
+  state: 'running' | 'finished' | 'stopped';
+  mode: 'local' | 'queue';
+  queue: string | null;
+  sweepId: string | null;
+  total: number;
+  done: number;
+  running: number;
+  queued: number;
+  failed: number;
+  stepsDone: number;
+  stepsTotal: number;
+  eta: number | null;
+  workers: { name: string; running: string[]; done: number; failed: number }[];
+  runs: { id: string; state: string; worker: string | null; envSteps: number; budget: number }[];
+}
+/** How often a running sweep's progress is read. */
+const PROGRESS_POLL_MS = 3000;
+/** A running sweep whose progress is older than this is said to be silent. */
+const PROGRESS_STALE_S = 120;
 /** One line of reports/index.json. */
 interface ReportEntry { name: string; date: string | null; budgetPerTask: number | null; tasks: string[]; conditions: string[]; seeds: number; runsDone: number | null; runsTotal: number | null; error?: string }
 
@@ -182,7 +207,8 @@ function render(name: string, r: Results): void {
     `episode length: ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
     `learning: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} expert demonstration episodes per task` : 'no demonstrations'}`,
     `backend: ${r.provenance.backends.join('; ') || 'unknown'}`,
-    `machine: ${[...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, Node ${i.node}`))].join('; ')}`,
+    `machine: ${[...new Set(inv.map((i) => `${i.machine.cpu}, ${i.machine.cores} cores, ${i.machine.memoryGiB} GiB, Node ${i.node}`))].join('; ')}${r.provenance.workers ? ' (the sweep command)' : ''}`,
+    ...(r.provenance.workers ? [`workers (through a queue): ${Object.entries(r.provenance.workers).map(([w, m]) => `${w}: ${m ?? 'machine unknown'}`).join('; ')}`] : []),
     `results as of ${r.dataAsOf ?? r.generatedAt ?? 'unknown'}. Success figures repeat exactly on the same machine; wall times do not.`,
   ];
   $('provenance').replaceChildren(...prov.map((t) => el('li', t)));
@@ -218,6 +244,42 @@ function renderList(list: ReportEntry[], current: string, open: (name: string) =
   );
 }
 
+function clock(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+function renderProgress(p: Progress | null): void {
+  const box = $('progress');
+  box.hidden = !p;
+  if (!p) return;
+  const age = (Date.now() - Date.parse(p.updatedAt)) / 1000;
+  const where = p.mode === 'queue' ? ` through the queue at ${p.queue ?? '?'}${p.sweepId ? ` (sweep ${p.sweepId})` : ''}` : ' on one machine';
+  const head =
+    p.state === 'running'
+      ? `Sweep running${where}, as of ${clock(p.updatedAt)}${age > PROGRESS_STALE_S ? ` (no update for ${Math.round(age / 60)} min: its ${p.mode === 'queue' ? 'coordinator' : 'sweep'} may have stopped)` : ''}`
+      : p.state === 'finished'
+        ? `Sweep finished${where}, ${clock(p.updatedAt)}`
+        : `Sweep stopped${where} at ${clock(p.updatedAt)}${p.mode === 'queue' ? '; workers may go on, and the same command collects what they finish' : '; the same command resumes it'}`;
+  const pctSteps = p.stepsTotal ? `${((100 * p.stepsDone) / p.stepsTotal).toFixed(1)}% of env steps` : '';
+  const eta = p.state === 'running' && p.eta !== null ? `, about ${secs(p.eta)} to go` : '';
+  $('progress-summary').textContent = `${head}. Runs: ${p.done} done, ${p.running} running, ${p.queued} queued, ${p.failed} failed, of ${p.total}; ${pctSteps}${eta}.`;
+  const byId = new Map(p.runs.map((r) => [r.id, r]));
+  $<HTMLTableElement>('progress-workers').replaceChildren(
+    row(['worker', 'running now', 'done', 'failed'], true),
+    ...p.workers.map((w) =>
+      row([
+        w.name,
+        w.running.map((id) => {
+          const r = byId.get(id);
+          return r ? `${id} (${Math.round((100 * r.envSteps) / Math.max(1, r.budget))}%)` : id;
+        }).join(', ') || 'idle',
+        String(w.done),
+        String(w.failed),
+      ]),
+    ),
+  );
+}
+
 async function main(): Promise<void> {
   const status = $('bench-status');
   const select = $<HTMLSelectElement>('report');
@@ -238,7 +300,46 @@ async function main(): Promise<void> {
   // The server lists the newest first.
   let current = wanted && list.some((e) => e.name === wanted) ? wanted : list[0].name;
   select.replaceChildren(...list.map((e) => Object.assign(el('option', entryLabel(e)), { value: e.name, selected: e.name === current })));
+  // The open report's progress.json, polled while its sweep runs; finished runs reload the report.
+  let poll: ReturnType<typeof setTimeout> | undefined;
+  let shownDone: number | null = null;
+  const watch = async (name: string, first: boolean): Promise<void> => {
+    let p: Progress | null = null;
+    let unreadable = false;
+    try {
+      const res = await fetch(`reports/${name === '.' ? '' : `${name}/`}progress.json`, { cache: 'no-cache' });
+      if (res.ok) p = (await res.json()) as Progress;
+      else if (res.status !== 404) unreadable = true;
+    } catch {
+      unreadable = true;
+    }
+    if (name !== current) return;
+    if (unreadable && !first) {
+      // A server restart or a file being replaced: keep what is shown and try again.
+      poll = setTimeout(() => void watch(name, false), PROGRESS_POLL_MS);
+      return;
+    }
+    renderProgress(p);
+    (window as unknown as { __rrlProgress: unknown }).__rrlProgress = p ? { report: name, state: p.state, done: p.done, updatedAt: p.updatedAt } : null;
+    if (!p) return;
+    if (first) shownDone = p.done + p.failed;
+    else if (p.done + p.failed !== shownDone) {
+      shownDone = p.done + p.failed;
+      await reload(name);
+    }
+    if (p.state === 'running') poll = setTimeout(() => void watch(name, false), PROGRESS_POLL_MS);
+  };
+  const reload = async (name: string) => {
+    try {
+      const res = await fetch(`reports/${name === '.' ? '' : `${name}/`}results.json`, { cache: 'no-cache' });
+      if (res.ok && name === current) render(name, (await res.json()) as Results);
+    } catch {
+      // the next poll tries again
+    }
+  };
   const load = async (name: string) => {
+    clearTimeout(poll);
+    renderProgress(null);
     current = name;
     select.value = name;
     renderList(list, current, open);
@@ -254,6 +355,7 @@ async function main(): Promise<void> {
       $('bench-body').hidden = true;
       status.textContent = `Could not load ${name}: ${(e as Error).message}`;
     }
+    await watch(name, true);
   };
   const open = (name: string) => {
     const u = new URL(location.href);

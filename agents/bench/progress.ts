@@ -1,0 +1,104 @@
+// A sweep's progress as progress.json beside its report: how many runs are done, running, queued
+// and failed, per worker, and each run's env steps. The local sweep and the queue coordinator both
+// write it while they run; the viewer's report page polls it (viewer/src/bench.ts).
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROGRESS_FILE } from './queue.ts';
+
+export type RunProgressState = 'done' | 'running' | 'queued' | 'failed';
+
+export interface RunProgress {
+  id: string;
+  state: RunProgressState;
+  /** The worker running it, or that finished it (null when unknown or not started). */
+  worker: string | null;
+  envSteps: number;
+  budget: number;
+}
+
+export interface WorkerProgress {
+  name: string;
+  /** Run ids it is training now. */
+  running: string[];
+  /** Runs it finished, and runs that failed on it. */
+  done: number;
+  failed: number;
+}
+
+export interface ProgressFile {
+  version: 1;
+  updatedAt: string;
+  /** The writer's state: still collecting, every run done or failed, or stopped (runs may go on on the workers). */
+  state: 'running' | 'finished' | 'stopped';
+  mode: 'local' | 'queue';
+  /** The queue's Redis address (no password) and the sweep's id there; null for a local sweep. */
+  queue: string | null;
+  sweepId: string | null;
+  total: number;
+  done: number;
+  running: number;
+  queued: number;
+  failed: number;
+  stepsDone: number;
+  stepsTotal: number;
+  /** Seconds, from this session's env-step rate; null until there is one. */
+  eta: number | null;
+  workers: WorkerProgress[];
+  runs: RunProgress[];
+}
+
+/** Per-worker lines from the runs (workers that hold no run yet can be named in `idle`). */
+export function workersOf(runs: readonly RunProgress[], idle: readonly string[] = []): WorkerProgress[] {
+  const by = new Map<string, WorkerProgress>();
+  const of = (name: string) => by.get(name) ?? by.set(name, { name, running: [], done: 0, failed: 0 }).get(name)!;
+  for (const n of idle) of(n);
+  for (const r of runs) {
+    if (!r.worker) continue;
+    const w = of(r.worker);
+    if (r.state === 'running') w.running.push(r.id);
+    else if (r.state === 'done') w.done++;
+    else if (r.state === 'failed') w.failed++;
+  }
+  return [...by.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function progressFile(runs: RunProgress[], o: { state: ProgressFile['state']; mode: ProgressFile['mode']; queue?: string | null; sweepId?: string | null; eta: number | null; idleWorkers?: string[] }): ProgressFile {
+  const count = (s: RunProgressState) => runs.filter((r) => r.state === s).length;
+  return {
+    version: 1,
+    updatedAt: new Date().toISOString(),
+    state: o.state,
+    mode: o.mode,
+    queue: o.queue ?? null,
+    sweepId: o.sweepId ?? null,
+    total: runs.length,
+    done: count('done'),
+    running: count('running'),
+    queued: count('queued'),
+    failed: count('failed'),
+    stepsDone: runs.reduce((a, r) => a + (r.state === 'done' ? r.budget : Math.min(r.envSteps, r.budget)), 0),
+    stepsTotal: runs.reduce((a, r) => a + r.budget, 0),
+    eta: o.eta,
+    workers: workersOf(runs, o.idleWorkers),
+    runs,
+  };
+}
+
+/** Written whole and renamed into place, so a page never reads half a file. */
+export function writeProgressFile(reportDir: string, p: ProgressFile): void {
+  mkdirSync(reportDir, { recursive: true });
+  const path = join(reportDir, PROGRESS_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(p, null, 1) + '\n');
+  renameSync(tmp, path);
+}
+
+/** "a (1 running, 2 done); b (idle)": the terminal's per-worker line. */
+export function workersText(ws: readonly WorkerProgress[]): string {
+  return ws
+    .map((w) => {
+      const parts = [...(w.running.length ? [`${w.running.length} running`] : []), ...(w.done ? [`${w.done} done`] : []), ...(w.failed ? [`${w.failed} failed`] : [])];
+      return `${w.name} (${parts.join(', ') || 'idle'})`;
+    })
+    .join('; ');
+}
