@@ -16,7 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { loadCheckpoint } from '../checkpoint.ts';
 import { selectBackend } from '../tensor/index.ts';
 import { onStopSignals } from '../../sim/cli/signals.ts';
-import { CHECKPOINT_FILE, holdsRun, train } from '../train.ts';
+import { CHECKPOINT_FILE, holdsRun } from '../train/run-folder.ts';
+import { train } from '../train/train.ts';
 import { ATTEMPTS_FILE, DONE_FILE, planRuns, runConfig, SWEEP_FILE, sweepSchema } from './spec.ts';
 
 export const EXIT_STOPPED = 3;
@@ -34,9 +35,9 @@ const send = (m: RunMessage) => {
 async function main(): Promise<void> {
   // A stop signal, or the sweep going away (killed): checkpoint and leave rather than train on
   // unsupervised. A second signal a moment later leaves at once.
-  let disconnected = false;
-  const signals = onStopSignals(() => {}, { onAbort: () => process.exit(EXIT_STOPPED) });
-  process.on('disconnect', () => (disconnected = true));
+  const stop = new AbortController();
+  onStopSignals(() => stop.abort(), { onAbort: () => process.exit(EXIT_STOPPED) });
+  process.on('disconnect', () => stop.abort());
 
   const [sweepDir, runId] = process.argv.slice(2);
   if (!sweepDir || !runId) throw new Error('usage: run-one.ts <sweepDir> <runId>');
@@ -67,19 +68,22 @@ async function main(): Promise<void> {
   let lastSent = 0;
   const result = await train(cfg, {
     resume: holdsRun(out),
-    hooks: {
-      shouldStop: () => signals.received !== null || disconnected,
-      log: (line) => {
-        console.log(line);
-        send({ type: 'log', line });
-      },
-      onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastSent < 250 && p.envSteps < p.budget) return;
-        lastSent = now;
-        send({ type: 'progress', envSteps: p.envSteps, budget: p.budget });
-      },
+    signal: stop.signal,
+    log: (line) => {
+      console.log(line);
+      send({ type: 'log', line });
     },
+    observers: [
+      {
+        // The sweep's progress display, at most four times a second.
+        afterStep: (step) => {
+          const now = performance.now();
+          if (now - lastSent < 250 && step.envSteps < cfg.envSteps) return;
+          lastSent = now;
+          send({ type: 'progress', envSteps: step.envSteps, budget: cfg.envSteps });
+        },
+      },
+    ],
   });
   if (result.stopReason === 'interrupted') {
     process.exitCode = EXIT_STOPPED;

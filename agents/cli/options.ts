@@ -3,6 +3,7 @@
 // code (makeConfig), the parsing of its flag (strict numbers, through sim/cli/args.ts), the parseArgs
 // option and its line of --help. The training settings (agents/config.ts) and every CLI's own
 // options (train, evaluate, start, bench) are declared with the builders below.
+import { z } from 'zod';
 import { fmt, intFlag, listFlag, numFlag, parseFlags, UsageError } from '../../sim/cli/args.ts';
 
 export interface Setting<T> {
@@ -15,6 +16,8 @@ export interface Setting<T> {
   readonly metavar: string;
   /** What is allowed, in words: "an integer from 1 to 64". */
   readonly allowed: string;
+  /** What --help says the flag takes ("" for nothing: a path, a name). */
+  readonly flagAllowed: string;
   /** A heading under which --help lists it. */
   readonly group: string;
   /** A switch takes no value (parseArgs' boolean); everything else takes one. */
@@ -27,6 +30,11 @@ export interface Setting<T> {
   parse(text: string): T;
   /** A value as --help shows it. */
   show(v: T): string;
+  /**
+   * The same setting with some declaration fields changed: a CLI's own default, narrower range or
+   * wording (`SETTINGS.seed.derive({ default: 1 })`), said where it differs.
+   */
+  derive(patch: Record<string, unknown>): Setting<T>;
 }
 
 interface Common<T> {
@@ -50,7 +58,7 @@ export function decimal(n: number): string {
   return n.toFixed(Math.min(100, digits));
 }
 
-function make<T>(o: Common<T>, p: { metavar: string; allowed: string; check(v: unknown): boolean; parse(text: string, flag: string): T; show(v: T): string; isSwitch?: boolean; none?: string }): Setting<T> {
+function make<T>(o: Common<T>, rebuild: (patch: Record<string, unknown>) => Setting<T>, p: { metavar: string; allowed: string; flagAllowed?: string; check(v: unknown): boolean; parse(text: string, flag: string): T; show(v: T): string; isSwitch?: boolean; none?: string }): Setting<T> {
   const flag = o.flag ?? null;
   const none = p.none;
   return {
@@ -59,12 +67,14 @@ function make<T>(o: Common<T>, p: { metavar: string; allowed: string; check(v: u
     flag,
     metavar: o.metavar ?? p.metavar,
     allowed: none === undefined ? p.allowed : `${p.allowed} (or none: ${none})`,
+    flagAllowed: p.flagAllowed ?? p.allowed,
     group: o.group ?? 'Options',
     isSwitch: p.isSwitch ?? false,
     shownDefault: o.shown,
     check: (v) => ((none !== undefined && v === null) || p.check(v) ? null : `must be ${p.allowed}${none === undefined ? '' : ` or null (${none})`}, got ${JSON.stringify(v)}`),
     parse: (text) => p.parse(text, flag ?? '(no flag)'),
     show: (v) => (v === null && none !== undefined ? none : p.show(v)),
+    derive: rebuild,
   };
 }
 
@@ -77,7 +87,7 @@ export function int(o: IntOpts): Setting<number>;
 /** The same, or null meaning `none`. */
 export function int(o: Omit<IntOpts, 'default'> & { default: number | null; none: string }): Setting<number | null>;
 export function int(o: Omit<IntOpts, 'default'> & { default: number | null; none?: string }): Setting<number | null> {
-  return make(o as Common<number | null>, {
+  return make(o as Common<number | null>, (patch) => int({ ...o, ...patch } as IntOpts), {
     metavar: 'N',
     allowed: `an integer from ${fmt(o.min)} to ${fmt(o.max)}`,
     check: (v) => Number.isSafeInteger(v) && (v as number) >= o.min && (v as number) <= o.max,
@@ -110,9 +120,10 @@ export function num(o: Omit<NumOpts, 'default'> & { default: number | null; none
   const inRange = (n: number) =>
     Number.isFinite(n) && !(o.min !== undefined && n < o.min) && !(o.max !== undefined && n > o.max) && !(o.above !== undefined && n <= o.above) && !(o.below !== undefined && n >= o.below);
   const allowed = numAllowed(o as NumOpts);
-  return make(o as Common<number | null>, {
+  return make(o as Common<number | null>, (patch) => num({ ...o, ...patch } as NumOpts), {
     metavar: 'X',
     allowed,
+    flagAllowed: o.fromFlag?.allowed,
     check: (v) => typeof v === 'number' && inRange(v),
     parse: (text, flag) => {
       if (o.fromFlag) return o.fromFlag.parse(text);
@@ -132,7 +143,7 @@ export function num(o: Omit<NumOpts, 'default'> & { default: number | null; none
 
 /** true or false (on the command line: `--flag true`, `--flag false`). */
 export function bool(o: Common<boolean>): Setting<boolean> {
-  return make(o, {
+  return make(o, (patch) => bool({ ...o, ...patch }), {
     metavar: 'true|false',
     allowed: 'true or false',
     check: (v) => typeof v === 'boolean',
@@ -146,12 +157,14 @@ export function bool(o: Common<boolean>): Setting<boolean> {
 
 /** A flag without a value (`--json`): present or not. Never set from code. */
 export function flagSwitch(o: { flag: string; help: string; group?: string }): Setting<boolean> {
-  return make({ ...o, default: false }, { metavar: '', allowed: 'present or absent', check: (v) => typeof v === 'boolean', parse: () => true, show: String, isSwitch: true });
+  return make({ ...o, default: false }, (patch) => flagSwitch({ ...o, ...patch }), { metavar: '', allowed: 'present or absent', check: (v) => typeof v === 'boolean', parse: () => true, show: String, isSwitch: true });
 }
 
-/** One of a fixed list of names. */
-export function choice<const V extends string>(o: Common<V> & { values: readonly V[] }): Setting<V> {
-  return make(o, {
+/** One of a fixed list of names; with `none`, null when not given. */
+export function choice<const V extends string>(o: Common<V> & { values: readonly V[] }): Setting<V>;
+export function choice<const V extends string>(o: Omit<Common<V>, 'default'> & { default: V | null; none: string; values: readonly V[] }): Setting<V | null>;
+export function choice<const V extends string>(o: Omit<Common<V>, 'default'> & { default: V | null; none?: string; values: readonly V[] }): Setting<V | null> {
+  return make(o as Common<V | null>, (patch) => choice({ ...o, ...patch } as Common<V> & { values: readonly V[] }), {
     metavar: 'NAME',
     allowed: `one of ${o.values.join(', ')}`,
     check: (v) => (o.values as readonly unknown[]).includes(v),
@@ -160,6 +173,7 @@ export function choice<const V extends string>(o: Common<V> & { values: readonly
       throw new UsageError(`--${flag} must be one of ${o.values.join(', ')}, got "${text}"`);
     },
     show: String,
+    none: o.none,
   });
 }
 
@@ -167,9 +181,10 @@ export function choice<const V extends string>(o: Common<V> & { values: readonly
 export function text(o: Common<string> & { fromFlag?: (text: string) => string }): Setting<string>;
 export function text(o: Omit<Common<string>, 'default'> & { default: string | null; none: string; fromFlag?: (text: string) => string }): Setting<string | null>;
 export function text(o: Omit<Common<string>, 'default'> & { default: string | null; none?: string; fromFlag?: (text: string) => string }): Setting<string | null> {
-  return make(o as Common<string | null>, {
+  return make(o as Common<string | null>, (patch) => text({ ...o, ...patch } as Common<string>), {
     metavar: 'TEXT',
     allowed: 'a non-empty string',
+    flagAllowed: '',
     check: (v) => typeof v === 'string' && v.length > 0,
     parse: (t, flag) => {
       if (t.length === 0) throw new UsageError(`--${flag} must not be empty`);
@@ -181,14 +196,15 @@ export function text(o: Omit<Common<string>, 'default'> & { default: string | nu
 }
 
 /**
- * A non-empty comma-separated list of items of one kind (`a,b,c`); `unique` refuses repeats. The
- * item setting's flag is ignored: its parse and check are used per item, under this list's flag.
+ * A non-empty comma-separated list of items of one kind (`a,b,c`); `unique` refuses repeats. Each
+ * item is parsed and checked by `item`, under this list's flag.
  */
 export function list<T>(o: Common<T[]> & { item: Setting<T>; unique?: string }): Setting<T[]> {
-  const items = o.item;
-  return make(o, {
+  const items = o.flag ? o.item.derive({ flag: o.flag }) : o.item;
+  return make(o, (patch) => list({ ...o, ...patch }), {
     metavar: 'a,b,...',
-    allowed: `a non-empty list of ${items.allowed.replace(/^(an?|one) /, '')}s${o.unique ? ', each once' : ''}`.replace(/ss\b/, 's'),
+    allowed: `a non-empty comma-separated list, each ${items.allowed}${o.unique ? ', none twice' : ''}`,
+    flagAllowed: [items.flagAllowed && `each ${items.flagAllowed}`, o.unique && 'none twice'].filter(Boolean).join(', '),
     check: (v) => Array.isArray(v) && v.length > 0 && v.every((x) => items.check(x) === null) && (!o.unique || new Set(v).size === v.length),
     parse: (t, flag) => {
       let parts: string[];
@@ -197,14 +213,7 @@ export function list<T>(o: Common<T[]> & { item: Setting<T>; unique?: string }):
       } catch {
         throw new UsageError(`--${flag} must be a comma-separated list, got "${t}"`);
       }
-      const out = parts.map((p) => {
-        try {
-          return items.parse(p);
-        } catch (e) {
-          // The item's message names "(no flag)"; say which flag it came from.
-          throw new UsageError((e as Error).message.replace('--(no flag)', `--${flag}`));
-        }
-      });
+      const out = parts.map((p) => items.parse(p));
       if (o.unique && new Set(out).size !== out.length) throw new UsageError(`--${flag}: ${o.unique}`);
       return out;
     },
@@ -215,7 +224,7 @@ export function list<T>(o: Common<T[]> & { item: Setting<T>; unique?: string }):
 /** Two numbers `LO,HI` with LO below HI (a range). */
 export function range(o: Omit<Common<[number, number]>, 'default'> & { default: [number, number] | null; none: string }): Setting<[number, number] | null> {
   const ok = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[0] < v[1];
-  return make(o as Common<[number, number] | null>, {
+  return make(o as Common<[number, number] | null>, (patch) => range({ ...o, ...patch }), {
     metavar: 'LO,HI',
     allowed: 'two finite numbers LO,HI with LO below HI',
     check: ok,
@@ -344,7 +353,7 @@ function wrap(textIn: string, width: number): string[] {
 export function helpEntry(s: Setting<unknown>, def: unknown = s.default, shown?: string): string {
   const left = `  --${s.flag}${s.metavar ? ` ${s.metavar}` : ''}`;
   const dflt = s.isSwitch ? '' : ` (default: ${shown ?? s.show(def)})`;
-  const body = s.isSwitch ? s.help : `${s.help}; ${s.allowed}${dflt}`;
+  const body = s.isSwitch ? s.help : `${s.help}${s.flagAllowed ? `; ${s.flagAllowed}` : ''}${dflt}`;
   const lines = wrap(body, WIDTH - LEFT);
   const first = left.length < LEFT - 1 ? left.padEnd(LEFT) + lines[0] : `${left}\n${' '.repeat(LEFT)}${lines[0]}`;
   return [first, ...lines.slice(1).map((l) => ' '.repeat(LEFT) + l)].join('\n');
@@ -369,3 +378,11 @@ export function optionsHelp(trees: OptionTrees, opts: { defaults?: Record<string
 }
 
 export const HELP_LINE = '  -h, --help'.padEnd(LEFT) + 'this text';
+
+/** A setting's check as a zod schema (for files validated with zod, such as a sweep's settings). */
+export function zodOf<T>(s: Setting<T>): z.ZodType<T> {
+  return z.any().superRefine((v, ctx) => {
+    const p = s.check(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  }) as unknown as z.ZodType<T>;
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../agents/checkpoint.ts';
-import type { MetricsRow } from '../../agents/train.ts';
+import type { MetricsRow } from '../../agents/train/observer.ts';
 import { alive, commandOf, npmRun, portOpen, treeOf, until } from './processes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rrl-signals-'));
