@@ -2,7 +2,10 @@
 // millisecond since the clock started belongs to exactly one phase, so the shares of any interval
 // sum to 1. Measured with performance.now() around each phase of the loop (agents/train/train.ts).
 export const PHASES = [
-  /** Waiting for the env worker's step, after this thread's own work for the step (updates overlap the simulation). */
+  /**
+   * Waiting for the env worker: for a step after this thread's own work for it (the updates run
+   * while the worker simulates), and at the start for the worker to start and reset the envs.
+   */
   'simulation',
   /** The policy choosing actions (or random actions before learning starts). */
   'acting',

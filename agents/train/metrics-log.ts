@@ -20,10 +20,6 @@ export class MetricsLog implements TrainObserver {
     this.since = this.mark();
   }
 
-  start(): void {
-    this.since = this.mark();
-  }
-
   afterStep(step: StepView): void {
     for (const e of step.episodes) {
       const w = this.window[e.task];

@@ -71,8 +71,13 @@ export class ProgressLine implements TrainObserver {
 
   /** Prints a line (above the progress line on a terminal). */
   log(line: string): void {
-    if (this.stream.isTTY && this.shown) this.stream.write(`\r\x1b[K${line}\n${this.shown}`);
-    else this.stream.write(`${line}\n`);
+    this.above(line);
+    if (this.stream.isTTY && this.shown) this.stream.write(this.shown);
+  }
+
+  /** A line where the progress line is, which the next draw puts back under it. */
+  private above(line: string): void {
+    this.stream.write(this.stream.isTTY && this.shown ? `\r\x1b[K${line}\n` : `${line}\n`);
   }
 
   start(run: RunView): void {
@@ -91,7 +96,7 @@ export class ProgressLine implements TrainObserver {
     const t = this.now();
     this.samples.push({ t, envSteps: run.envSteps, updates: run.updates });
     while (this.samples.length > 2 && t - this.samples[1].t > 30_000) this.samples.shift();
-    if (step.row) this.log(rowLine(step.row));
+    if (step.row) this.above(rowLine(step.row));
     if (this.stream.isTTY) {
       if (t - this.lastDraw < this.redrawMs && !step.row) return;
       this.lastDraw = t;

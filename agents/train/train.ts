@@ -62,6 +62,9 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   const learningStarts = cfg.learningStartsPerTask * K;
   const batch = replay.allocBatch(run.batchSize);
   const episodes = new EpisodeRecorder(taskOfEnv);
+  // This session's training time and time breakdown start here (rows measure from here too).
+  run.startClock();
+  const started = clock.snapshot();
   const evaluator = new Evaluator(run);
   const metrics = new MetricsLog(run);
   const checkpointer = new Checkpointer(run);
@@ -88,8 +91,6 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     }
   };
 
-  run.startClock();
-  const started = clock.snapshot();
   run.describeScene = () => env.describeScene();
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let s: ResetResult = await clock.measureAsync('simulation', () => env.reset((cfg.seed + run.envSteps * 7919) >>> 0));
