@@ -80,14 +80,14 @@ type ReplayMeta = Omit<ReplaySnapshot, 'arrays'>;
 
 const count = z.number().int().nonnegative();
 const finite = z.number().finite();
-// The last evaluation, whole: a run resumed at its end reports it as its final one.
 const summary = z.object({
   task: z.string(),
   episodes: count,
   successRate: finite,
   meanReturn: finite,
   meanLength: finite,
-  resetReasons: z.object({ success: count, timeLimit: count, invalidState: count }).optional(),
+  // How the evaluation's episodes ended (absent in checkpoints written before it was recorded).
+  resetReasons: z.object({ success: count, timeLimit: count, invalidState: count }).strict().optional(),
 });
 const replayMeta = z.object({ capacity: z.number().int().positive(), written: count, episodes: count });
 
