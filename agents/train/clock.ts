@@ -3,8 +3,9 @@
 // sum to 1. Measured with performance.now() around each phase of the loop (agents/train/train.ts).
 export const PHASES = [
   /**
-   * Waiting for the env worker: for a step after this thread's own work for it (the updates run
-   * while the worker simulates), and at the start for the worker to start and reset the envs.
+   * The env worker: handing it a step (on a busy machine the worker waking up can take the core
+   * for a while), then waiting for its result after this thread's own work (the updates run while
+   * it simulates); at the start, waiting for it to start and reset the envs.
    */
   'simulation',
   /** The policy choosing actions (or random actions before learning starts). */

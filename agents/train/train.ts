@@ -113,7 +113,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
 
     const actions = clock.measure('acting', () => act(s));
     const taken = actions.slice(); // the step transfers `actions` to the worker
-    const pending = env.step(actions, observers.some((o) => o.wantsTransforms?.()));
+    const pending = clock.measure('simulation', () => env.step(actions, observers.some((o) => o.wantsTransforms?.())));
     update(); // while the worker simulates
     const r = await clock.measureAsync('simulation', () => pending);
     // Let the event loop run (timers, sockets): worker replies alone would chain step after step
