@@ -66,7 +66,7 @@ function make<T>(o: Common<T>, rebuild: (patch: Record<string, unknown>) => Sett
     help: o.help,
     flag,
     metavar: o.metavar ?? p.metavar,
-    allowed: none === undefined ? p.allowed : `${p.allowed} (or none: ${none})`,
+    allowed: p.allowed,
     flagAllowed: p.flagAllowed ?? p.allowed,
     group: o.group ?? 'Options',
     isSwitch: p.isSwitch ?? false,
