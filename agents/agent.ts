@@ -91,7 +91,7 @@ export class MultiTaskAgent {
     }
     this.descDim = language ? LANGUAGE_DIM : METADATA_DIM;
     this.desc = language ? Float32Array.from(spec.language!.flat()) : this.meta;
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts };
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;

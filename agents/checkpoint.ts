@@ -355,5 +355,8 @@ export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: st
     diffs.push("task language vectors differ (a task's description or the word vectors changed)");
   }
   if (saved.normalize !== wanted.normalize) diffs.push(`input normalisation ${saved.normalize} vs ${wanted.normalize}`);
+  // Checkpoints from before these settings existed had two critics and no LayerNorm.
+  if ((saved.sac.numCritics ?? 2) !== wanted.sac.numCritics) diffs.push(`critics ${saved.sac.numCritics ?? 2} vs ${wanted.sac.numCritics}`);
+  if ((saved.sac.layerNorm ?? false) !== wanted.sac.layerNorm) diffs.push(`LayerNorm ${saved.sac.layerNorm ?? false} vs ${wanted.sac.layerNorm}`);
   if (diffs.length) throw new CheckpointError(`${source} does not match this run (saved vs requested): ${diffs.join('; ')}`);
 }

@@ -99,6 +99,7 @@ export const SETTINGS = {
     adamBeta2: num({ default: 0.999, min: 0, below: 1, flag: 'adam-beta2', group: SAC, help: "Adam's second-moment decay" }),
     adamEps: num({ default: 1e-8, above: 0, max: 1, flag: 'adam-eps', group: SAC, help: "Adam's epsilon" }),
     numCritics: int({ default: 2, min: 1, max: 16, flag: 'critics', group: SAC, help: 'critics in the ensemble; the target takes their minimum (2: clipped double-Q)' }),
+    layerNorm: bool({ default: false, flag: 'layer-norm', group: SAC, help: "LayerNorm (learned gain and bias) between each hidden layer's product and its activation, in actor and critics, as RLPD's and BRC's critics have it" }),
     targetClip: range({ default: null, none: 'from --clip-targets', flag: 'target-clip', group: SAC, help: 'clip critic targets to [LO, HI] (overrides --clip-targets)' }),
   },
 };

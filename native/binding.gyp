@@ -2,15 +2,15 @@
   "targets": [
     {
       "target_name": "rrl_blas",
-      "sources": ["rrl_blas.c", "rrl_nets.c", "rrl_sac.c", "rrl_copy.c"],
+      "sources": ["rrl_blas.c", "rrl_nets.c", "rrl_sac.c", "rrl_copy.c", "rrl_pool.c"],
       "defines": ["<!@(node ./detect.mjs --gyp defines)"],
-      "cflags": ["-O3", "-std=c11", "-fno-math-errno", "<!@(node ./detect.mjs --gyp cflags)"],
+      "cflags": ["-O3", "-std=c11", "-pthread", "-fno-math-errno", "<!@(node ./detect.mjs --gyp cflags)"],
       "conditions": [
         ["OS=='mac'", {
           "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-fno-math-errno"] },
           "link_settings": { "libraries": ["$(SDKROOT)/System/Library/Frameworks/Accelerate.framework"] }
         }, {
-          "link_settings": { "libraries": ["<!@(node ./detect.mjs --gyp libs)", "-lm"] }
+          "link_settings": { "libraries": ["<!@(node ./detect.mjs --gyp libs)", "-lm", "-pthread"] }
         }]
       ]
     }

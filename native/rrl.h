@@ -39,6 +39,11 @@
 #define RRL_CLONES
 #endif
 
+/* Version of the kernels' argument lists (ADDON_ABI in agents/tensor/native.ts), raised whenever
+ * one changes, so an addon built from older sources is refused rather than misread.
+ * 2: the MLP kernels take a LayerNorm flag per layer. */
+#define RRL_ABI 2
+
 /* Activation codes shared with agents/tensor/fused.ts (ACTIVATIONS). */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5, ACT_TANH = 6 };
 
@@ -90,6 +95,27 @@ napi_value rrl_concat(napi_env env, napi_callback_info info);
 napi_value rrl_slice(napi_env env, napi_callback_info info);
 
 /* Per-instance scratch memory (one per Node thread that loads the addon), grown on demand. */
+#define RRL_SCRATCH_SLOTS 6
 float* rrl_scratch(napi_env env, int slot, size_t count);
+
+/*
+ * rrl_pool.c: the thread pool of an addon instance. rrl_parallel runs fn(ctx, i) for every
+ * i < n on the calling thread and the pool's workers and returns when all are done (in order on
+ * the calling thread alone when the pool has one thread, n is 1 or n > RRL_MAX_ITEMS). Callers
+ * choose items from shapes and the thread count only, so results never depend on timing.
+ */
+#define RRL_MAX_ITEMS 4096
+typedef struct RrlPool RrlPool;
+typedef void (*rrl_task_fn)(void* ctx, int item);
+RrlPool* rrl_pool_create(int threads);
+void rrl_pool_destroy(RrlPool* p);
+int rrl_pool_threads(const RrlPool* p);
+void rrl_parallel(RrlPool* p, int n, rrl_task_fn fn, void* ctx);
+/* This instance's pool (NULL only when out of memory: rrl_parallel then runs serially). */
+RrlPool* rrl_pool(napi_env env);
+
+/* Element ranges of a flat loop, for elementwise kernels split over the pool: RRL_BLOCK elements
+ * per item (a block's result does not depend on how blocks are spread). */
+#define RRL_BLOCK 16384
 
 #endif

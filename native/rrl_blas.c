@@ -1,8 +1,9 @@
 /*
  * rrl_blas: the numeric kernels the tfjs backends hand to the system CBLAS. This file holds the
  * module, the shared helpers of rrl.h, the matrix product and the optimizer loops; rrl_nets.c
- * holds the fused network kernels (whole MLPs, the tanh-Gaussian policy head), rrl_sac.c the
- * gradients of SAC's losses, rrl_copy.c Concat and Slice.
+ * holds the fused network kernels (whole MLPs, LayerNorm included, the tanh-Gaussian policy head),
+ * rrl_sac.c the gradients of SAC's losses, rrl_copy.c Concat and Slice, rrl_pool.c the thread
+ * pool the kernels split their work over.
  *
  * Every function works in place on memory JavaScript already owns: an ArrayBuffer (for the wasm
  * backend, the WebAssembly.Memory buffer that holds every tensor) plus byte offsets. Nothing is
@@ -144,26 +145,33 @@ void rrl_epilogue_row(float* restrict row, const float* restrict br, size_t bsc,
   }
 }
 
-/* Scratch memory per addon instance (the main thread and each worker that loads the addon get
- * their own), freed with the instance. Grow-only: the fused kernels ask for the same sizes on
- * every call, so after the first update nothing is allocated. */
-#define SCRATCH_SLOTS 4
+/* Per addon instance (the main thread and each worker that loads the addon get their own), freed
+ * with the instance: scratch memory and the thread pool. Scratch is grow-only: the fused kernels
+ * ask for the same sizes on every call, so after the first update nothing is allocated. */
 typedef struct {
-  float* p[SCRATCH_SLOTS];
-  size_t n[SCRATCH_SLOTS];
-} Scratch;
+  float* p[RRL_SCRATCH_SLOTS];
+  size_t n[RRL_SCRATCH_SLOTS];
+  RrlPool* pool;
+} Instance;
 
-static void scratch_free(napi_env env, void* data, void* hint) {
+static void instance_free(napi_env env, void* data, void* hint) {
   (void)env;
   (void)hint;
-  Scratch* s = (Scratch*)data;
-  for (int i = 0; i < SCRATCH_SLOTS; i++) free(s->p[i]);
+  Instance* s = (Instance*)data;
+  rrl_pool_destroy(s->pool);
+  for (int i = 0; i < RRL_SCRATCH_SLOTS; i++) free(s->p[i]);
   free(s);
 }
 
+static Instance* instance(napi_env env) {
+  Instance* s = NULL;
+  if (napi_get_instance_data(env, (void**)&s) != napi_ok) return NULL;
+  return s;
+}
+
 float* rrl_scratch(napi_env env, int slot, size_t count) {
-  Scratch* s = NULL;
-  if (napi_get_instance_data(env, (void**)&s) != napi_ok || s == NULL || slot < 0 || slot >= SCRATCH_SLOTS) return NULL;
+  Instance* s = instance(env);
+  if (s == NULL || slot < 0 || slot >= RRL_SCRATCH_SLOTS) return NULL;
   if (s->n[slot] < count) {
     float* p = (float*)realloc(s->p[slot], (count > 0 ? count : 1) * sizeof(float));
     if (!p) return NULL;
@@ -171,6 +179,11 @@ float* rrl_scratch(napi_env env, int slot, size_t count) {
     s->n[slot] = count;
   }
   return s->p[slot];
+}
+
+RrlPool* rrl_pool(napi_env env) {
+  Instance* s = instance(env);
+  return s ? s->pool : NULL;
 }
 
 /*
@@ -246,6 +259,51 @@ RRL_CLONES static void adam_loop(const float* restrict p, const float* restrict 
   }
 }
 
+/*
+ * A tensor list's elements in blocks of at most RRL_BLOCK, one pool item each: at[2j] the tensor,
+ * at[2j + 1] the block's first element. Elementwise results do not depend on the blocks.
+ */
+typedef struct {
+  const double* sizes;
+  size_t* at;
+} Blocks;
+
+static int list_blocks(const double* sizes, size_t k, Blocks* b) {
+  size_t n = 0;
+  for (size_t i = 0; i < k; i++) n += ((size_t)sizes[i] + RRL_BLOCK - 1) / RRL_BLOCK;
+  b->sizes = sizes;
+  b->at = (size_t*)malloc(sizeof(size_t) * 2 * (n + 1));
+  if (!b->at) return -1;
+  size_t j = 0;
+  for (size_t i = 0; i < k; i++)
+    for (size_t from = 0; from < (size_t)sizes[i]; from += RRL_BLOCK) {
+      b->at[2 * j] = i;
+      b->at[2 * j + 1] = from;
+      j++;
+    }
+  return (int)n;
+}
+
+static size_t block_len(const Blocks* b, int item) {
+  const size_t left = (size_t)b->sizes[b->at[2 * item]] - b->at[2 * item + 1];
+  return left < RRL_BLOCK ? left : RRL_BLOCK;
+}
+
+typedef struct {
+  float** t;
+  size_t k;
+  Blocks blocks;
+  float step, b1, b2, eps, sbc2;
+} AdamCtx;
+
+static void adam_item(void* p, int item) {
+  const AdamCtx* c = (const AdamCtx*)p;
+  const size_t i = c->blocks.at[2 * item], o = c->blocks.at[2 * item + 1], k = c->k;
+  float* const* t = c->t;
+  adam_loop(t[i] + o, t[k + i] + o, t[2 * k + i] + o, t[3 * k + i] + o, t[4 * k + i] + o, t[5 * k + i] + o, t[6 * k + i] + o,
+            block_len(&c->blocks, item), c->step, c->b1, c->b2, c->eps, c->sbc2);
+}
+
 /* The sizes argument of the list kernels: a Float64Array of k element counts. */
 static int sizes_arg(napi_env env, napi_value v, const double** sizes, size_t* k) {
   bool is_ta = false;
@@ -311,16 +369,33 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   const double step = rrl_num(env, a[7]);
   /* Bias corrections as in torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
   const float bc1 = (float)(1.0 - pow(b1, step)), sbc2 = (float)sqrt(1.0 - pow(b2, step));
-  const float fstep = (float)lr / bc1, fb1 = (float)b1, fb2 = (float)b2, feps = (float)eps;
-  for (size_t i = 0; i < k; i++) {
-    adam_loop(t[i], t[k + i], t[2 * k + i], t[3 * k + i], t[4 * k + i], t[5 * k + i], t[6 * k + i], (size_t)sizes[i], fstep, fb1, fb2, feps, sbc2);
+  AdamCtx c = {t, k, {0}, (float)lr / bc1, (float)b1, (float)b2, (float)eps, sbc2};
+  const int items = list_blocks(sizes, k, &c.blocks);
+  if (items < 0) {
+    free(t);
+    FAIL("rrl_blas.adam: out of memory");
   }
+  rrl_parallel(rrl_pool(env), items, adam_item, &c);
+  free(c.blocks.at);
   free(t);
   return NULL;
 }
 
-RRL_CLONES static void axpby_loop(const float* x, const float* y, float* out, size_t n, float al, float be) {
+RRL_CLONES static void axpby_loop(const float* restrict x, const float* restrict y, float* restrict out, size_t n, float al, float be) {
   for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
+}
+
+typedef struct {
+  float** t;
+  size_t k;
+  Blocks blocks;
+  float al, be;
+} AxpbyCtx;
+
+static void axpby_item(void* p, int item) {
+  const AxpbyCtx* c = (const AxpbyCtx*)p;
+  const size_t i = c->blocks.at[2 * item], o = c->blocks.at[2 * item + 1], k = c->k;
+  axpby_loop(c->t[i] + o, c->t[k + i] + o, c->t[2 * k + i] + o, block_len(&c->blocks, item), c->al, c->be);
 }
 
 /*
@@ -334,55 +409,84 @@ static napi_value Axpby(napi_env env, napi_callback_info info) {
   size_t k;
   float** t = grouped_list(env, a, 3, "rrl_blas.axpby: sizes must be a Float64Array of non-negative counts", &sizes, &k);
   if (!t) return NULL;
-  const float al = (float)rrl_num(env, a[3]), be = (float)rrl_num(env, a[4]);
-  for (size_t i = 0; i < k; i++) axpby_loop(t[i], t[k + i], t[2 * k + i], (size_t)sizes[i], al, be);
+  AxpbyCtx c = {t, k, {0}, (float)rrl_num(env, a[3]), (float)rrl_num(env, a[4])};
+  const int items = list_blocks(sizes, k, &c.blocks);
+  if (items < 0) {
+    free(t);
+    FAIL("rrl_blas.axpby: out of memory");
+  }
+  rrl_parallel(rrl_pool(env), items, axpby_item, &c);
+  free(c.blocks.at);
   free(t);
   return NULL;
 }
 
-/* The BLAS in use, for the start-up line. */
+#if defined(RRL_OPENBLAS)
+extern void openblas_set_num_threads(int);
+extern char* openblas_get_corename(void);
+#endif
+
+/* The BLAS in use, for the start-up line: "OpenBLAS (SkylakeX kernels)", "Accelerate", "CBLAS". */
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
+  char name[96];
 #if defined(RRL_ACCELERATE)
-  const char* name = "Accelerate";
+  snprintf(name, sizeof name, "Accelerate");
 #elif defined(RRL_OPENBLAS)
-  const char* name = "OpenBLAS";
+  const char* core = openblas_get_corename();
+  snprintf(name, sizeof name, "OpenBLAS (%s kernels)", core ? core : "unknown");
 #else
-  const char* name = "CBLAS";
+  snprintf(name, sizeof name, "CBLAS");
 #endif
   CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s));
   return s;
 }
 
-#if defined(RRL_OPENBLAS)
-extern void openblas_set_num_threads(int);
-extern int openblas_get_num_threads(void);
-#endif
-
-/* setThreads(n) -> threads now in use (1 where the BLAS offers no control). */
+/*
+ * setThreads(n) -> threads now in use. n > 0 sets how many threads the kernels run on (this
+ * instance's pool, the calling thread included); n <= 0 only queries. The BLAS itself always runs
+ * single-threaded inside each (set at load), because the kernels split the work above it.
+ */
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value a[1], out;
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int32_t n = 0;
   if (argc >= 1) napi_get_value_int32(env, a[0], &n);
-#if defined(RRL_OPENBLAS)
-  if (n > 0) openblas_set_num_threads(n);
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
-#else
-  CHECK(napi_create_int32(env, 1, &out));
-#endif
+  Instance* s = instance(env);
+  if (!s) FAIL("rrl_blas.setThreads: no instance data");
+  if (n > 0 && n != rrl_pool_threads(s->pool)) {
+    if (n > 256) FAIL("rrl_blas.setThreads: at most 256 threads");
+    RrlPool* p = rrl_pool_create(n);
+    if (!p) FAIL("rrl_blas.setThreads: out of memory");
+    rrl_pool_destroy(s->pool);
+    s->pool = p;
+  }
+  CHECK(napi_create_int32(env, rrl_pool_threads(s->pool), &out));
+  return out;
+}
+
+static napi_value Abi(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, RRL_ABI, &out));
   return out;
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
-  Scratch* s = (Scratch*)calloc(1, sizeof(Scratch));
-  if (!s) {
+  Instance* s = (Instance*)calloc(1, sizeof(Instance));
+  if (s) s->pool = rrl_pool_create(1);
+  if (!s || !s->pool) {
+    free(s);
     napi_throw_error(env, NULL, "rrl_blas: out of memory");
     return NULL;
   }
-  CHECK(napi_set_instance_data(env, s, scratch_free, NULL));
+  CHECK(napi_set_instance_data(env, s, instance_free, NULL));
+#if defined(RRL_OPENBLAS)
+  /* Kernels may call the BLAS from several pool threads at once; each call stays on its thread. */
+  openblas_set_num_threads(1);
+#endif
   napi_property_descriptor props[] = {
       {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
@@ -399,6 +503,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"slice", NULL, rrl_slice, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"abi", NULL, Abi, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

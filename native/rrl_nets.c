@@ -12,21 +12,38 @@
  *   x   [B, in0] shared by all members, or [E, B, in0] one per member
  *   W_l [E, in_l, out_l], b_l [E, out_l] (tfjs shape [E, 1, out_l], or [out_l] when E = 1)
  *   y_l [E, B, out_l] = act_l(in_l W_l + b_l), the output of layer l
+ * A layer with LayerNorm (norm_l = 1) normalises each row of z = in_l W_l + b_l over its out_l
+ * units before the activation: y_l = act_l(g_l * xhat + beta_l), xhat = (z - mean) * rstd,
+ * rstd = 1 / sqrt(var + 1e-5) (biased variance, as torch.nn.LayerNorm), with a learned gain g_l
+ * and bias beta_l shaped like b_l. The forward also returns xhat_l [E, B, out_l] and rstd_l [E, B]
+ * for the backward.
+ *
+ * Threads (rrl_pool.c): the work is split into items, (member, block of rows), and each item runs
+ * every layer for its rows with single-threaded products: rows are independent all the way
+ * through, so the forward needs no synchronisation. In the backward, each item computes its rows'
+ * share of every parameter gradient into its own buffer; the shares are then summed in item
+ * order. The items depend on E, B and the thread count only (mlp_chunks), so results are
+ * bit-identical for a given thread setting whichever thread runs which item.
  */
 #include "rrl.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 
 /* MLP_MAX_LAYERS in agents/tensor/fused.ts: deeper networks run layer by layer in tfjs. */
 #define MAX_LAYERS 32
+/* LayerNorm's epsilon (LN_EPS in agents/nn/dense.ts; torch.nn.LayerNorm's default). */
+#define LN_EPS 1e-5f
+/* Fewer rows than this per item are not worth a thread of their own. */
+#define MIN_ROWS_PER_ITEM 32
 
 typedef struct {
   int n, E, B, xShared;
-  int in[MAX_LAYERS], out[MAX_LAYERS], act[MAX_LAYERS];
+  int in[MAX_LAYERS], out[MAX_LAYERS], act[MAX_LAYERS], norm[MAX_LAYERS];
 } MlpSpec;
 
-/* spec = [n, E, B, xShared, <extra ints>, in0, out_0, act_0, ..., out_{n-1}, act_{n-1}] */
+/* spec = [n, E, B, xShared, <extra ints>, in0, out_0, act_0, norm_0, ..., out_{n-1}, act_{n-1}, norm_{n-1}] */
 static int parse_spec(napi_env env, napi_value v, int extra, MlpSpec* s, int32_t* extras) {
   const int32_t* d;
   size_t len;
@@ -36,14 +53,15 @@ static int parse_spec(napi_env env, napi_value v, int extra, MlpSpec* s, int32_t
   s->B = d[2];
   s->xShared = d[3];
   for (int i = 0; i < extra; i++) extras[i] = d[4 + i];
-  if (s->n < 1 || s->n > MAX_LAYERS || s->E < 1 || s->B < 0 || len != (size_t)(5 + extra + 2 * s->n)) return 0;
+  if (s->n < 1 || s->n > MAX_LAYERS || s->E < 1 || s->B < 0 || len != (size_t)(5 + extra + 3 * s->n)) return 0;
   const int32_t* L = d + 4 + extra;
   s->in[0] = L[0];
   for (int l = 0; l < s->n; l++) {
-    s->out[l] = L[1 + 2 * l];
-    s->act[l] = L[2 + 2 * l];
+    s->out[l] = L[1 + 3 * l];
+    s->act[l] = L[2 + 3 * l];
+    s->norm[l] = L[3 + 3 * l];
     if (l > 0) s->in[l] = s->out[l - 1];
-    if (s->in[l] < 0 || s->out[l] < 0 || s->act[l] < ACT_LINEAR || s->act[l] > ACT_TANH) return 0;
+    if (s->in[l] < 0 || s->out[l] < 0 || s->act[l] < ACT_LINEAR || s->act[l] > ACT_TANH || (s->norm[l] != 0 && s->norm[l] != 1)) return 0;
   }
   return 1;
 }
@@ -55,36 +73,167 @@ static size_t max_width(const MlpSpec* s) {
   return w;
 }
 
+static int gcd(int a, int b) {
+  while (b) {
+    const int t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/*
+ * Row blocks per member: enough for the E x blocks items to spread evenly over the threads
+ * (twin critics on two threads: one member each, no row split; one network on two threads: two
+ * halves), never blocks of fewer than MIN_ROWS_PER_ITEM rows. From shapes and threads only.
+ */
+static int mlp_chunks(int E, int B, int threads) {
+  if (threads <= 1) return 1;
+  int rc = threads / gcd(E, threads);
+  const int most = B / MIN_ROWS_PER_ITEM;
+  if (rc > most) rc = most > 1 ? most : 1;
+  if ((long)E * rc > RRL_MAX_ITEMS) rc = 1;
+  return rc;
+}
+
+/* The rows [r0, r1) of block c out of rc. */
+static void chunk_rows(int B, int rc, int c, int* r0, int* r1) {
+  const int per = (B + rc - 1) / rc;
+  *r0 = c * per < B ? c * per : B;
+  *r1 = (c + 1) * per < B ? (c + 1) * per : B;
+}
+
+/* A row's mean and 1 / standard deviation (two passes, 8 running sums so the loops vectorise). */
+RRL_CLONES static void row_moments(const float* restrict z, int n, float* mean, float* rstd) {
+  float acc[8] = {0};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) acc[k] += z[j + k];
+  float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; j++) sum += z[j];
+  const float mu = n > 0 ? sum / (float)n : 0.f;
+  float vacc[8] = {0};
+  j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; k++) {
+      const float d = z[j + k] - mu;
+      vacc[k] += d * d;
+    }
+  float var = ((vacc[0] + vacc[1]) + (vacc[2] + vacc[3])) + ((vacc[4] + vacc[5]) + (vacc[6] + vacc[7]));
+  for (; j < n; j++) var += (z[j] - mu) * (z[j] - mu);
+  var = n > 0 ? var / (float)n : 0.f;
+  *mean = mu;
+  *rstd = 1.f / sqrtf(var + LN_EPS);
+}
+
+/* z (one row, in place) -> g * xhat + beta, keeping xhat. */
+RRL_CLONES static void layer_norm_row(float* restrict z, float* restrict xhat, float* rstd_out, const float* restrict g,
+                                      const float* restrict beta, int n) {
+  float mu, rs;
+  row_moments(z, n, &mu, &rs);
+  for (int j = 0; j < n; j++) {
+    const float h = (z[j] - mu) * rs;
+    xhat[j] = h;
+    z[j] = g[j] * h + beta[j];
+  }
+  *rstd_out = rs;
+}
+
+/* Pointers of one MLP call's tensors, per layer (g, beta, xhat, rstd NULL where norm_l = 0). */
+typedef struct {
+  const float* x;
+  const float *W[MAX_LAYERS], *b[MAX_LAYERS], *g[MAX_LAYERS], *beta[MAX_LAYERS];
+  float *y[MAX_LAYERS], *xhat[MAX_LAYERS], *rstd[MAX_LAYERS];
+} MlpTensors;
+
+typedef struct {
+  const MlpSpec* s;
+  const MlpTensors* t;
+  int rc;
+} FwdCtx;
+
+/* One item of the forward: member e, rows of block c, through every layer. */
+static void forward_item(void* p, int item) {
+  const FwdCtx* c = (const FwdCtx*)p;
+  const MlpSpec* s = c->s;
+  const MlpTensors* t = c->t;
+  const int e = item / c->rc, B = s->B;
+  int r0, r1;
+  chunk_rows(B, c->rc, item % c->rc, &r0, &r1);
+  const int rows = r1 - r0;
+  if (rows <= 0) return;
+  for (int l = 0; l < s->n; l++) {
+    const int in = s->in[l], out = s->out[l];
+    const float* xe = l == 0 ? t->x + (s->xShared ? 0 : (size_t)e * B * in) + (size_t)r0 * in : t->y[l - 1] + ((size_t)e * B + r0) * in;
+    float* ye = t->y[l] + ((size_t)e * B + r0) * out;
+    const float* be = t->b[l] + (size_t)e * out;
+    rrl_gemm(false, false, rows, out, in, xe, in > 0 ? in : 1, t->W[l] + (size_t)e * in * out, out > 0 ? out : 1, ye, out > 0 ? out : 1, false);
+    for (int r = 0; r < rows; r++) {
+      float* row = ye + (size_t)r * out;
+      if (!s->norm[l]) {
+        rrl_epilogue_row(row, be, 1, out, s->act[l], 0.2f);
+        continue;
+      }
+      const size_t at = (size_t)e * B + r0 + r;
+      rrl_epilogue_row(row, be, 1, out, ACT_LINEAR, 0.f);
+      layer_norm_row(row, t->xhat[l] + at * out, t->rstd[l] + at, t->g[l] + (size_t)e * out, t->beta[l] + (size_t)e * out, out);
+      rrl_epilogue_row(row, NULL, 0, out, s->act[l], 0.2f);
+    }
+  }
+}
+
 /*
  * mlpForward(bufs, offs, spec)
- * Tensors: x, W_0, b_0, ..., W_{n-1}, b_{n-1}, then the outputs y_0 .. y_{n-1} (every layer's
- * output is kept: the backward needs them).
+ * Tensors: x, then per layer W_l, b_l (and g_l, beta_l where norm_l), then the outputs: per layer
+ * y_l (and xhat_l, rstd_l where norm_l). Every layer's output is kept: the backward needs them.
  */
 napi_value rrl_mlp_forward(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(3, "rrl_blas.mlpForward");
   MlpSpec s;
   if (!parse_spec(env, a[2], 0, &s, NULL)) FAIL("rrl_blas.mlpForward: bad spec");
   const int n = s.n, E = s.E, B = s.B;
-  double counts[1 + 3 * MAX_LAYERS];
-  float* t[1 + 3 * MAX_LAYERS];
-  counts[0] = (double)(s.xShared ? 1 : E) * B * s.in[0];
+  double counts[1 + 7 * MAX_LAYERS];
+  float* p[1 + 7 * MAX_LAYERS];
+  size_t k = 0;
+  counts[k++] = (double)(s.xShared ? 1 : E) * B * s.in[0];
   for (int l = 0; l < n; l++) {
-    counts[1 + 2 * l] = (double)E * s.in[l] * s.out[l];
-    counts[2 + 2 * l] = (double)E * s.out[l];
-    counts[1 + 2 * n + l] = (double)E * B * s.out[l];
-  }
-  if (!rrl_tensor_list(env, a[0], a[1], (size_t)(1 + 3 * n), counts, t)) return NULL;
-  for (int l = 0; l < n; l++) {
-    const int in = s.in[l], out = s.out[l];
-    const float *W = t[1 + 2 * l], *b = t[2 + 2 * l];
-    float* y = t[1 + 2 * n + l];
-    for (int e = 0; e < E; e++) {
-      const float* xe = l == 0 ? t[0] + (s.xShared ? 0 : (size_t)e * B * in) : t[1 + 2 * n + l - 1] + (size_t)e * B * in;
-      float* ye = y + (size_t)e * B * out;
-      rrl_gemm(false, false, B, out, in, xe, in > 0 ? in : 1, W + (size_t)e * in * out, out > 0 ? out : 1, ye, out > 0 ? out : 1, false);
-      for (int r = 0; r < B; r++) rrl_epilogue_row(ye + (size_t)r * out, b + (size_t)e * out, 1, out, s.act[l], 0.2f);
+    counts[k++] = (double)E * s.in[l] * s.out[l];
+    counts[k++] = (double)E * s.out[l];
+    if (s.norm[l]) {
+      counts[k++] = (double)E * s.out[l];
+      counts[k++] = (double)E * s.out[l];
     }
   }
+  for (int l = 0; l < n; l++) {
+    counts[k++] = (double)E * B * s.out[l];
+    if (s.norm[l]) {
+      counts[k++] = (double)E * B * s.out[l];
+      counts[k++] = (double)E * B;
+    }
+  }
+  if (!rrl_tensor_list(env, a[0], a[1], k, counts, p)) return NULL;
+  MlpTensors t;
+  memset(&t, 0, sizeof t);
+  k = 0;
+  t.x = p[k++];
+  for (int l = 0; l < n; l++) {
+    t.W[l] = p[k++];
+    t.b[l] = p[k++];
+    if (s.norm[l]) {
+      t.g[l] = p[k++];
+      t.beta[l] = p[k++];
+    }
+  }
+  for (int l = 0; l < n; l++) {
+    t.y[l] = p[k++];
+    if (s.norm[l]) {
+      t.xhat[l] = p[k++];
+      t.rstd[l] = p[k++];
+    }
+  }
+  RrlPool* pool = rrl_pool(env);
+  FwdCtx c = {&s, &t, mlp_chunks(E, B, rrl_pool_threads(pool))};
+  rrl_parallel(pool, E * c.rc, forward_item, &c);
   return NULL;
 }
 
@@ -132,77 +281,285 @@ RRL_CLONES static void column_sums(float* restrict db, const float* restrict dz,
 }
 
 /*
- * mlpBackward(bufs, offs, spec), spec = [n, E, B, xShared, needDx, needParams, in0, out_0, act_0, ...]
- * Tensors: dy (dL/dy_{n-1}), x, W_0 .. W_{n-1}, y_0 .. y_{n-1}, then the outputs: dx when needDx
- * (summed over members when x is shared), and dW_0, db_0, ..., dW_{n-1}, db_{n-1} when needParams.
+ * LayerNorm's backward over `rows` rows in place: du (dL/d(g xhat + beta)) becomes dz (dL/dz):
+ *   dxhat = du g;  dz = rstd (dxhat - mean_j dxhat - xhat mean_j (dxhat xhat))
+ * and, when dg / dbeta are given, dg[j] += sum_r du xhat, dbeta[j] += sum_r du (in row order).
+ */
+RRL_CLONES static void layer_norm_backward(float* restrict du, const float* restrict xhat, const float* restrict rstd, const float* restrict g,
+                                           float* restrict dg, float* restrict dbeta, int rows, int n) {
+  for (int r = 0; r < rows; r++) {
+    float* d = du + (size_t)r * n;
+    const float* h = xhat + (size_t)r * n;
+    if (dg) {
+      for (int j = 0; j < n; j++) {
+        dg[j] += d[j] * h[j];
+        dbeta[j] += d[j];
+      }
+    }
+    float a1[8] = {0}, a2[8] = {0};
+    int j = 0;
+    for (; j + 8 <= n; j += 8)
+      for (int k = 0; k < 8; k++) {
+        const float dh = d[j + k] * g[j + k];
+        a1[k] += dh;
+        a2[k] += dh * h[j + k];
+      }
+    float s1 = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]));
+    float s2 = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + ((a2[4] + a2[5]) + (a2[6] + a2[7]));
+    for (; j < n; j++) {
+      s1 += d[j] * g[j];
+      s2 += d[j] * g[j] * h[j];
+    }
+    const float m1 = n > 0 ? s1 / (float)n : 0.f, m2 = n > 0 ? s2 / (float)n : 0.f, rs = rstd[r];
+    for (j = 0; j < n; j++) d[j] = rs * (d[j] * g[j] - m1 - h[j] * m2);
+  }
+}
+
+/* Offsets of one member's parameter gradients in an item's share buffer: per layer dW, db, then
+ * dg, dbeta where norm_l. Returns the total. */
+static size_t share_layout(const MlpSpec* s, size_t* offW) {
+  size_t at = 0;
+  for (int l = 0; l < s->n; l++) {
+    offW[l] = at;
+    at += (size_t)s->in[l] * s->out[l] + (size_t)s->out[l] * (s->norm[l] ? 3 : 1);
+  }
+  return at;
+}
+
+typedef struct {
+  const MlpSpec* s;
+  const float* dy;
+  const float* x;
+  const float *W[MAX_LAYERS], *g[MAX_LAYERS], *y[MAX_LAYERS], *xhat[MAX_LAYERS], *rstd[MAX_LAYERS];
+  float* dx;                  /* the dx output (NULL when not asked) */
+  float* dxMembers;           /* [E, B, in0] per-member dx when x is shared by E > 1 members */
+  float *dW[MAX_LAYERS], *db[MAX_LAYERS], *dg[MAX_LAYERS], *dbeta[MAX_LAYERS];
+  int needDx, needParams, rc;
+  float* work;                /* per item: two gradient slots and a dz buffer */
+  size_t workPer, slotLen;
+  float* shares;              /* per item (when rc > 1): its rows' share of the parameter gradients */
+  size_t sharePer;
+  size_t offW[MAX_LAYERS];
+} BwdCtx;
+
+static void backward_item(void* p, int item) {
+  const BwdCtx* c = (const BwdCtx*)p;
+  const MlpSpec* s = c->s;
+  const int n = s->n, B = s->B, e = item / c->rc;
+  int r0, r1;
+  chunk_rows(B, c->rc, item % c->rc, &r0, &r1);
+  const int rows = r1 - r0;
+  float* slot[2] = {c->work + item * c->workPer, c->work + item * c->workPer + c->slotLen};
+  float* dzBuf = slot[1] + c->slotLen;
+  float* share = c->rc > 1 ? c->shares + item * c->sharePer : NULL;
+
+  const float* g = c->dy + ((size_t)e * B + r0) * s->out[n - 1];
+  for (int l = n - 1; l >= 0; l--) {
+    const int in = s->in[l], out = s->out[l];
+    const size_t rowAt = (size_t)e * B + r0;
+    const float* dz = g;
+    if (s->act[l] != ACT_LINEAR || s->norm[l]) {
+      act_grad(dzBuf, g, c->y[l] + rowAt * out, (size_t)rows * out, s->act[l]);
+      dz = dzBuf;
+    }
+    float *dW = NULL, *db = NULL, *dg = NULL, *dbeta = NULL;
+    if (c->needParams) {
+      if (share) {
+        dW = share + c->offW[l];
+        db = dW + (size_t)in * out;
+        dg = s->norm[l] ? db + out : NULL;
+        dbeta = s->norm[l] ? db + 2 * (size_t)out : NULL;
+      } else {
+        dW = c->dW[l] + (size_t)e * in * out;
+        db = c->db[l] + (size_t)e * out;
+        dg = s->norm[l] ? c->dg[l] + (size_t)e * out : NULL;
+        dbeta = s->norm[l] ? c->dbeta[l] + (size_t)e * out : NULL;
+      }
+    }
+    if (s->norm[l]) {
+      if (dg) {
+        memset(dg, 0, (size_t)out * sizeof(float));
+        memset(dbeta, 0, (size_t)out * sizeof(float));
+      }
+      layer_norm_backward(dzBuf, c->xhat[l] + rowAt * out, c->rstd[l] + rowAt, c->g[l] + (size_t)e * out, dg, dbeta, rows, out);
+    }
+    if (c->needParams) {
+      const float* ine = l == 0 ? c->x + (s->xShared ? 0 : (size_t)e * B * in) + (size_t)r0 * in : c->y[l - 1] + rowAt * in;
+      rrl_gemm(true, false, in, out, rows, ine, in > 0 ? in : 1, dz, out > 0 ? out : 1, dW, out > 0 ? out : 1, false);
+      column_sums(db, dz, rows, out);
+    }
+    if (l == 0 && !c->needDx) break;
+    /* The next gradient may not overwrite dz, which it is computed from (dz is g itself after a
+     * plain linear layer). */
+    float* target;
+    if (l > 0) {
+      target = (dz == slot[0]) ? slot[1] : slot[0];
+    } else if (s->xShared && s->E > 1) {
+      target = c->dxMembers + rowAt * in;
+    } else {
+      target = c->dx + (s->xShared ? 0 : (size_t)e * B * in) + (size_t)r0 * in;
+    }
+    rrl_gemm(false, true, rows, in, out, dz, out > 0 ? out : 1, c->W[l] + (size_t)e * in * out, out > 0 ? out : 1, target, in > 0 ? in : 1, false);
+    g = target;
+  }
+}
+
+/*
+ * Ordered sums after the items: out[i] = sum_t src[t * stride + i] for t = 0 .. terms - 1, in
+ * that order (the parameter gradients' shares over row blocks; a shared input's gradient over
+ * members). Split into blocks of RRL_BLOCK elements over the pool.
+ */
+typedef struct {
+  float* out;
+  const float* src;
+  size_t len, stride;
+  int terms;
+} SumJob;
+
+typedef struct {
+  const SumJob* jobs;
+  const int* firstItem; /* item index where each job starts; one past the end last */
+  int count;
+} SumCtx;
+
+static void sum_item(void* p, int item) {
+  const SumCtx* c = (const SumCtx*)p;
+  int j = 0;
+  while (j + 1 < c->count && c->firstItem[j + 1] <= item) j++;
+  const SumJob* job = &c->jobs[j];
+  const size_t from = (size_t)(item - c->firstItem[j]) * RRL_BLOCK;
+  const size_t to = from + RRL_BLOCK < job->len ? from + RRL_BLOCK : job->len;
+  for (size_t i = from; i < to; i++) {
+    float acc = job->src[i];
+    for (int t = 1; t < job->terms; t++) acc += job->src[(size_t)t * job->stride + i];
+    job->out[i] = acc;
+  }
+}
+
+/*
+ * mlpBackward(bufs, offs, spec), spec = [n, E, B, xShared, needDx, needParams, in0, out_0, act_0, norm_0, ...]
+ * Tensors: dy (dL/dy_{n-1}), x, per layer W_l (and g_l where norm_l), per layer y_l (and xhat_l,
+ * rstd_l where norm_l), then the outputs: dx when needDx (summed over members when x is shared),
+ * and per layer dW_l, db_l (and dg_l, dbeta_l where norm_l) when needParams.
  */
 napi_value rrl_mlp_backward(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(3, "rrl_blas.mlpBackward");
   MlpSpec s;
   int32_t need[2];
   if (!parse_spec(env, a[2], 2, &s, need)) FAIL("rrl_blas.mlpBackward: bad spec");
-  const int n = s.n, E = s.E, B = s.B, needDx = need[0] != 0, needParams = need[1] != 0;
-  double counts[3 + 4 * MAX_LAYERS];
-  float* t[3 + 4 * MAX_LAYERS];
-  size_t c = 0;
+  const int n = s.n, E = s.E, B = s.B;
+  double counts[3 + 9 * MAX_LAYERS];
+  float* p[3 + 9 * MAX_LAYERS];
+  size_t k = 0;
   const double xCount = (double)(s.xShared ? 1 : E) * B * s.in[0];
-  counts[c++] = (double)E * B * s.out[n - 1]; /* dy */
-  counts[c++] = xCount;                        /* x */
-  for (int l = 0; l < n; l++) counts[c++] = (double)E * s.in[l] * s.out[l];
-  for (int l = 0; l < n; l++) counts[c++] = (double)E * B * s.out[l];
-  const size_t dxAt = c;
-  if (needDx) counts[c++] = xCount;
-  const size_t gradsAt = c;
-  if (needParams) {
-    for (int l = 0; l < n; l++) {
-      counts[c++] = (double)E * s.in[l] * s.out[l];
-      counts[c++] = (double)E * s.out[l];
+  counts[k++] = (double)E * B * s.out[n - 1]; /* dy */
+  counts[k++] = xCount;                        /* x */
+  for (int l = 0; l < n; l++) {
+    counts[k++] = (double)E * s.in[l] * s.out[l];
+    if (s.norm[l]) counts[k++] = (double)E * s.out[l];
+  }
+  for (int l = 0; l < n; l++) {
+    counts[k++] = (double)E * B * s.out[l];
+    if (s.norm[l]) {
+      counts[k++] = (double)E * B * s.out[l];
+      counts[k++] = (double)E * B;
     }
   }
-  if (!rrl_tensor_list(env, a[0], a[1], c, counts, t)) return NULL;
-  const float* x = t[1];
-  const float* const* W = (const float* const*)&t[2];
-  const float* const* Y = (const float* const*)&t[2 + n];
-
-  /* Two gradient buffers used in turn, and one for dz; sized once, before any pointer is taken. */
-  const size_t cap = (size_t)E * B * max_width(&s);
-  float* slot[2] = {rrl_scratch(env, 0, cap), rrl_scratch(env, 1, cap)};
-  float* dzBuf = rrl_scratch(env, 2, cap);
-  if (!slot[0] || !slot[1] || !dzBuf) FAIL("rrl_blas.mlpBackward: out of memory for scratch");
-
-  const float* g = t[0];
-  int gSlot = -1; /* which slot holds g (-1: the dy tensor) */
-  for (int l = n - 1; l >= 0; l--) {
-    const int in = s.in[l], out = s.out[l];
-    const size_t count = (size_t)E * B * out;
-    const float* dz = g;
-    if (s.act[l] != ACT_LINEAR) {
-      act_grad(dzBuf, g, Y[l], count, s.act[l]);
-      dz = dzBuf;
-    }
-    if (needParams) {
-      float *dW = t[gradsAt + 2 * l], *db = t[gradsAt + 2 * l + 1];
-      for (int e = 0; e < E; e++) {
-        const float* ine = l == 0 ? x + (s.xShared ? 0 : (size_t)e * B * in) : Y[l - 1] + (size_t)e * B * in;
-        const float* dze = dz + (size_t)e * B * out;
-        rrl_gemm(true, false, in, out, B, ine, in > 0 ? in : 1, dze, out > 0 ? out : 1, dW + (size_t)e * in * out, out > 0 ? out : 1, false);
-        column_sums(db + (size_t)e * out, dze, B, out);
+  if (need[0]) counts[k++] = xCount;
+  if (need[1]) {
+    for (int l = 0; l < n; l++) {
+      counts[k++] = (double)E * s.in[l] * s.out[l];
+      counts[k++] = (double)E * s.out[l];
+      if (s.norm[l]) {
+        counts[k++] = (double)E * s.out[l];
+        counts[k++] = (double)E * s.out[l];
       }
     }
-    if (l == 0 && !needDx) break;
-    /* The next gradient may not overwrite dz, which it is computed from (dz is g itself after a
-     * linear layer). */
-    const int next = (dz == slot[0]) ? 1 : (dz == slot[1]) ? 0 : (gSlot == 0 ? 1 : 0);
-    float* target = l == 0 ? t[dxAt] : slot[next];
-    for (int e = 0; e < E; e++) {
-      const bool shared = l == 0 && s.xShared;
-      float* te = shared ? target : target + (size_t)e * B * in;
-      rrl_gemm(false, true, B, in, out, dz + (size_t)e * B * out, out > 0 ? out : 1, W[l] + (size_t)e * in * out, out > 0 ? out : 1,
-               te, in > 0 ? in : 1, shared && e > 0);
-    }
-    g = target;
-    gSlot = next;
   }
+  if (!rrl_tensor_list(env, a[0], a[1], k, counts, p)) return NULL;
+
+  BwdCtx c;
+  memset(&c, 0, sizeof c);
+  c.s = &s;
+  c.needDx = need[0] != 0;
+  c.needParams = need[1] != 0;
+  k = 0;
+  c.dy = p[k++];
+  c.x = p[k++];
+  for (int l = 0; l < n; l++) {
+    c.W[l] = p[k++];
+    if (s.norm[l]) c.g[l] = p[k++];
+  }
+  for (int l = 0; l < n; l++) {
+    c.y[l] = p[k++];
+    if (s.norm[l]) {
+      c.xhat[l] = p[k++];
+      c.rstd[l] = p[k++];
+    }
+  }
+  if (c.needDx) c.dx = p[k++];
+  if (c.needParams) {
+    for (int l = 0; l < n; l++) {
+      c.dW[l] = p[k++];
+      c.db[l] = p[k++];
+      if (s.norm[l]) {
+        c.dg[l] = p[k++];
+        c.dbeta[l] = p[k++];
+      }
+    }
+  }
+
+  RrlPool* pool = rrl_pool(env);
+  c.rc = mlp_chunks(E, B, rrl_pool_threads(pool));
+  const int items = E * c.rc;
+  const int rowsPer = B > 0 ? (B + c.rc - 1) / c.rc : 0;
+  c.slotLen = (size_t)rowsPer * max_width(&s);
+  c.workPer = 3 * c.slotLen;
+  c.sharePer = share_layout(&s, c.offW);
+  const bool memberSum = c.needDx && s.xShared && E > 1;
+  /* All scratch is sized before any pointer is kept (a later request may move an earlier slot). */
+  c.work = rrl_scratch(env, 0, (size_t)items * c.workPer);
+  c.shares = c.needParams && c.rc > 1 ? rrl_scratch(env, 1, (size_t)items * c.sharePer) : NULL;
+  c.dxMembers = memberSum ? rrl_scratch(env, 2, (size_t)E * B * s.in[0]) : NULL;
+  if (!c.work || (c.needParams && c.rc > 1 && !c.shares) || (memberSum && !c.dxMembers)) FAIL("rrl_blas.mlpBackward: out of memory for scratch");
+
+  rrl_parallel(pool, items, backward_item, &c);
+
+  /* The ordered sums: row blocks' shares into each parameter gradient, members into a shared dx. */
+  const size_t maxJobs = (size_t)E * 4 * n + 1;
+  SumJob* jobs = (SumJob*)malloc(sizeof(SumJob) * maxJobs);
+  int* first = (int*)malloc(sizeof(int) * (maxJobs + 1));
+  if (!jobs || !first) {
+    free(jobs);
+    free(first);
+    FAIL("rrl_blas.mlpBackward: out of memory");
+  }
+  int nj = 0, nitems = 0;
+  if (c.needParams && c.rc > 1) {
+    for (int e = 0; e < E; e++)
+      for (int l = 0; l < n; l++) {
+        const size_t in = (size_t)s.in[l], out = (size_t)s.out[l];
+        const float* src = c.shares + (size_t)e * c.rc * c.sharePer + c.offW[l];
+        float* outs[4] = {c.dW[l] + e * in * out, c.db[l] + e * out, s.norm[l] ? c.dg[l] + e * out : NULL, s.norm[l] ? c.dbeta[l] + e * out : NULL};
+        const size_t lens[4] = {in * out, out, out, out};
+        size_t at = 0;
+        for (int q = 0; q < 4; q++) {
+          if (!outs[q]) continue;
+          jobs[nj++] = (SumJob){outs[q], src + at, lens[q], c.sharePer, c.rc};
+          at += lens[q];
+        }
+      }
+  }
+  if (memberSum) jobs[nj++] = (SumJob){c.dx, c.dxMembers, (size_t)B * s.in[0], (size_t)B * s.in[0], E};
+  for (int j = 0; j < nj; j++) {
+    first[j] = nitems;
+    nitems += (int)((jobs[j].len + RRL_BLOCK - 1) / RRL_BLOCK);
+  }
+  first[nj] = nitems;
+  SumCtx sc = {jobs, first, nj};
+  rrl_parallel(pool, nitems, sum_item, &sc);
+  free(jobs);
+  free(first);
   return NULL;
 }
 
@@ -228,6 +585,34 @@ static int tanh_gaussian_args(napi_env env, const napi_value* a, const char* bad
   return 1;
 }
 
+/* Rows per pool item of the tanh-Gaussian kernels (elementwise per row: any split gives the same
+ * results). */
+#define GAUSSIAN_ROWS 64
+
+typedef struct {
+  float* const* t;
+  int B, A;
+  float c0, c1;
+} GaussCtx;
+
+static void gaussian_item(void* p, int item) {
+  const GaussCtx* c = (const GaussCtx*)p;
+  const int A = c->A, r1 = (item + 1) * GAUSSIAN_ROWS < c->B ? (item + 1) * GAUSSIAN_ROWS : c->B;
+  for (int r = item * GAUSSIAN_ROWS; r < r1; r++) {
+    const float *h = c->t[0] + (size_t)r * 2 * A, *eps = c->t[1] + (size_t)r * A;
+    float* act = c->t[2] + (size_t)r * A;
+    float lp = 0.f;
+    for (int j = 0; j < A; j++) {
+      const float logStd = c->c0 + c->c1 * tanhf(h[A + j]);
+      const float x = h[j] + expf(logStd) * eps[j];
+      const float y = tanhf(x);
+      act[j] = y;
+      lp += (-0.5f * eps[j] * eps[j] - (logStd + HALF_LOG_2PI)) - logf(1.f + SQUASH_EPS - y * y);
+    }
+    c->t[3][r] = lp;
+  }
+}
+
 /*
  * tanhGaussian(bufs, offs, spec = [B, A], logStdMin, logStdMax)
  * Tensors: head [B, 2A] = [mu | raw log-std], eps [B, A], then the outputs action [B, A] and
@@ -242,20 +627,30 @@ napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
   const double counts[4] = {(double)B * 2 * A, (double)B * A, (double)B * A, (double)B};
   float* t[4];
   if (!rrl_tensor_list(env, a[0], a[1], 4, counts, t)) return NULL;
-  for (int r = 0; r < B; r++) {
-    const float *h = t[0] + (size_t)r * 2 * A, *eps = t[1] + (size_t)r * A;
-    float* act = t[2] + (size_t)r * A;
-    float lp = 0.f;
-    for (int j = 0; j < A; j++) {
-      const float logStd = c0 + c1 * tanhf(h[A + j]);
-      const float x = h[j] + expf(logStd) * eps[j];
-      const float y = tanhf(x);
-      act[j] = y;
-      lp += (-0.5f * eps[j] * eps[j] - (logStd + HALF_LOG_2PI)) - logf(1.f + SQUASH_EPS - y * y);
-    }
-    t[3][r] = lp;
-  }
+  GaussCtx c = {t, B, A, c0, c1};
+  rrl_parallel(rrl_pool(env), (B + GAUSSIAN_ROWS - 1) / GAUSSIAN_ROWS, gaussian_item, &c);
   return NULL;
+}
+
+static void gaussian_grad_item(void* p, int item) {
+  const GaussCtx* c = (const GaussCtx*)p;
+  const int A = c->A, r1 = (item + 1) * GAUSSIAN_ROWS < c->B ? (item + 1) * GAUSSIAN_ROWS : c->B;
+  float* const* t = c->t;
+  for (int r = item * GAUSSIAN_ROWS; r < r1; r++) {
+    const float *h = t[2] + (size_t)r * 2 * A, *eps = t[3] + (size_t)r * A;
+    float* dh = t[4] + (size_t)r * 2 * A;
+    const float dL = t[1][r];
+    for (int j = 0; j < A; j++) {
+      const float th = tanhf(h[A + j]);
+      const float sd = expf(c->c0 + c->c1 * th);
+      const float y = tanhf(h[j] + sd * eps[j]);
+      const float oneMinusA2 = 1.f - y * y;
+      const float dA = t[0][(size_t)r * A + j];
+      const float dx = dA * oneMinusA2 + dL * (2.f * y * oneMinusA2) / (1.f + SQUASH_EPS - y * y);
+      dh[j] = dx;
+      dh[A + j] = (dx * sd * eps[j] - dL) * (c->c1 * (1.f - th * th));
+    }
+  }
 }
 
 /*
@@ -274,20 +669,7 @@ napi_value rrl_tanh_gaussian_grad(napi_env env, napi_callback_info info) {
   const double counts[5] = {(double)B * A, (double)B, (double)B * 2 * A, (double)B * A, (double)B * 2 * A};
   float* t[5];
   if (!rrl_tensor_list(env, a[0], a[1], 5, counts, t)) return NULL;
-  for (int r = 0; r < B; r++) {
-    const float *h = t[2] + (size_t)r * 2 * A, *eps = t[3] + (size_t)r * A;
-    float* dh = t[4] + (size_t)r * 2 * A;
-    const float dL = t[1][r];
-    for (int j = 0; j < A; j++) {
-      const float th = tanhf(h[A + j]);
-      const float sd = expf(c0 + c1 * th);
-      const float y = tanhf(h[j] + sd * eps[j]);
-      const float oneMinusA2 = 1.f - y * y;
-      const float dA = t[0][(size_t)r * A + j];
-      const float dx = dA * oneMinusA2 + dL * (2.f * y * oneMinusA2) / (1.f + SQUASH_EPS - y * y);
-      dh[j] = dx;
-      dh[A + j] = (dx * sd * eps[j] - dL) * (c1 * (1.f - th * th));
-    }
-  }
+  GaussCtx c = {t, B, A, c0, c1};
+  rrl_parallel(rrl_pool(env), (B + GAUSSIAN_ROWS - 1) / GAUSSIAN_ROWS, gaussian_grad_item, &c);
   return NULL;
 }

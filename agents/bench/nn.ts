@@ -1,90 +1,107 @@
-// bench:nn — times one full SAC update (agents/sac/update.ts: actor, twin critics, per-task
-// temperature; hidden 256x2, batch 256, observation 40, action 4) on every tfjs backend that loads,
-// and the PyTorch peer (../shared/peers/torch_sac_update.py, same network and update) in the same
-// run, so the ratio compares like with like on a noisy 2-core machine.
-//
-//   npm run bench:nn                       table
-//   npm run bench:nn -- --json             one JSON object
-//   npm run bench:nn -- --backend wasm-blas,cpu-blas --iters 300 --rounds 5
-//   npm run bench:nn -- --threads 1        both sides single-threaded (BLAS and PyTorch)
+// bench:nn — times one full SAC update (agents/sac/update.ts: actor, critic ensemble, per-task
+// temperatures; hidden 256x2, batch 256, observation 40, action 4, 10 tasks) on the project's
+// tfjs backends and the PyTorch peer (bench/peers/torch_sac_update.py, the same update written
+// the PyTorch way), interleaved in one run, and prints min / median / max per side with the ratio
+// of medians, flagged when the runs spread too widely to trust it (bench/compare.ts).
 //
 // Each backend runs in its own child process (a fresh tfjs engine and wasm heap; a backend that
-// crashes cannot take the others down). The machine is shared and noisy, so the run goes in rounds:
-// each round times the peer, then every backend; figures are medians over rounds and the ratio is
-// median(PyTorch ms) / median(backend ms). Backends slower than 100 ms/update (the stock kernels)
-// run in the first round only. Python for the peer: $TORCH_PYTHON, else python3. Each backend also
+// crashes cannot take the others down), as the peer does. Each round runs every backend, then the
+// peer; a run times updates for --seconds after 20 warm-up updates and reports its mean. Backends
+// slower than 100 ms per update (the stock kernels) run in the first round only. Each backend also
 // reports how many tfjs kernels one update runs (tf.profile): the op count, independent of load.
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { compare, formatComparison, formatSummary, median, summarize, type Comparison, type Summary } from '../../bench/compare.ts';
+import { findPeerPython, runPeer, REPO_ROOT } from '../../bench/peer.ts';
 
 const OBS = 40;
 const ACT = 4;
 const HIDDEN = 256;
 const BATCH = 256;
 const TASKS = 10;
+const WARMUP = 20;
+/** Backends slower than this (ms per update) run in the first round only. */
+const SLOW_MS = 100;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
+const USAGE = `usage: npm run bench:nn -- [options]
+One SAC update (obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures) on the
+project's tensor backends and on PyTorch (bench/peers/torch_sac_update.py), interleaved in one run.
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    backend: { type: 'string', default: 'all' },
-    iters: { type: 'string', default: '200' },
-    seconds: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
-    threads: { type: 'string' },
-    worker: { type: 'boolean', default: false },
-  },
-});
+  --backend a,b|all|auto  backends: auto (what selectBackend picks), all, or a list of
+                          node-gpu, node, wasm-blas, wasm, cpu-blas, cpu (default: auto)
+  --rounds N              rounds; each runs every backend, then the peer (default: 5)
+  --seconds S             timed seconds per run, after ${WARMUP} warm-up updates (default: 3)
+  --threads N             threads on both sides: RRL_BLAS_THREADS for the project, torch.set_num_threads
+                          for PyTorch (default: each library's own default)
+  --critics N             critics in the ensemble, both sides (default: 2)
+  --layer-norm            LayerNorm in the hidden layers, both sides
+  --json                  print one JSON object
+  -h, --help              this text
+
+The peer runs with the Python in TORCH_PYTHON (one with torch installed); without it the project's
+figures are printed alone. A comparison is flagged UNRELIABLE when a side's runs spread more than
+1.5x (max / min) or the two sides' runs overlap (BENCHMARKS.md, "Tensor compute").`;
 
 interface WorkerResult {
   backend: string;
   ok: boolean;
   line?: string;
   reason?: string;
+  threads?: number;
   msPerUpdate?: number;
-  iters?: number;
+  updates?: number;
   /** tfjs kernels one update runs (machine-independent: the op count the fused kernels cut). */
   kernels?: number;
 }
 
+interface PeerOutput {
+  torch: string;
+  threads: number;
+  msPerUpdate: number;
+  updates: number;
+}
+
+interface Settings {
+  seconds: number;
+  threads: number | null;
+  critics: number;
+  layerNorm: boolean;
+}
+
 /** In a child: select the backend, warm up, time updates. Prints one JSON line. */
-async function worker(choice: string, iters: number, seconds: number): Promise<void> {
+async function worker(choice: string, s: Settings): Promise<void> {
   const out: WorkerResult = { backend: choice, ok: false };
   try {
     const tf = await import('@tensorflow/tfjs');
     const { selectBackend } = await import('../tensor/backend.ts');
     const { Sac } = await import('../sac/update.ts');
     const status = await selectBackend({ force: choice, log: false });
+    out.backend = status.choice;
     out.line = status.line;
-    const sac = new Sac({ obsDim: OBS, actDim: ACT, numTasks: TASKS, hidden: [HIDDEN, HIDDEN] });
+    out.threads = status.threads;
+    const sac = new Sac({ obsDim: OBS, actDim: ACT, numTasks: TASKS, hidden: [HIDDEN, HIDDEN], numCritics: s.critics, layerNorm: s.layerNorm });
+    type T2 = import('@tensorflow/tfjs').Tensor2D;
     const batch = tf.tidy(() => ({
-      obs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 1) as import('@tensorflow/tfjs').Tensor2D,
-      action: tf.randomUniform([BATCH, ACT], -1, 1, 'float32', 2) as import('@tensorflow/tfjs').Tensor2D,
-      reward: tf.randomNormal([BATCH, 1], 0, 1, 'float32', 3) as import('@tensorflow/tfjs').Tensor2D,
-      nextObs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 4) as import('@tensorflow/tfjs').Tensor2D,
-      terminated: tf.zeros([BATCH, 1]) as import('@tensorflow/tfjs').Tensor2D,
+      obs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 1) as T2,
+      action: tf.randomUniform([BATCH, ACT], -1, 1, 'float32', 2) as T2,
+      reward: tf.randomNormal([BATCH, 1], 0, 1, 'float32', 3) as T2,
+      nextObs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 4) as T2,
+      terminated: tf.zeros([BATCH, 1]) as T2,
       task: tf.randomUniform([BATCH], 0, TASKS, 'int32', 5) as import('@tensorflow/tfjs').Tensor1D,
     }));
-    // Warm-up: the first updates compile wasm paths and grow the heap; as the peer does (20).
+    // Warm-up, as the peer: the first updates compile wasm paths and grow the heap. Slow stock
+    // backends get fewer, bounded by a quarter of the timed seconds.
     const warmStart = performance.now();
-    let warm = 0;
-    while (warm < 20 && (warm < 2 || performance.now() - warmStart < seconds * 250)) {
-      sac.update(batch);
-      warm++;
-    }
+    for (let i = 0; i < WARMUP && (i < 2 || performance.now() - warmStart < s.seconds * 250); i++) sac.update(batch);
     let n = 0;
     const t0 = performance.now();
-    while (n < iters && (n < 3 || performance.now() - t0 < seconds * 1000)) {
+    while (n < 3 || performance.now() - t0 < s.seconds * 1000) {
       sac.update(batch);
       n++;
     }
     out.msPerUpdate = (performance.now() - t0) / n;
-    out.iters = n;
+    out.updates = n;
     out.kernels = (await tf.profile(() => {
       sac.update(batch);
     })).kernels.length;
@@ -95,11 +112,15 @@ async function worker(choice: string, iters: number, seconds: number): Promise<v
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function runWorker(choice: string, iters: number, seconds: number): WorkerResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', '--backend', choice, '--iters', String(iters), '--seconds', String(seconds)], {
-    cwd: repoRoot,
+function workerArgs(s: Settings): string[] {
+  return ['--seconds', String(s.seconds), '--critics', String(s.critics), ...(s.layerNorm ? ['--layer-norm'] : [])];
+}
+
+function runWorker(choice: string, s: Settings): WorkerResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', '--backend', choice, ...workerArgs(s)], {
+    cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, RRL_BACKEND: '', ...threadEnv() },
+    env: { ...process.env, RRL_BACKEND: '', ...(s.threads ? { RRL_BLAS_THREADS: String(s.threads) } : {}) },
     maxBuffer: 64 * 1024 * 1024,
   });
   const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -108,141 +129,131 @@ function runWorker(choice: string, iters: number, seconds: number): WorkerResult
   return { backend: choice, ok: false, reason: `worker died: ${err.slice(0, 200)}` };
 }
 
-interface PeerResult {
+interface BackendRow {
+  backend: string;
   ok: boolean;
-  reason?: string;
-  python?: string;
-  torch?: string;
-  threads?: number;
-  msPerUpdate?: number;
-  runs?: number[];
+  threads: number | null;
+  summary: Summary | null;
+  updatesPerSec: number | null;
+  kernelsPerUpdate: number | null;
+  vsPeer: Comparison | null;
+  line: string | null;
+  reason: string | null;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function findTorchPython(): { python: string | null; reason: string } {
-  const candidates = process.env.TORCH_PYTHON ? [process.env.TORCH_PYTHON] : ['python3'];
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python: py, reason: '' };
+await runCli(USAGE, async () => {
+  const { values: v } = parseFlags(process.argv.slice(2), {
+    backend: { type: 'string' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    threads: { type: 'string' },
+    critics: { type: 'string' },
+    'layer-norm': { type: 'boolean' },
+    json: { type: 'boolean' },
+    worker: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    return;
   }
-  return { python: null, reason: `no python with torch importable (tried ${candidates.join(', ')}; set TORCH_PYTHON)` };
-}
-
-/** --threads n: the same thread count for the BLAS kernels and for PyTorch (its intra-op pool). */
-function threadEnv(): Record<string, string> {
-  if (!args.threads) return {};
-  const n = String(Math.max(1, Number(args.threads)));
-  return { RRL_BLAS_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
-}
-
-function runPeer(python: string, script: string): { ms: number; torch: string; threads: number } | string {
-  const r = spawnSync(python, [script, String(OBS), String(HIDDEN), String(BATCH)], { encoding: 'utf8', env: { ...process.env, ...threadEnv() } });
-  const m = /torch (\S+) threads=(\d+).*?: ([\d.]+) ms\/update/.exec(r.stdout ?? '');
-  if (r.status !== 0 || !m) return `peer failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`;
-  return { torch: m[1], threads: Number(m[2]), ms: Number(m[3]) };
-}
-
-async function main(): Promise<void> {
-  const iters = Number(args.iters);
-  const seconds = Number(args.seconds);
-  if (!Number.isFinite(iters) || iters < 1) throw new Error('--iters must be a positive number');
-  if (args.worker) return worker(args.backend!, iters, seconds);
+  const seconds = Number(v.seconds ?? 3);
+  if (!(seconds > 0 && seconds <= 600)) throw new UsageError(`--seconds must be a number in (0, 600], got "${v.seconds}"`);
+  const settings: Settings = {
+    seconds,
+    threads: v.threads === undefined ? null : intFlag('threads', v.threads, 1, 1, 256),
+    critics: intFlag('critics', v.critics, 2, 1, 64),
+    layerNorm: v['layer-norm'] === true,
+  };
+  if (v.worker) return worker(v.backend ?? 'auto', settings);
 
   const { BACKEND_CHOICES } = await import('../tensor/backend.ts');
-  const wanted = args.backend === 'all' ? [...BACKEND_CHOICES] : args.backend!.split(',').map((s) => s.trim());
+  const spec = v.backend ?? 'auto';
+  const wanted = spec === 'all' ? [...BACKEND_CHOICES] : listFlag(spec, ['auto']);
   for (const w of wanted) {
-    if (!(BACKEND_CHOICES as readonly string[]).includes(w)) throw new Error(`unknown backend "${w}"; choose from ${BACKEND_CHOICES.join(', ')}`);
+    if (w !== 'auto' && !(BACKEND_CHOICES as readonly string[]).includes(w)) throw new UsageError(`unknown backend "${w}"; choose auto, all, or from ${BACKEND_CHOICES.join(', ')}`);
   }
+  const rounds = intFlag('rounds', v.rounds, 5, 1, 100);
   const say = (s: string) => {
-    if (!args.json) console.log(s);
+    if (!v.json) console.log(s);
   };
-  say(`bench:nn  SAC update: obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures` +
-    `; threads: ${args.threads ?? 'library defaults'}`);
+  const shape = `obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures, ${settings.critics} critics${settings.layerNorm ? ', LayerNorm' : ''}`;
+  say(`bench:nn  one SAC update: ${shape}; threads: ${settings.threads ?? 'library defaults'}; ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per side`);
 
-  const peerScript = process.env.TORCH_PEER ?? resolve(repoRoot, '..', 'shared', 'peers', 'torch_sac_update.py');
-  const peer: PeerResult = { ok: false };
-  const found = existsSync(peerScript) ? findTorchPython() : { python: null, reason: `peer script not found at ${peerScript}` };
+  const found = findPeerPython('TORCH_PYTHON', 'import torch; print("torch", torch.__version__)', 'torch');
+  if (!found.python) say(`PyTorch peer not run: ${found.reason}`);
+  const peerArgs = ['--obs', String(OBS), '--act', String(ACT), '--hidden', String(HIDDEN), '--batch', String(BATCH), '--tasks', String(TASKS),
+    '--critics', String(settings.critics), '--seconds', String(seconds), '--warmup', String(WARMUP),
+    ...(settings.threads ? ['--threads', String(settings.threads)] : []), ...(settings.layerNorm ? ['--layer-norm'] : [])];
   const peerRuns: number[] = [];
-  const peerOnce = () => {
-    if (!found.python) return;
-    const r = runPeer(found.python, peerScript);
-    if (typeof r === 'string') {
-      peer.reason = r;
-      return;
-    }
-    peerRuns.push(r.ms);
-    Object.assign(peer, { python: found.python, torch: r.torch, threads: r.threads });
-  };
-  if (!found.python) {
-    peer.reason = found.reason;
-    say(`PyTorch peer skipped: ${found.reason}`);
-  }
-  const rounds = Math.max(1, Number(args.rounds));
-  const results = new Map<string, WorkerResult & { runs: number[] }>();
+  let peerInfo: PeerOutput | null = null;
+  let peerError = found.reason;
+
+  const results = new Map<string, { first: WorkerResult; runs: number[] }>();
   for (let round = 0; round < rounds; round++) {
-    peerOnce();
     for (const choice of wanted) {
       const prev = results.get(choice);
-      if (prev && (!prev.ok || prev.msPerUpdate! > 100)) continue; // failed or slow: once is enough
-      const r = runWorker(choice, iters, seconds);
-      if (!prev) results.set(choice, { ...r, runs: r.ok ? [r.msPerUpdate!] : [] });
+      if (prev && (!prev.first.ok || median(prev.runs) > SLOW_MS)) continue; // failed or slow: once is enough
+      const r = runWorker(choice, settings);
+      if (!prev) results.set(choice, { first: r, runs: r.ok ? [r.msPerUpdate!] : [] });
       else if (r.ok) prev.runs.push(r.msPerUpdate!);
+      if (!v.json) process.stderr.write('.');
+    }
+    if (found.python) {
+      const r = runPeer<PeerOutput>(found.python, 'torch_sac_update.py', peerArgs);
+      if (typeof r === 'string') peerError = r;
+      else {
+        peerRuns.push(r.msPerUpdate);
+        peerInfo = r;
+      }
+      if (!v.json) process.stderr.write('.');
     }
   }
-  for (const r of results.values()) if (r.ok) r.msPerUpdate = median(r.runs);
-  if (peerRuns.length > 0) {
-    peer.ok = true;
-    peer.runs = peerRuns;
-    peer.msPerUpdate = median(peerRuns);
-    delete peer.reason;
-  }
+  if (!v.json) process.stderr.write('\n');
+  const peer = peerRuns.length > 0 ? summarize(peerRuns) : null;
 
-  const rows = [...results.values()].map((r) => ({
-    backend: r.backend,
-    ok: r.ok,
-    msPerUpdate: r.ok ? Number(r.msPerUpdate!.toFixed(2)) : null,
-    updatesPerSec: r.ok ? Number((1000 / r.msPerUpdate!).toFixed(1)) : null,
-    ratioToTorch: r.ok && peer.ok ? Number((peer.msPerUpdate! / r.msPerUpdate!).toFixed(2)) : null,
-    iters: r.iters ?? null,
-    kernelsPerUpdate: r.kernels ?? null,
-    runs: r.runs.map((x) => Number(x.toFixed(2))),
-    line: r.line ?? null,
-    reason: r.reason ?? null,
-  }));
+  const rows: BackendRow[] = [...results.values()].map(({ first, runs }) => {
+    const summary = runs.length > 0 ? summarize(runs) : null;
+    return {
+      backend: first.backend,
+      ok: first.ok,
+      threads: first.threads ?? null,
+      summary,
+      updatesPerSec: summary ? 1000 / summary.median : null,
+      kernelsPerUpdate: first.kernels ?? null,
+      vsPeer: summary && peer ? compare(summary, peer, 'lower') : null,
+      line: first.line ?? null,
+      reason: first.reason ?? null,
+    };
+  });
 
-  if (args.json) {
+  if (v.json) {
     console.log(JSON.stringify({
-      config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, threads: args.threads ? Number(args.threads) : null, rounds },
-      peer: peer.ok
-        ? { ok: true, torch: peer.torch, threads: peer.threads, python: peer.python, msPerUpdate: Number(peer.msPerUpdate!.toFixed(2)), updatesPerSec: Number((1000 / peer.msPerUpdate!).toFixed(1)), runs: peer.runs }
-        : { ok: false, reason: peer.reason },
+      config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...settings, rounds },
+      peer: peer
+        ? { ok: true, python: found.python, torch: peerInfo!.torch, threads: peerInfo!.threads, summary: peer }
+        : { ok: false, reason: peerError },
       backends: rows,
     }));
     return;
   }
-  const table: string[][] = [['backend', 'ms/update', 'updates/s', 'x PyTorch', 'kernels/update', 'notes']];
+  const table: string[][] = [['backend', 'threads', 'ms/update min / median / max', 'updates/s', 'kernels/update', 'notes']];
   for (const r of rows) {
-    table.push(r.ok
-      ? [r.backend, r.msPerUpdate!.toFixed(2), r.updatesPerSec!.toFixed(1), r.ratioToTorch === null ? '-' : r.ratioToTorch.toFixed(2), String(r.kernelsPerUpdate ?? '-'),
-        `runs ${r.runs.map((x) => x.toFixed(1)).join(' / ')} ms; ${r.line!.replace('[tensor] backend ', '').replace(/ \[forced by .*\]$/, '')}`]
-      : [r.backend, '-', '-', '-', '-', `did not load: ${r.reason!.replace(/^backend "[^"]+" was forced \(--backend\) but cannot load: /, '')}`]);
+    table.push(r.ok && r.summary
+      ? [r.backend, String(r.threads ?? '-'), formatSummary(r.summary, 2), r.updatesPerSec!.toFixed(1), String(r.kernelsPerUpdate ?? '-'),
+        r.line!.replace('[tensor] backend ', '').replace(/ \[(forced by .*|auto)\]$/, '')]
+      : [r.backend, '-', '-', '-', '-', `did not run: ${(r.reason ?? 'no successful run').replace(/^backend "[^"]+" was forced \(--backend\) but cannot load: /, '')}`]);
   }
-  if (peer.ok) {
-    table.push([`pytorch ${peer.torch}`, peer.msPerUpdate!.toFixed(2), (1000 / peer.msPerUpdate!).toFixed(1), '1.00', '-', `runs ${peer.runs!.map((x) => x.toFixed(1)).join(' / ')} ms; ${peer.threads} threads`]);
-  }
+  if (peer) table.push([`pytorch ${peerInfo!.torch}`, String(peerInfo!.threads), formatSummary(peer, 2), (1000 / peer.median).toFixed(1), '-', `peer: bench/peers/torch_sac_update.py (${found.python})`]);
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const [i, row] of table.entries()) {
     console.log(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
-  say(`medians over ${rounds} round(s); x PyTorch = PyTorch ms / backend ms (above 1: faster than PyTorch, same machine, same run)`);
-}
-
-main().catch((err) => {
-  console.error(`bench:nn: ${(err as Error).message}`);
-  process.exit(1);
+  if (peer) {
+    console.log('\nagainst PyTorch (its median ms / the backend\'s median ms; above 1: faster than PyTorch, same machine, same run):');
+    for (const r of rows) if (r.vsPeer) console.log(`  ${r.backend}: ${formatComparison(r.vsPeer)}`);
+  } else if (found.python) {
+    console.log(`\nPyTorch peer failed: ${peerError}`);
+  }
 });

@@ -25,6 +25,8 @@ export interface ActorConfig {
   hidden: number[];
   logStdMin: number;
   logStdMax: number;
+  /** LayerNorm in the default MLP's hidden layers (agents/nn/mlp.ts). */
+  layerNorm?: boolean;
 }
 
 export interface PolicySample {
@@ -39,7 +41,7 @@ export class TanhGaussianActor {
 
   /** `net` (any conditioning architecture) must map inDim to 2 * actDim; default a plain MLP. */
   constructor(readonly config: ActorConfig, net?: Net) {
-    this.net = net ?? new MLP({ inDim: config.inDim, hidden: config.hidden, outDim: 2 * config.actDim });
+    this.net = net ?? new MLP({ inDim: config.inDim, hidden: config.hidden, outDim: 2 * config.actDim, layerNorm: config.layerNorm });
   }
 
   get numParams(): number {

@@ -82,7 +82,8 @@ export function denseForward(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, act: Acti
   return FUSABLE[act] ? z : applyActivation(z, act);
 }
 
-function applyActivation(z: tf.Tensor, act: Activation): tf.Tensor {
+/** act(z) in tfjs ops. */
+export function applyActivation(z: tf.Tensor, act: Activation): tf.Tensor {
   switch (act) {
     case 'linear': return z;
     case 'relu': return tf.relu(z);

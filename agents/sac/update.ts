@@ -51,8 +51,14 @@ export const SAC_DEFAULTS = {
   adamBeta1: 0.9,
   adamBeta2: 0.999,
   adamEps: 1e-8,
-  /** Number of critics in the ensemble (2: clipped double-Q). */
+  /** Number of critics in the ensemble (2: clipped double-Q; more: the minimum over all of them). */
   numCritics: 2,
+  /**
+   * LayerNorm (learned gain and bias) between each hidden layer's product and its activation, in
+   * actor and critics (agents/nn/mlp.ts), as RLPD's and BRC's critics have it. Off by default
+   * until an ablation decides.
+   */
+  layerNorm: false,
   /**
    * Critic targets clipped to [lo, hi], the range returns can take (HER clips to
    * [-1/(1-gamma), 0] for its -1/0 reward); null: no clipping. Keeps a critic that starts to
@@ -69,7 +75,10 @@ export interface SacConfig extends Partial<SacHyper> {
   obsDim: number;
   actDim: number;
   numTasks: number;
-  /** Actor network (obsDim -> 2 actDim) and critic ensemble (obsDim + actDim -> 1, numCritics members); default MLPs. */
+  /**
+   * Actor network (obsDim -> 2 actDim) and critic ensemble (obsDim + actDim -> 1, numCritics
+   * members); default MLPs (with `layerNorm` as set). Networks given here are used as built.
+   */
   actorNet?: Net;
   criticNet?: Net;
 }
@@ -146,9 +155,9 @@ export class Sac {
     this.numTasks = cfg.numTasks;
     this.targetEntropy = -hp.targetEntropyScale * cfg.actDim;
     this.actor = new TanhGaussianActor({
-      inDim: cfg.obsDim, actDim: cfg.actDim, hidden: hp.hidden, logStdMin: hp.logStdMin, logStdMax: hp.logStdMax,
+      inDim: cfg.obsDim, actDim: cfg.actDim, hidden: hp.hidden, logStdMin: hp.logStdMin, logStdMax: hp.logStdMax, layerNorm: hp.layerNorm,
     }, cfg.actorNet);
-    this.critic = cfg.criticNet ?? new MLP({ inDim: cfg.obsDim + cfg.actDim, hidden: hp.hidden, outDim: 1, ensemble: hp.numCritics });
+    this.critic = cfg.criticNet ?? new MLP({ inDim: cfg.obsDim + cfg.actDim, hidden: hp.hidden, outDim: 1, ensemble: hp.numCritics, layerNorm: hp.layerNorm });
     // tf.variable shares the initial tensor's memory; dropping our handle leaves the variable as owner.
     const own = (t: tf.Tensor, trainable: boolean): tf.Variable => {
       const v = tf.variable(t, trainable);

@@ -9,7 +9,7 @@
 // A forced backend that cannot load is an error that says why; nothing silently falls back.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadBlasAddon } from './native.ts';
+import { loadBlasAddon, threadsFromEnv } from './native.ts';
 import { enableBlasKernels, disableBlasKernels, type NativeBackend } from './kernels.ts';
 
 export const BACKEND_ENV = 'RRL_BACKEND';
@@ -22,8 +22,10 @@ export interface BackendStatus {
   tfBackend: string;
   /** Native BLAS kernels registered (wasm-blas / cpu-blas). */
   blas: boolean;
-  /** Which BLAS, when on ("OpenBLAS", "Accelerate", "CBLAS"). */
+  /** Which BLAS, when on ("OpenBLAS (SkylakeX kernels)", "Accelerate", "CBLAS"). */
   blasLibrary?: string;
+  /** Threads the native kernels run on, when on (RRL_BLAS_THREADS). */
+  threads?: number;
   /** Why the BLAS kernels are off, when they are. */
   blasOff?: string;
   /** node-gpu only: libtensorflow found a CUDA device. */
@@ -91,7 +93,7 @@ async function tryChoice(choice: BackendChoice): Promise<Attempt> {
       } catch (e) {
         return { ok: false, reason: `native BLAS kernels could not be registered: ${(e as Error).message}` };
       }
-      return { ok: true, status: { choice, tfBackend: tfName, blas: true, blasLibrary: addon.info() } };
+      return { ok: true, status: { choice, tfBackend: tfName, blas: true, blasLibrary: addon.info(), threads: addon.setThreads(0) } };
     }
     case 'wasm':
     case 'cpu': {
@@ -110,7 +112,7 @@ function describe(s: Omit<BackendStatus, 'line'>, forced: string | null): string
     what = s.choice === 'node-gpu' ? `tensorflow (tfjs-node-gpu, ${s.gpu ? 'CUDA device' : 'no CUDA device found, running on CPU'})` : 'tensorflow (tfjs-node, CPU)';
     what += '; BLAS kernels n/a (libtensorflow has its own)';
   } else if (s.blas) {
-    what = `${s.tfBackend}; BLAS kernels on (${s.blasLibrary}: matmul, whole-MLP, policy head, SAC losses, Adam, concat/slice)`;
+    what = `${s.tfBackend}; BLAS kernels on (${s.blasLibrary}, ${s.threads} thread${s.threads === 1 ? '' : 's'}: matmul, whole-MLP, policy head, SAC losses, Adam, concat/slice)`;
   } else {
     what = `${s.tfBackend}; BLAS kernels off (${s.blasOff})`;
   }
@@ -123,6 +125,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendSt
   const fromEnv = process.env[BACKEND_ENV] && process.env[BACKEND_ENV] !== 'auto' ? process.env[BACKEND_ENV]! : null;
   const forced = fromOpt ?? fromEnv;
   const forcedBy = fromOpt ? '--backend' : fromEnv ? BACKEND_ENV : null;
+  threadsFromEnv(); // a malformed RRL_BLAS_THREADS is an error, not a silent fallback to slower kernels
   if (forced && !(BACKEND_CHOICES as readonly string[]).includes(forced)) {
     throw new Error(`unknown backend "${forced}" (from ${forcedBy}); choose one of: auto, ${BACKEND_CHOICES.join(', ')}`);
   }

@@ -1,7 +1,8 @@
 // The addon's own kernels, registered into tfjs under Rrl* names beside the stock ones, and the
 // functions agents/nn and agents/sac call them through (each caller checks nativeKernelsActive()
 // and otherwise runs the same math in tfjs ops):
-// - RrlMlp / RrlMlpGrad: a whole MLP forward / backward, every layer in one call;
+// - RrlMlp / RrlMlpGrad: a whole MLP forward / backward, every layer in one call (LayerNorm
+//   layers included: a gain and bias after the layer's weight and bias, `norms` per layer);
 // - RrlTanhGaussian / RrlTanhGaussianGrad: the policy head's sample and log-probability, and its
 //   backward;
 // - RrlSacTarget / RrlSacCriticGrad / RrlSacActorGrad / RrlSacAlphaGrad: SAC's losses and their
@@ -92,20 +93,31 @@ export interface MlpPlan {
   /** in_0, then out_l per layer. */
   inDim: number;
   outDims: number[];
+  /** Layer l has LayerNorm (and so a gain and a bias after its weight and bias). */
+  norms: boolean[];
   /** W_l rank 3 ([E, in, out], bias [E, 1, out]) rather than rank 2 ([in, out], bias [out]). */
   ensembleRank: boolean;
-  /** Shape of layer l's output. */
+  /** Shape of layer l's output (and of its normalised values xhat_l). */
   outShape(l: number): number[];
+  /** Shape of layer l's per-row 1 / standard deviation (LayerNorm layers): [E, B, 1] or [B, 1]. */
+  rowShape(): number[];
+  /** Shape of layer l's bias (and LayerNorm gain and bias). */
+  biasShape(l: number): number[];
 }
 
 /**
- * The MLP kernels' shapes from x and [W_0, b_0, ...]: a plain network (x [B, in], W [in, out],
- * b [out]) or an ensemble (W [E, in, out], b [E, 1, out], x [B, in] shared or [E, B, in]).
- * Throws, naming the tensor, for anything else.
+ * The MLP kernels' shapes from x and the parameter list, per layer W_l, b_l and, where norms[l],
+ * the LayerNorm gain g_l and bias beta_l (norms absent: none, two tensors per layer): a plain
+ * network (x [B, in], W [in, out], b [out]) or an ensemble (W [E, in, out], b [E, 1, out],
+ * x [B, in] shared or [E, B, in]). Throws, naming the tensor, for anything else.
  */
-export function planMlp(xShape: number[], paramShapes: number[][]): MlpPlan {
-  const n = paramShapes.length / 2;
-  if (n < 1 || !Number.isInteger(n)) throw new Error(`${MLP_KERNEL}: expected weight/bias pairs, got ${paramShapes.length} parameter tensors`);
+export function planMlp(xShape: number[], paramShapes: number[][], norms?: boolean[]): MlpPlan {
+  const perLayer = (l: number) => (norms?.[l] ? 4 : 2);
+  const n = norms ? norms.length : paramShapes.length / 2;
+  const expected = norms ? norms.reduce((a, _, l) => a + perLayer(l), 0) : paramShapes.length;
+  if (n < 1 || !Number.isInteger(n) || expected !== paramShapes.length) {
+    throw new Error(`${MLP_KERNEL}: expected weight/bias pairs (and a LayerNorm gain/bias pair per normalised layer), got ${paramShapes.length} parameter tensors for ${norms ? `${n} layers` : 'pairs'}`);
+  }
   const ensembleRank = paramShapes[0].length === 3;
   const E = ensembleRank ? paramShapes[0][0] : 1;
   const xShared = xShape.length === 2;
@@ -115,25 +127,33 @@ export function planMlp(xShape: number[], paramShapes: number[][]): MlpPlan {
   const B = xShape[xShape.length - 2];
   const inDim = xShape[xShape.length - 1];
   const outDims: number[] = [];
+  const layerNorms: boolean[] = [];
   let prev = inDim;
+  let at = 0;
   for (let l = 0; l < n; l++) {
-    const w = paramShapes[2 * l];
-    const b = paramShapes[2 * l + 1];
+    const w = paramShapes[at];
     const out = w[w.length - 1];
     const wOk = ensembleRank ? w.length === 3 && w[0] === E && w[1] === prev : w.length === 2 && w[0] === prev;
-    const bOk = ensembleRank ? b.length === 3 && b[0] === E && b[1] === 1 && b[2] === out : b.length === 1 && b[0] === out;
-    if (!wOk || !bOk) throw new Error(`${MLP_KERNEL}: layer ${l} has weight [${w}] and bias [${b}] after a width of ${prev}`);
+    const vecOk = (b: number[]) => (ensembleRank ? b.length === 3 && b[0] === E && b[1] === 1 && b[2] === out : b.length === 1 && b[0] === out);
+    const vecs = paramShapes.slice(at + 1, at + perLayer(l));
+    if (!wOk || !vecs.every(vecOk)) {
+      throw new Error(`${MLP_KERNEL}: layer ${l} has weight [${w}] and ${vecs.map((v) => `[${v}]`).join(', ')} after a width of ${prev}`);
+    }
     outDims.push(out);
+    layerNorms.push(perLayer(l) === 4);
     prev = out;
+    at += perLayer(l);
   }
   return {
-    layers: n, E, B, xShared, inDim, outDims, ensembleRank,
+    layers: n, E, B, xShared, inDim, outDims, norms: layerNorms, ensembleRank,
     outShape: (l) => (ensembleRank ? [E, B, outDims[l]] : [B, outDims[l]]),
+    rowShape: () => (ensembleRank ? [E, B, 1] : [B, 1]),
+    biasShape: (l) => (ensembleRank ? [E, 1, outDims[l]] : [outDims[l]]),
   };
 }
 
 function mlpSpec(p: MlpPlan, acts: number[], extra: number[]): Int32Array {
-  return Int32Array.from([p.layers, p.E, p.B, p.xShared ? 1 : 0, ...extra, p.inDim, ...p.outDims.flatMap((o, l) => [o, acts[l]])]);
+  return Int32Array.from([p.layers, p.E, p.B, p.xShared ? 1 : 0, ...extra, p.inDim, ...p.outDims.flatMap((o, l) => [o, acts[l], p.norms[l] ? 1 : 0])]);
 }
 
 function checkActs(acts: unknown, layers: number): number[] {
@@ -142,20 +162,35 @@ function checkActs(acts: unknown, layers: number): number[] {
   return acts as number[];
 }
 
+/** The norms attribute: one 0/1 per layer, or absent (no LayerNorm anywhere). */
+function checkNorms(norms: unknown): boolean[] | undefined {
+  if (norms === undefined) return undefined;
+  if (!Array.isArray(norms) || norms.length < 1 || !norms.every((v) => v === 0 || v === 1)) {
+    throw new Error(`${MLP_KERNEL}: attribute norms must list 0 or 1 per layer`);
+  }
+  return norms.map((v) => v === 1);
+}
+
 function allFloat(name: string, ts: TensorInfo[]): void {
   const bad = ts.findIndex((t) => t.dtype !== 'float32');
   if (bad >= 0) throw new Error(`${name}: input ${bad} is ${ts[bad].dtype}, not float32`);
 }
 
-/** inputs [x, W_0, b_0, ...], attrs { acts }; outputs every layer's output y_0 .. y_{n-1}. */
+/**
+ * inputs [x, W_0, b_0, (g_0, beta_0,) ...], attrs { acts, norms? }; outputs per layer y_l, and
+ * xhat_l, rstd_l after it where norms[l].
+ */
 function mlpKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   return (args: KernelArgs) => {
     const ins = args.inputs as unknown as TensorInfo[];
     allFloat(MLP_KERNEL, ins);
-    const plan = planMlp(ins[0].shape, ins.slice(1).map((t) => t.shape));
-    const acts = checkActs((args.attrs as { acts?: unknown }).acts, plan.layers);
+    const attrs = args.attrs as { acts?: unknown; norms?: unknown };
+    const plan = planMlp(ins[0].shape, ins.slice(1).map((t) => t.shape), checkNorms(attrs.norms));
+    const acts = checkActs(attrs.acts, plan.layers);
     const mem = memFor(backendName, args.backend);
-    const outs = plan.outDims.map((_, l) => mem.alloc(plan.outShape(l)));
+    const outs = plan.outDims.flatMap((_, l) => (plan.norms[l]
+      ? [mem.alloc(plan.outShape(l)), mem.alloc(plan.outShape(l)), mem.alloc(plan.rowShape())]
+      : [mem.alloc(plan.outShape(l))]));
     const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
     addon.mlpForward(bufs, offs, mlpSpec(plan, acts, []));
     return outs;
@@ -163,29 +198,55 @@ function mlpKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
 }
 
 /**
- * inputs [dy, x, W_0 .. W_{n-1}, y_0 .. y_{n-1}], attrs { acts, needDx, needParams }; outputs
- * [dx] when needDx, then [dW_0, db_0, ...] when needParams.
+ * inputs [dy, x, per layer W_l (and g_l where normalised), per layer y_l (and xhat_l, rstd_l)],
+ * attrs { acts, norms?, needDx, needParams }; outputs [dx] when needDx, then per layer
+ * [dW_l, db_l (, dg_l, dbeta_l)] when needParams.
  */
 function mlpGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
   return (args: KernelArgs) => {
     const ins = args.inputs as unknown as TensorInfo[];
     allFloat(MLP_GRAD_KERNEL, ins);
-    const n = (ins.length - 2) / 2;
-    if (n < 1 || !Number.isInteger(n)) throw new Error(`${MLP_GRAD_KERNEL}: expected dy, x, n weights and n layer outputs, got ${ins.length} tensors`);
-    const ws = ins.slice(2, 2 + n);
-    const ys = ins.slice(2 + n);
-    const biasShapes = ws.map((w) => (w.shape.length === 3 ? [w.shape[0], 1, w.shape[2]] : [w.shape[1]]));
-    const plan = planMlp(ins[1].shape, ws.flatMap((w, l) => [w.shape, biasShapes[l]]));
-    ys.forEach((y, l) => {
-      if (!tf.util.arraysEqual(y.shape, plan.outShape(l))) throw new Error(`${MLP_GRAD_KERNEL}: layer output ${l} has shape [${y.shape}], expected [${plan.outShape(l)}]`);
+    const { acts: rawActs, norms: rawNorms, needDx, needParams } = args.attrs as { acts?: unknown; norms?: unknown; needDx?: boolean; needParams?: boolean };
+    const norms = checkNorms(rawNorms);
+    const normCount = norms ? norms.filter(Boolean).length : 0;
+    // dy, x, n weights + one gain per normalised layer, n outputs + two per normalised layer.
+    const n = (ins.length - 2 - 3 * normCount) / 2;
+    if (n < 1 || !Number.isInteger(n) || (norms && norms.length !== n)) {
+      throw new Error(`${MLP_GRAD_KERNEL}: expected dy, x, the weights (and gains) and the layer outputs (and LayerNorm values), got ${ins.length} tensors`);
+    }
+    const layerNorm = (l: number) => norms?.[l] ?? false;
+    const ws: TensorInfo[] = [];
+    const gains: (TensorInfo | null)[] = [];
+    let at = 2;
+    for (let l = 0; l < n; l++) {
+      ws.push(ins[at++]);
+      gains.push(layerNorm(l) ? ins[at++] : null);
+    }
+    const saved = ins.slice(at);
+    const vecShape = (w: TensorInfo) => (w.shape.length === 3 ? [w.shape[0], 1, w.shape[2]] : [w.shape[1]]);
+    const plan = planMlp(ins[1].shape, ws.flatMap((w, l) => (layerNorm(l) ? [w.shape, vecShape(w), vecShape(w), vecShape(w)] : [w.shape, vecShape(w)])), norms);
+    gains.forEach((g, l) => {
+      if (g && !tf.util.arraysEqual(g.shape, plan.biasShape(l))) throw new Error(`${MLP_GRAD_KERNEL}: LayerNorm gain ${l} has shape [${g.shape}], expected [${plan.biasShape(l)}]`);
     });
+    let k = 0;
+    for (let l = 0; l < n; l++) {
+      const want = layerNorm(l) ? [plan.outShape(l), plan.outShape(l), plan.rowShape()] : [plan.outShape(l)];
+      for (const shape of want) {
+        const t = saved[k++];
+        if (!tf.util.arraysEqual(t.shape, shape)) throw new Error(`${MLP_GRAD_KERNEL}: saved value ${k - 1} of layer ${l} has shape [${t.shape}], expected [${shape}]`);
+      }
+    }
     if (!tf.util.arraysEqual(ins[0].shape, plan.outShape(n - 1))) throw new Error(`${MLP_GRAD_KERNEL}: dy has shape [${ins[0].shape}], expected [${plan.outShape(n - 1)}]`);
-    const { acts: rawActs, needDx, needParams } = args.attrs as { acts?: unknown; needDx?: boolean; needParams?: boolean };
     const acts = checkActs(rawActs, n);
     const mem = memFor(backendName, args.backend);
     const outs: TensorInfo[] = [];
     if (needDx) outs.push(mem.alloc(ins[1].shape));
-    if (needParams) ws.forEach((w, l) => outs.push(mem.alloc(w.shape), mem.alloc(biasShapes[l])));
+    if (needParams) {
+      ws.forEach((w, l) => {
+        outs.push(mem.alloc(w.shape), mem.alloc(plan.biasShape(l)));
+        if (layerNorm(l)) outs.push(mem.alloc(plan.biasShape(l)), mem.alloc(plan.biasShape(l)));
+      });
+    }
     const [bufs, offs] = listRefs(mem, [...ins, ...outs]);
     addon.mlpBackward(bufs, offs, mlpSpec(plan, acts, [needDx ? 1 : 0, needParams ? 1 : 0]));
     return outs;
@@ -336,21 +397,28 @@ export function axpbyNative(x: tf.Tensor[], y: tf.Tensor[], alpha: number, beta:
 }
 
 /**
- * Every layer's output of an MLP (x, [W_0, b_0, ...], an activation per layer) as one native
- * kernel; the caller checks nativeKernelsActive(). Its backward is mlpBackwardNative.
+ * Every layer's output of an MLP (x, its parameter list, an activation and a LayerNorm flag per
+ * layer) as one native kernel: per layer y_l, followed by xhat_l and rstd_l where norms[l]. The
+ * caller checks nativeKernelsActive(). Its backward is mlpBackwardNative.
  */
-export function mlpForwardNative(x: tf.Tensor, params: tf.Tensor[], acts: string[]): tf.Tensor[] {
-  return tf.engine().runKernel(MLP_KERNEL, [x, ...params] as unknown as tf.NamedTensorMap, { acts: acts.map((a) => ACTIVATIONS[a]) }) as unknown as tf.Tensor[];
+export function mlpForwardNative(x: tf.Tensor, params: tf.Tensor[], acts: string[], norms: boolean[]): tf.Tensor[] {
+  return tf.engine().runKernel(MLP_KERNEL, [x, ...params] as unknown as tf.NamedTensorMap, {
+    acts: acts.map((a) => ACTIVATIONS[a]), norms: norms.map((v) => (v ? 1 : 0)),
+  } as unknown as NamedAttrMap) as unknown as tf.Tensor[];
 }
 
-/** The MLP's gradients from dL/dy: [dx] if asked, then [dW_0, db_0, ...] if asked. */
+/**
+ * The MLP's gradients from dL/dy: [dx] if asked, then per layer [dW_l, db_l (, dg_l, dbeta_l)] if
+ * asked. `weights` holds W_l and, after it, g_l where norms[l]; `saved` is what the forward
+ * returned (y_l, and xhat_l, rstd_l).
+ */
 export function mlpBackwardNative(
-  dy: tf.Tensor, x: tf.Tensor, weights: tf.Tensor[], outputs: tf.Tensor[], acts: string[], want: { dx: boolean; params: boolean },
+  dy: tf.Tensor, x: tf.Tensor, weights: tf.Tensor[], saved: tf.Tensor[], acts: string[], norms: boolean[], want: { dx: boolean; params: boolean },
 ): tf.Tensor[] {
   return tf.engine().runKernel(
     MLP_GRAD_KERNEL,
-    [dy, x, ...weights, ...outputs] as unknown as tf.NamedTensorMap,
-    { acts: acts.map((a) => ACTIVATIONS[a]), needDx: want.dx, needParams: want.params },
+    [dy, x, ...weights, ...saved] as unknown as tf.NamedTensorMap,
+    { acts: acts.map((a) => ACTIVATIONS[a]), norms: norms.map((v) => (v ? 1 : 0)), needDx: want.dx, needParams: want.params } as unknown as NamedAttrMap,
   ) as unknown as tf.Tensor[];
 }
 

@@ -1,9 +1,9 @@
 // agents/tensor — CONTEXT
 //
 // What lives here: choosing and initialising the TensorFlow.js backend (backend.ts), loading the
-// native BLAS addon built from native/ (native.ts), registering its kernels into tfjs (kernels.ts
-// for the ones replacing tfjs's own, fused.ts for the addon's own Rrl* kernels and the functions
-// that call them), and the backends' tensor memory the kernels work on (storage.ts). Everything
+// native BLAS addon built from native/ and setting its threads (native.ts), registering its
+// kernels into tfjs (kernels.ts for the ones replacing tfjs's own, fused.ts for the addon's own
+// Rrl* kernels and the functions that call them), and the backends' tensor memory the kernels work on (storage.ts). Everything
 // else in agents/ does its math through tfjs and never touches the addon or a backend's storage
 // directly: agents/nn and agents/sac ask storage.ts whether the native kernels are active and run
 // them through tfjs's own kernel dispatch.

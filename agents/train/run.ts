@@ -74,8 +74,6 @@ export class TrainRun implements RunView {
       log(`resumed from ${folder.checkpointPath} at ${state.envSteps} env steps, ${state.updates} updates${dropped ? `; dropped ${dropped} metrics row(s) written after that checkpoint` : ''}`);
       folder.adoptBest(spec, state);
     } else if (opts.resume) folder.startOver();
-    const batchSize = Math.ceil(cfg.batchSize / tasks.length) * tasks.length;
-    folder.writeConfig({ ...cfg, numEnvs, batchSize, taskNames: spec.tasks });
 
     const replay = new MultiTaskReplay({ tasks, capacityPerTask: cfg.replayPerTask, herK: cfg.herK, reward: cfg.reward, terminateOnSuccess: false, demoFraction: cfg.demoFraction });
     let replayRestored = false;
@@ -89,7 +87,9 @@ export class TrainRun implements RunView {
         for (const b of [...replay.buffers, ...replay.demos]) b.clear();
       }
     }
-    return new TrainRun(cfg, tasks, spec, agent, replay, rng, state, folder, resumed, replayRestored, log);
+    const run = new TrainRun(cfg, tasks, spec, agent, replay, rng, state, folder, resumed, replayRestored, log);
+    folder.writeConfig({ ...cfg, numEnvs, batchSize: run.batchSize, taskNames: spec.tasks });
+    return run;
   }
 
   get numTasks(): number {

@@ -28,36 +28,39 @@ function inputs(seed: number): { x: tf.Tensor2D; task: Int32Array } {
  * Each architecture again in plain ops, from the layout of agents/nn/conditioned.ts (one MLP part
  * per entry of `parts`, in parameter order), for tfjs to differentiate.
  */
-function reference(arch: Arch, descriptor: DescriptorKind, hidden: number[], E: number, params: tf.Tensor[], x: tf.Tensor, experts = 4): tf.Tensor {
+function reference(arch: Arch, descriptor: DescriptorKind, hidden: number[], E: number, params: tf.Tensor[], x: tf.Tensor, experts = 4, ln = false): tf.Tensor {
   const Bx = x.shape[0];
   const onehot = tf.slice(x, [0, META], [Bx, K]);
   const cond = descriptor === 'onehot' ? onehot : tf.slice(x, [0, 0], [Bx, META]);
   const features = tf.slice(x, [0, META + K], [Bx, x.shape[1]! - META - K]);
   let at = 0;
-  const part = (layers: number, input: tf.Tensor, ensemble: number, outAct: 'linear' | 'relu' | 'sigmoid' = 'linear') => {
-    const ps = params.slice(at, at + 2 * layers);
-    at += 2 * layers;
-    return referenceMlp(ps, input, { ensemble, outAct });
+  // With LayerNorm, every MLP part normalises its hidden layers, and a trunk (whose output is a
+  // hidden layer of the whole network) its output layer too.
+  const part = (layers: number, input: tf.Tensor, ensemble: number, outAct: 'linear' | 'relu' | 'sigmoid' = 'linear', trunk = false) => {
+    const count = (layers - 1) * (ln ? 4 : 2) + (ln && trunk ? 4 : 2);
+    const ps = params.slice(at, at + count);
+    at += count;
+    return referenceMlp(ps, input, { ensemble, outAct, layerNorm: ln, outLayerNorm: ln && trunk });
   };
   const n = hidden.length;
   switch (arch) {
     case 'concat':
       return part(n + 1, tf.concat([cond, features], 1), E);
     case 'multihead': {
-      const trunk = part(n, features, E, 'relu');
+      const trunk = part(n, features, E, 'relu', true);
       const heads = part(1, trunk, E); // [E, B, K*out]
       const out = heads.shape[2]! / K;
       return tf.sum(tf.mul(tf.reshape(heads, [E, Bx, K, out]), tf.reshape(onehot, [1, Bx, K, 1])), 2);
     }
     case 'gated': {
-      const ps = params.slice(2 * (n + 1)); // the gate network comes last
+      const ps = params.slice(params.length - 2); // the gate network comes last
       const gates = tf.split(referenceMlp(ps, cond, { ensemble: E, outAct: 'sigmoid' }), hidden, 2);
       let h = features;
-      for (let l = 0; l < n; l++) h = tf.mul(part(1, h, E, 'relu'), gates[l]);
+      for (let l = 0; l < n; l++) h = tf.mul(part(1, h, E, 'relu', true), gates[l]);
       return part(1, h, E);
     }
     case 'moe': {
-      const ex = part(n, features, E * experts, 'relu');
+      const ex = part(n, features, E * experts, 'relu', true);
       const w = tf.softmax(part(1, cond, E)); // [E, B, M]
       const mixed = tf.sum(tf.mul(tf.reshape(ex, [E, experts, Bx, hidden[n - 1]]), tf.reshape(tf.transpose(w, [0, 2, 1]), [E, experts, Bx, 1])), 1);
       return part(1, mixed, E);
@@ -77,16 +80,18 @@ for (const [backend, blas] of backends) {
       await useBackend(backend, blas);
     });
     for (const arch of ARCHS) {
-      for (const descriptor of DESCRIPTORS) {
-        it(`${arch} (${descriptor})`, () => {
+      const cases = [...DESCRIPTORS.map((d) => [d, false, 2] as const), ['onehot', true, 2] as const, ['onehot', false, 3] as const];
+      for (const [descriptor, layerNorm, E] of cases) {
+        it(`${arch} (${descriptor}${layerNorm ? ', LayerNorm' : ''}, ensemble of ${E})`, () => {
           const hidden = [16, 12];
-          const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden, outDim: 2, ensemble: 2 });
-          const params = net.init(1);
+          const net = new ConditionedNet({ arch, descriptor, numTasks: K, metaDim: META, featureDim: F, hidden, outDim: 2, ensemble: E, layerNorm });
+          // LayerNorm gains and biases away from 1 and 0, so every term of their gradients shows
+          const params = net.init(1).map((p, j) => (layerNorm ? tf.add(p, tf.randomUniform(p.shape, -0.3, 0.3, 'float32', 40 + j)) : p));
           const { x } = inputs(0);
-          const dy = tf.randomUniform([2, B, 2], -1, 1, 'float32', 9);
-          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => reference(arch, descriptor, hidden, 2, ps, xx);
+          const dy = tf.randomUniform([E, B, 2], -1, 1, 'float32', 9);
+          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => reference(arch, descriptor, hidden, E, ps, xx, 4, layerNorm);
           const { y, cache } = net.forward(params, x);
-          expect(y.shape).toEqual([2, B, 2]);
+          expect(y.shape).toEqual([E, B, 2]);
           expect(relErr(y.dataSync(), ref(x, ...params).dataSync())).toBeLessThan(1e-4);
           const mine = net.backward(params, cache, dy, { dx: true, params: true });
           const want = vjp(ref, [x, ...params], dy);

@@ -135,6 +135,11 @@ describe('checkpoints', () => {
     expect(() => assertCompatible(spec, other, 'ck.bin')).toThrow(/does not match this run.*architecture concat vs moe/);
     const fewer = agentSpec([tasks[0]], { arch: 'concat', descriptor: 'onehot', sac: small });
     expect(() => assertCompatible(spec, fewer, 'ck.bin')).toThrow(/tasks \["reach","push"\] vs \["reach"\]/);
+    const normed = agentSpec(tasks, { arch: 'concat', descriptor: 'onehot', sac: { ...small, layerNorm: true, numCritics: 3 } });
+    expect(() => assertCompatible(spec, normed, 'ck.bin')).toThrow(/critics 2 vs 3; LayerNorm false vs true/);
+    // a checkpoint written before these settings existed: two critics, no LayerNorm
+    const { layerNorm: _ln, numCritics: _nc, ...older } = spec.sac;
+    expect(() => assertCompatible({ ...spec, sac: older as typeof spec.sac }, spec, 'ck.bin')).not.toThrow();
     // the saved file is still the good one
     expect(readFileSync(path).equals(good)).toBe(true);
     a.dispose();

@@ -340,6 +340,14 @@ describe('MLP kernel planning', () => {
     expect(() => planMlp([2, 16, 5], [[3, 5, 8], [3, 1, 8]])).toThrow(/input of shape \[2,16,5\]/);
     expect(() => planMlp([16, 5], [[5, 8]])).toThrow(/weight\/bias pairs/);
   });
+  it('takes a LayerNorm gain and bias after the weight and bias of each normalised layer', () => {
+    const p = planMlp([16, 5], [[5, 8], [8], [8], [8], [8, 2], [2]], [true, false]);
+    expect([p.layers, p.norms, p.outDims, p.rowShape(), p.biasShape(0)]).toEqual([2, [true, false], [8, 2], [16, 1], [8]]);
+    const e = planMlp([16, 5], [[3, 5, 8], [3, 1, 8], [3, 1, 8], [3, 1, 8]], [true]);
+    expect([e.rowShape(), e.biasShape(0)]).toEqual([[3, 16, 1], [3, 1, 8]]);
+    expect(() => planMlp([16, 5], [[5, 8], [8], [8, 2], [2]], [true, false])).toThrow(/LayerNorm gain\/bias pair/);
+    expect(() => planMlp([16, 5], [[5, 8], [8], [7], [8], [8, 2], [2]], [true, false])).toThrow(/layer 0 has weight \[5,8\] and \[8\], \[7\], \[8\]/);
+  });
 });
 
 describe('matmul planning', () => {
@@ -372,6 +380,16 @@ describe.skipIf(!addon)('native addon argument checks', () => {
     const offs = new Float64Array(5);
     expect(() => addon!.tanhGaussian([buf, buf, buf, buf], offs.subarray(0, 4), new Int32Array([2, 0]), -5, 2)).toThrow(/rrl_blas\.tanhGaussian: bad spec/);
     expect(() => addon!.tanhGaussianGrad([buf, buf, buf, buf, buf], offs, new Int32Array([2]), -5, 2)).toThrow(/rrl_blas\.tanhGaussianGrad: bad spec/);
+  });
+  it('rejects a bad MLP spec: layer count, LayerNorm flag, activation code', () => {
+    const mlp = (spec: number[]) => () => addon!.mlpForward([buf, buf, buf, buf], new Float64Array(4), Int32Array.from(spec));
+    expect(mlp([1, 1, 2, 1, 2, 2, 1, 0])).not.toThrow(); // x [2, 2], W [2, 2], b [2], y [2, 2]
+    expect(mlp([1, 1, 2, 1, 2, 2, 1, 2])).toThrow(/rrl_blas\.mlpForward: bad spec/);
+    expect(mlp([1, 1, 2, 1, 2, 2, 9, 0])).toThrow(/rrl_blas\.mlpForward: bad spec/);
+    expect(mlp([1, 1, 2, 1, 2, 2, 1])).toThrow(/rrl_blas\.mlpForward: bad spec/);
+    expect(mlp([0, 1, 2, 1, 2])).toThrow(/rrl_blas\.mlpForward: bad spec/);
+    // with LayerNorm the list needs g, beta, xhat and rstd too
+    expect(mlp([1, 1, 2, 1, 2, 2, 1, 1])).toThrow(/wrong length/);
   });
   it('rejects tensors that do not fit their buffers', () => {
     // 3 groups of one 17-float tensor each, in a 16-float buffer

@@ -59,6 +59,57 @@ for (const [backend, blas] of setups) {
       tf.dispose([...params, x, dy, y, ...want]);
     });
 
+    it.each([
+      // name, ensemble, hidden activation, output LayerNorm too, input gradient, rows
+      ['plain', undefined, 'relu', false, true, 13],
+      ['plain, 100 rows', undefined, 'relu', false, true, 100],
+      ['ensemble of 2, shared input', 2, 'relu', false, true, 70],
+      ['ensemble of 3, one input per member', 3, 'tanh', false, true, 66],
+      ['trunk: output layer normalised too', 2, 'relu', true, true, 13],
+      ['1-member ensemble, params only', 1, 'elu', false, false, 9],
+    ] as const)('MLP with LayerNorm matches autodiff (%s)', (name, ensemble, act, outLn, wantDx, rows) => {
+      tf.tidy(() => {
+        const net = new MLP({ inDim: 7, hidden: [11, 9], outDim: 3, ensemble, activation: act, outActivation: outLn ? 'relu' : 'linear', layerNorm: true, outLayerNorm: outLn });
+        expect(net.norms).toEqual([true, true, outLn]);
+        expect(net.paramShapes.length).toBe(outLn ? 12 : 10);
+        // gains and biases away from their initial 1 and 0, so every term of the gradient shows
+        const params = net.init(5).map((p, j) => tf.add(p, tf.mul(rand(p.shape, 90 + j), 0.3)));
+        const perMember = name.includes('per member');
+        const x = rand(perMember ? [ensemble!, rows, 7] : [rows, 7], 6);
+        const dy = rand(ensemble ? [ensemble, rows, 3] : [rows, 3], 7);
+        const opts = { ensemble, act, outAct: outLn ? 'relu' : 'linear', layerNorm: true, outLayerNorm: outLn } as const;
+        const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => referenceMlp(ps, xx, opts);
+        const { y, cache } = net.forward(params, x);
+        expect(relErr(y.dataSync(), ref(x, ...params).dataSync())).toBeLessThan(TOL);
+        const mine = net.backward(params, cache, dy, { dx: wantDx, params: true });
+        const want = vjp(ref, [x, ...params], dy);
+        mine.dParams!.forEach((g, j) => {
+          expect(g.shape).toEqual(params[j].shape);
+          expect(relErr(g.dataSync(), want[1 + j].dataSync()), `parameter ${j}`).toBeLessThan(TOL);
+        });
+        if (wantDx) expect(relErr(mine.dx!.dataSync(), want[0].dataSync())).toBeLessThan(TOL);
+        else expect(mine.dx).toBeNull();
+      });
+    });
+
+    it('a LayerNorm MLP starts as torch.nn.LayerNorm does (gain 1, bias 0) and its rows are normalised', () => {
+      tf.tidy(() => {
+        const net = new MLP({ inDim: 5, hidden: [16], outDim: 2, layerNorm: true, activation: 'linear' });
+        const params = net.init(1);
+        expect(Array.from(params[2].dataSync()).every((v) => v === 1)).toBe(true);
+        expect(Array.from(params[3].dataSync()).every((v) => v === 0)).toBe(true);
+        // without LayerNorm the same seed gives the same W and b as before LayerNorm existed
+        const plain = new MLP({ inDim: 5, hidden: [16], outDim: 2 }).init(1);
+        expect(Array.from(plain[0].dataSync())).toEqual(Array.from(params[0].dataSync()));
+        expect(Array.from(plain[2].dataSync())).toEqual(Array.from(params[4].dataSync()));
+        const { cache } = net.forward(params, tf.mul(rand([40, 5], 2), 10));
+        const h = (cache as { ys: tf.Tensor[] }).ys[0];
+        const { mean, variance } = tf.moments(h, -1);
+        expect(Math.max(...Array.from(tf.abs(mean).dataSync()))).toBeLessThan(1e-4);
+        expect(Math.max(...Array.from(tf.abs(tf.sub(variance, 1)).dataSync()))).toBeLessThan(1e-3);
+      });
+    });
+
     it('an MLP deeper than the native kernels take (33 layers) runs layer by layer, and matches autodiff', () => {
       tf.tidy(() => {
         const net = new MLP({ inDim: 3, hidden: new Array(32).fill(4), outDim: 2, activation: 'tanh', ensemble: 2 });
@@ -179,12 +230,21 @@ for (const [backend, blas] of setups) {
       }
     });
 
-    it('one SAC update applies the gradients of its losses as tfjs differentiates them', () => {
+    it.each([
+      [2, false, 32],
+      [3, false, 32],
+      [5, false, 70],
+      [2, true, 70],
+      [3, true, 32],
+    ])('one SAC update applies the gradients of its losses as tfjs differentiates them (%i critics, LayerNorm %s, %i rows)', (E, layerNorm, B) => {
       // Adam's first moment after one step from zero is (1 - beta1) g, so each optimizer's state
       // holds 0.1 x the gradient it applied. The reference differentiates CleanRL's losses, in
-      // plain ops, at the parameters each step saw.
-      const B = 32, OBS = 6, A = 2, K = 3, seed = 4;
-      const sac = new Sac({ obsDim: OBS, actDim: A, numTasks: K, hidden: [16, 16], seed });
+      // plain ops, at the parameters each step saw; with more than two critics the targets and the
+      // actor take the minimum over all of them.
+      const OBS = 6, A = 2, K = 3, seed = 4;
+      const sac = new Sac({ obsDim: OBS, actDim: A, numTasks: K, hidden: [16, 16], seed, numCritics: E, layerNorm });
+      expect(sac.criticParams[0].shape[0]).toBe(E);
+      expect(sac.actorParams.length).toBe(layerNorm ? 10 : 6);
       const hp = sac.hp;
       const snap = (vs: tf.Tensor[]) => vs.map((v) => v.clone());
       const actor0 = snap(sac.actorParams);
@@ -205,13 +265,13 @@ for (const [backend, blas] of setups) {
       const m = (arrs: Float32Array[]) => arrs.map((a) => Array.from(a, (v) => v / (1 - hp.adamBeta1)));
       const flat = (ts: tf.Tensor[]) => ts.flatMap((t) => Array.from(t.dataSync()));
       const alphaRows = tf.reshape(tf.gather(tf.exp(tf.zeros([K])), batch.task), [B, 1]); // log alpha starts at 0
-      const actor = (ps: tf.Tensor[], obs: tf.Tensor, eps: tf.Tensor) => referenceGaussian(referenceMlp(ps, obs), eps, hp.logStdMin, hp.logStdMax);
-      const critic = (ps: tf.Tensor[], obs: tf.Tensor, act: tf.Tensor) => referenceMlp(ps, tf.concat([obs, act], 1), { ensemble: 2 });
+      const actor = (ps: tf.Tensor[], obs: tf.Tensor, eps: tf.Tensor) => referenceGaussian(referenceMlp(ps, obs, { layerNorm }), eps, hp.logStdMin, hp.logStdMax);
+      const critic = (ps: tf.Tensor[], obs: tf.Tensor, act: tf.Tensor) => referenceMlp(ps, tf.concat([obs, act], 1), { ensemble: E, layerNorm });
 
       // critic: sum over critics of mean (q - y)^2, y from the target critics
       const [a2, lp2] = actor(actor0, batch.nextObs, noise(1));
       const y = tf.add(batch.reward, tf.mul(tf.mul(tf.sub(1, batch.terminated), hp.gamma), tf.sub(tf.min(critic(target0, batch.nextObs, a2), 0), tf.mul(alphaRows, lp2))));
-      const gCritic = tf.grads((...ps: tf.Tensor[]) => tf.mul(tf.mean(tf.squaredDifference(critic(ps, batch.obs, batch.action), y)), 2))(critic0);
+      const gCritic = tf.grads((...ps: tf.Tensor[]) => tf.mul(tf.mean(tf.squaredDifference(critic(ps, batch.obs, batch.action), y)), E))(critic0);
       // actor: mean(alpha log pi - min Q), through the critics after their step
       const critic1 = sac.criticParams.map((p) => p.clone());
       const gActor = tf.grads((...ps: tf.Tensor[]) => {

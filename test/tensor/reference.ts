@@ -11,17 +11,38 @@ const ACT: Record<Activation, (z: tf.Tensor) => tf.Tensor> = {
   elu: (z) => tf.elu(z),
 };
 
+export interface ReferenceMlpOptions {
+  ensemble?: number;
+  act?: Activation;
+  outAct?: Activation;
+  /** LayerNorm (gain and bias after W, b in the list) in the hidden layers / in the output layer. */
+  layerNorm?: boolean;
+  outLayerNorm?: boolean;
+}
+
+/** LayerNorm over the last axis as torch.nn.LayerNorm computes it (biased variance, eps 1e-5). */
+export function referenceLayerNorm(z: tf.Tensor, g: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(z, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, 1e-5))), g), beta);
+}
+
 /**
- * An MLP over [W0, b0, ...] in plain ops: a shared input is tiled over the ensemble, so tfjs's own
- * gradients sum it back. Hidden layers use `act`, the last one `outAct`.
+ * An MLP over [W0, b0 (, g0, beta0), ...] in plain ops: a shared input is tiled over the ensemble,
+ * so tfjs's own gradients sum it back. Hidden layers use `act`, the last one `outAct`.
  */
-export function referenceMlp(params: tf.Tensor[], x: tf.Tensor, opts: { ensemble?: number; act?: Activation; outAct?: Activation } = {}): tf.Tensor {
+export function referenceMlp(params: tf.Tensor[], x: tf.Tensor, opts: ReferenceMlpOptions = {}): tf.Tensor {
   const E = opts.ensemble;
   let h = E && x.rank === 2 ? tf.tile(tf.expandDims(x, 0), [E, 1, 1]) : x;
-  const n = params.length / 2;
+  const hiddenSize = opts.layerNorm ? 4 : 2;
+  const outSize = opts.outLayerNorm ? 4 : 2;
+  const n = (params.length - outSize) / hiddenSize + 1;
+  let at = 0;
   for (let i = 0; i < n; i++) {
-    h = tf.add(tf.matMul(h, params[2 * i]), params[2 * i + 1]);
-    h = ACT[i < n - 1 ? opts.act ?? 'relu' : opts.outAct ?? 'linear'](h);
+    const last = i === n - 1;
+    h = tf.add(tf.matMul(h, params[at]), params[at + 1]);
+    if (last ? opts.outLayerNorm : opts.layerNorm) h = referenceLayerNorm(h, params[at + 2], params[at + 3]);
+    at += last ? outSize : hiddenSize;
+    h = ACT[last ? opts.outAct ?? 'linear' : opts.act ?? 'relu'](h);
   }
   return h;
 }

@@ -29,12 +29,14 @@ export interface ArchConfig {
   ensemble: number;
   /** Experts of `moe` (default 4). */
   experts?: number;
+  /** LayerNorm after the product of every hidden layer, before its activation (agents/nn/mlp.ts; default off). */
+  layerNorm?: boolean;
 }
 
 /**
  * Where an MLP part sits: a whole `network` (input to output), a `trunk` (its output is a hidden
- * layer of the whole network), or a `head` (an output layer or a gate). Per-role MLP options (such
- * as normalising hidden layers) are decided in `part()` alone.
+ * layer of the whole network), or a `head` (an output layer or a gate). Per-role MLP options are
+ * decided in `part()` alone.
  */
 export type PartRole = 'network' | 'trunk' | 'head';
 
@@ -79,9 +81,12 @@ export abstract class ConditionedArch implements Net {
 
   /** Adds an MLP part (parameters follow the parts in the order added); returns its index. */
   protected part(cfg: MLPConfig, role: PartRole): number {
-    void role; // every role is a plain MLP today
+    // LayerNorm in a network's hidden layers, and in a trunk's output layer too (a hidden layer of
+    // the whole network); heads, gates and outputs have none.
+    const ln = this.cfg.layerNorm === true && role !== 'head';
+    const norm = { layerNorm: ln, outLayerNorm: ln && role === 'trunk' };
     this.offsets.push(this.parts.reduce((a, p) => a + p.paramShapes.length, 0));
-    this.parts.push(new MLP(cfg));
+    this.parts.push(new MLP({ ...cfg, ...norm }));
     return this.parts.length - 1;
   }
 
