@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
 import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
-import { LANGUAGE_DIM, languageVector } from './task-language.ts';
+import { LANGUAGE_DIM, taskLanguageVector } from '../sim/language.ts';
 import { RunningNorm, type NormState } from './normalizer.ts';
 import { STATE_DIM, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
@@ -44,7 +44,7 @@ export function agentSpec(
   return {
     tasks: tasks.map((t) => t.name),
     metadata: tasks.map((t) => Array.from(metadataVector(t))),
-    ...(opts.descriptor === 'language' ? { language: tasks.map((t) => Array.from(languageVector(t.description))) } : {}),
+    ...(opts.descriptor === 'language' ? { language: tasks.map((t) => Array.from(taskLanguageVector(t))) } : {}),
     arch: opts.arch,
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,

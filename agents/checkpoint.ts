@@ -19,7 +19,7 @@ import { METADATA_DIM } from '../sim/layout.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
 import type { AgentSpec, AgentState, MultiTaskAgent } from './agent.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
-import { LANGUAGE_DIM } from './task-language.ts';
+import { LANGUAGE_DIM } from '../sim/language.ts';
 import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 

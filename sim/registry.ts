@@ -11,6 +11,11 @@ import pickPlace from './tasks/pick-place.ts';
 import pegInsert from './tasks/peg-insert.ts';
 import drawerOpen from './tasks/drawer-open.ts';
 import stack from './tasks/stack.ts';
+// drawer-close, window-open, window-close, lever-pull
+import drawerClose from './tasks/drawer-close.ts';
+import windowOpen from './tasks/window-open.ts';
+import windowClose from './tasks/window-close.ts';
+import leverPull from './tasks/lever-pull.ts';
 
 const registry = new Map<string, TaskDefinition>();
 
@@ -23,6 +28,7 @@ export function registerTask(def: TaskDefinition, source?: string): TaskDefiniti
 }
 
 for (const t of [reach, push, pickPlace, pegInsert, drawerOpen, stack]) registerTask(t, `sim/tasks/${t.name}.ts`);
+for (const t of [drawerClose, windowOpen, windowClose, leverPull]) registerTask(t, `sim/tasks/${t.name}.ts`);
 
 /** The CLIs' default task list (the original four); every registered name is in taskNames(). */
 export const BUILTIN_TASKS = ['reach', 'push', 'pick-place', 'peg-insert'] as const;

@@ -10,6 +10,7 @@ import type { EventQueue, World } from '@dimforge/rapier3d-simd-compat';
 import { CONTACT_NATURAL_FREQUENCY, GRAVITY, PHYSICS_DT, PLACEMENT_BOUNDS, PLACEMENT_TOLERANCE, SLOT_SPACING, SOLVER_ITERATIONS, SUBSTEPS, WORKSPACE } from './config.ts';
 import { callHook, checkDense, checkSuccess, checkVector, hookError, TaskUsageError, type HookSite } from './hooks.ts';
 import { defaultJointPosition } from './joints.ts';
+import { LANGUAGE_DIM, taskLanguageVector } from './language.ts';
 import { ACTION_DIM, GOAL_DIM, METADATA_DIM, OBS_DIM } from './layout.ts';
 import { loadRapier, type Flavour, type Rapier } from './rapier.ts';
 import { resolveTasks } from './registry.ts';
@@ -103,6 +104,9 @@ export class VecEnv {
   readonly descriptorDim: number;
   /** numEnvs x descriptorDim, fixed for the env's lifetime. */
   readonly descriptor: Float32Array;
+  /** Width of a language descriptor (sim/language.ts). */
+  readonly languageDim = LANGUAGE_DIM;
+  private language: Float32Array | null = null;
 
   private world: World | null = null;
   private events: EventQueue | null = null;
@@ -319,6 +323,23 @@ export class VecEnv {
       for (let k = 0; k < ACTION_DIM; k++) out[i * ACTION_DIM + k] = Math.max(-1, Math.min(1, a[k]));
     }
     return out;
+  }
+
+  /**
+   * numEnvs x languageDim: each env's task description embedded with pretrained word vectors
+   * (sim/language.ts; unit rows, the same for envs of the same task), fixed for the env's lifetime.
+   * Computed at first use: reading the word-vector table takes tens of milliseconds (building it,
+   * once per install, about 10 s). Words of a description that the table does not know are
+   * reported once per task on stderr.
+   */
+  get languageDescriptor(): Float32Array {
+    if (!this.language) {
+      const rows = this.tasks.map((t) => taskLanguageVector(t));
+      const out = new Float32Array(this.numEnvs * LANGUAGE_DIM);
+      for (let i = 0; i < this.numEnvs; i++) out.set(rows[this.taskOfEnv[i]], i * LANGUAGE_DIM);
+      this.language = out;
+    }
+    return this.language;
   }
 
   describeScene(): SceneDescription {

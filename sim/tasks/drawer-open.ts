@@ -1,9 +1,8 @@
 // drawer-open: pull a drawer out of a cabinet by its handle.
 //
-// The cabinet (16 cm deep, 20 cm wide, 8 cm tall) faces the robot (-x) at yaw 0; its drawer slides
-// on a prismatic joint along the cabinet's -x axis, 0 to 14 cm, with viscous damping (3 N s/m) and
-// Coulomb friction (1.5 N), so it does not coast or drift. The handle is a bar across the drawer's
-// front, 4 cm out from it: a closed gripper goes down between bar and front and pulls.
+// The cabinet of cabinet.ts (shared with drawer-close): 16 cm deep, 20 cm wide, 8 cm tall, facing
+// the robot; its drawer slides out 0 to 14 cm on a prismatic joint with damping and friction, a
+// handle bar 4 cm out from its front. A closed gripper goes down between bar and front and pulls.
 //
 // Randomised at every reset: the cabinet's centre at x in [0.05, 0.15] m, y in [-0.1, 0.1] m, its
 // yaw in [-0.35, 0.35] rad; the drawer starts closed.
@@ -15,21 +14,11 @@
 // gap behind the handle) + 0.7 progress (the share of the 12 cm done), 1 on success.
 import { ACTION_SCALE } from '../config.ts';
 import { dist3 } from '../math.ts';
-import type { FixturePartSpec, TaskDefinition, Vec3 } from '../task.ts';
+import type { TaskDefinition } from '../task.ts';
+import { CABINET, CABINET_X, CABINET_Y, CABINET_YAW, HANDLE, HOOK, SAFE_Z } from './cabinet.ts';
 
 const OPEN = 0.12;
 const TOLERANCE = 0.03;
-/** Base frame: the cabinet's front face is at x = -0.08, the drawer's front panel 1 cm in front of it. */
-const FRONT = -0.09;
-const HANDLE_Z = 0.055;
-/** The handle bar's centre, 4 cm of gap out from the drawer's front (drawer closed). */
-const HANDLE: Vec3 = [FRONT - 0.04 - 0.008, 0, HANDLE_Z];
-/** Middle of the gap between bar and front, at the height the closed fingers hook at. */
-const HOOK: Vec3 = [FRONT - 0.02, 0, 0.06];
-/** TCP height that keeps the fingertips clear of the cabinet's top (8 cm). */
-const SAFE_Z = 0.13;
-
-const box = (halfExtents: Vec3, offset: Vec3): FixturePartSpec => ({ halfExtents, offset });
 
 const drawerOpen: TaskDefinition = {
   name: 'drawer-open',
@@ -37,43 +26,11 @@ const drawerOpen: TaskDefinition = {
     'Pull a drawer open by its handle. Cabinet at x in [0.05, 0.15] m, y in [-0.1, 0.1] m, yaw in [-0.35, 0.35] rad, drawer closed; success when the handle is within 3 cm of where it is with the drawer open 12 cm.',
   maxSteps: 100,
   metadata: { objectKind: 'none', needsGrasp: false, usesFixture: true, goalInAir: false },
-  fixture: {
-    color: '#8f6f4f',
-    friction: 0.8,
-    parts: [
-      box([0.08, 0.1, 0.005], [0, 0, 0.075]), // top
-      box([0.08, 0.1, 0.005], [0, 0, 0.005]), // bottom
-      box([0.08, 0.005, 0.03], [0, 0.095, 0.04]), // sides
-      box([0.08, 0.005, 0.03], [0, -0.095, 0.04]),
-      box([0.005, 0.09, 0.03], [0.075, 0, 0.04]), // back
-    ],
-    moving: [
-      {
-        name: 'drawer',
-        joint: 'prismatic',
-        axis: [-1, 0, 0],
-        limits: [0, 0.14],
-        damping: 3,
-        jointFriction: 1.5,
-        mass: 0.4,
-        color: '#b08f6a',
-        parts: [
-          box([0.005, 0.095, 0.034], [FRONT + 0.005, 0, 0.04]), // front panel
-          box([0.07, 0.085, 0.004], [-0.01, 0, 0.015]), // floor
-          box([0.07, 0.004, 0.02], [-0.01, 0.081, 0.035]), // sides
-          box([0.07, 0.004, 0.02], [-0.01, -0.081, 0.035]),
-          box([0.004, 0.085, 0.02], [0.056, 0, 0.035]), // back
-          { halfExtents: [0.008, 0.05, 0.008], offset: HANDLE, color: '#d8dee9' }, // handle bar
-          { halfExtents: [0.02, 0.005, 0.006], offset: [FRONT - 0.02, 0.045, HANDLE_Z], color: '#d8dee9' }, // its posts
-          { halfExtents: [0.02, 0.005, 0.006], offset: [FRONT - 0.02, -0.045, HANDLE_Z], color: '#d8dee9' },
-        ],
-      },
-    ],
-  },
+  fixture: CABINET,
   goalColor: '#a3be8c',
   initializeEpisode(ctx) {
-    const [x, y] = ctx.samplePosition({ x: [0.05, 0.15], y: [-0.1, 0.1] });
-    ctx.placeFixture([x, y, 0], ctx.rng.uniform(-0.35, 0.35));
+    const [x, y] = ctx.samplePosition({ x: CABINET_X, y: CABINET_Y });
+    ctx.placeFixture([x, y, 0], ctx.rng.uniform(-CABINET_YAW, CABINET_YAW));
     ctx.setGoal(ctx.fixturePoint(HANDLE, 0, OPEN));
   },
   achievedGoal: (s) => s.fixturePoint(HANDLE, 0),
