@@ -1,10 +1,12 @@
 // The multi-task, goal-conditioned agent: SAC whose actor and critics are task-conditioned
 // networks (agents/nn/conditioned.ts), fed the observation, the desired goal and the task's
-// descriptor. Acting, learning and evaluation all go through here, on batches of env rows.
+// descriptor (its one-hot index, its metadata vector or its description's language vector).
+// Acting, learning and evaluation all go through here, on batches of env rows.
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
 import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
+import { LANGUAGE_DIM, taskLanguageVector } from '../sim/language.ts';
 import { RunningNorm, type NormState } from './normalizer.ts';
 import { STATE_DIM, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
@@ -15,6 +17,11 @@ export interface AgentSpec {
   tasks: string[];
   /** Each task's metadata vector (METADATA_DIM numbers). */
   metadata: number[][];
+  /**
+   * Each task's language vector (LANGUAGE_DIM numbers, its description embedded), with the
+   * `language` descriptor only: checkpoints carry it, so an agent is checked against it.
+   */
+  language?: number[][];
   arch: Arch;
   descriptor: DescriptorKind;
   /** Experts of the `moe` architecture. */
@@ -37,6 +44,7 @@ export function agentSpec(
   return {
     tasks: tasks.map((t) => t.name),
     metadata: tasks.map((t) => Array.from(metadataVector(t))),
+    ...(opts.descriptor === 'language' ? { language: tasks.map((t) => Array.from(taskLanguageVector(t))) } : {}),
     arch: opts.arch,
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
@@ -61,6 +69,9 @@ export class MultiTaskAgent {
   readonly inDim: number;
   readonly norm = new RunningNorm(STATE_DIM);
   private readonly meta: Float32Array;
+  /** The descriptor-vector block packed into every input row, per task, and its width. */
+  private readonly desc: Float32Array;
+  private readonly descDim: number;
 
   constructor(readonly spec: AgentSpec) {
     const K = spec.tasks.length;
@@ -72,7 +83,15 @@ export class MultiTaskAgent {
       const old = spec.metadata.every((m) => m.length === 8) ? ': made for observation layout v1 (28 numbers, 8 metadata), which this version no longer reads; train a new agent' : '';
       throw new Error(`agent spec: metadata must be ${K} x ${METADATA_DIM} numbers, got ${K} x ${got}${old}`);
     }
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: METADATA_DIM, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
+    // The descriptor-vector block of the input: the language vectors with that descriptor, else
+    // the metadata (which the one-hot descriptor leaves unread).
+    const language = spec.descriptor === 'language';
+    if (language && (spec.language?.length !== K || spec.language.some((v) => v.length !== LANGUAGE_DIM))) {
+      throw new Error(`agent spec: the language descriptor needs ${K} x ${LANGUAGE_DIM} language numbers, got ${spec.language ? `${spec.language.length} x ${spec.language.map((v) => v.length).join(', ')}` : 'none'}`);
+    }
+    this.descDim = language ? LANGUAGE_DIM : METADATA_DIM;
+    this.desc = language ? Float32Array.from(spec.language!.flat()) : this.meta;
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;
@@ -82,7 +101,7 @@ export class MultiTaskAgent {
   /** Network input rows for goal-conditioned states of the given tasks (standardised when asked). */
   private pack(state: Float32Array, task: Int32Array): tf.Tensor2D {
     const features = this.spec.normalize ? this.norm.normalize(state) : state;
-    const x = packInputs(features, STATE_DIM, task, this.numTasks, this.meta, METADATA_DIM);
+    const x = packInputs(features, STATE_DIM, task, this.numTasks, this.desc, this.descDim);
     return tf.tensor2d(x, [task.length, this.inDim]);
   }
 

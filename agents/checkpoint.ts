@@ -19,6 +19,7 @@ import { METADATA_DIM } from '../sim/layout.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
 import type { AgentSpec, AgentState, MultiTaskAgent } from './agent.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
+import { LANGUAGE_DIM } from '../sim/language.ts';
 import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
@@ -97,6 +98,7 @@ const headerSchema = z.object({
     .object({
       tasks: z.array(z.string().min(1)).min(1),
       metadata: z.array(z.array(finite).length(METADATA_DIM)),
+      language: z.array(z.array(finite).length(LANGUAGE_DIM)).optional(),
       arch: z.enum(ARCHS),
       descriptor: z.enum(DESCRIPTORS),
       experts: z.number().int().positive(),
@@ -120,7 +122,8 @@ const headerSchema = z.object({
         seed: count,
       }),
     })
-    .refine((sp) => sp.metadata.length === sp.tasks.length, { message: 'needs one metadata row per task', path: ['metadata'] }),
+    .refine((sp) => sp.metadata.length === sp.tasks.length, { message: 'needs one metadata row per task', path: ['metadata'] })
+    .refine((sp) => sp.descriptor !== 'language' || sp.language?.length === sp.tasks.length, { message: 'the language descriptor needs one language row per task', path: ['language'] }),
   run: z.looseObject({
     envSteps: count,
     updates: count,
@@ -348,6 +351,9 @@ export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: st
   if (JSON.stringify(saved.sac.hidden) !== JSON.stringify(wanted.sac.hidden)) diffs.push(`hidden ${JSON.stringify(saved.sac.hidden)} vs ${JSON.stringify(wanted.sac.hidden)}`);
   if (saved.experts !== wanted.experts && saved.arch === 'moe') diffs.push(`experts ${saved.experts} vs ${wanted.experts}`);
   if (JSON.stringify(saved.metadata) !== JSON.stringify(wanted.metadata)) diffs.push('task metadata differs');
+  if (saved.descriptor === 'language' && wanted.descriptor === 'language' && JSON.stringify(saved.language) !== JSON.stringify(wanted.language)) {
+    diffs.push("task language vectors differ (a task's description or the word vectors changed)");
+  }
   if (saved.normalize !== wanted.normalize) diffs.push(`input normalisation ${saved.normalize} vs ${wanted.normalize}`);
   // Checkpoints from before these settings existed had two critics and no LayerNorm.
   if ((saved.sac.numCritics ?? 2) !== wanted.sac.numCritics) diffs.push(`critics ${saved.sac.numCritics ?? 2} vs ${wanted.sac.numCritics}`);

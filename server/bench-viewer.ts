@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseFlags, UsageError } from '../sim/cli/args.ts';
+import { intFlag, MAX, parseFlags, UsageError } from '../sim/cli/args.ts';
 import { BUILTIN_TASKS } from '../sim/registry.ts';
 import { startViewerServer } from './http.ts';
 import { Hub } from './hub.ts';
@@ -78,7 +78,7 @@ async function makeSource(): Promise<PolicySource | TrainingSource> {
   await selectBackend({ log: !values.json });
   const out = join(mkdtempSync(join(tmpdir(), 'rrl-bench-viewer-')), 'run');
   // Learning starts within the warm-up, so every window includes gradient updates.
-  const cfg = makeConfig({ tasks: [...BUILTIN_TASKS], envSteps: Number.MAX_SAFE_INTEGER, numEnvs: envs, out, learningStartsPerTask: 50, evalEvery: 0, evalEpisodes: 1, checkpointEvery: Number.MAX_SAFE_INTEGER, logEvery: 1_000_000 });
+  const cfg = makeConfig({ tasks: [...BUILTIN_TASKS], envSteps: MAX.envSteps, numEnvs: envs, out, learningStartsPerTask: 50, evalEvery: 0, evalEpisodes: 1, checkpointEvery: MAX.envSteps, logEvery: 1_000_000 });
   return new TrainingSource(cfg, { log: () => {} });
 }
 const source = await makeSource();

@@ -1,165 +1,159 @@
 // `npm start`: trains the multi-task agent (the default), or runs a fixed policy (--policy) or a
-// recording (--play), and serves the browser viewer that watches it.
+// recording (--play), and serves the browser viewer that watches it. Its training options are the
+// training settings (agents/config.ts), with this CLI's own defaults where it says so; --help is
+// generated from the declarations.
 import { resolve } from 'node:path';
-import { makeConfig, TRAIN_DEFAULTS } from '../agents/config.ts';
+import { BACKEND, SUITE, suitesSection, tasksOf } from '../agents/cli/common.ts';
+import { choice, flagSwitch, given, givenFlags, HELP_LINE, int, optionsHelp, readFlags, text, valuesOf } from '../agents/cli/options.ts';
+import { ConfigError, makeConfig, SETTINGS } from '../agents/config.ts';
 import { selectBackend } from '../agents/tensor/index.ts';
-import { holdsRun } from '../agents/train.ts';
-import { fmt, intFlag, listFlag, MAX, numFlag, optIntFlag, parseFlags, runCli, UsageError } from '../sim/cli/args.ts';
+import { ProgressLine } from '../agents/train/progress.ts';
+import { holdsRun } from '../agents/train/run-folder.ts';
+import { numFlag, runCli, UsageError } from '../sim/cli/args.ts';
 import { onStopSignals } from '../sim/cli/signals.ts';
-import { BUILTIN_TASKS, looksLikeTaskFile, resolveTaskArgs } from '../sim/registry.ts';
+import { resolveTaskArgs } from '../sim/registry.ts';
 import { TrainingSource } from './training-source.ts';
-import { POLICY_NAMES, PolicySource, type PolicyName } from './policy-source.ts';
-import { MODES, type Mode, type Speed } from './protocol.ts';
+import { POLICY_NAMES, PolicySource } from './policy-source.ts';
+import { MODES, type Speed } from './protocol.ts';
 import { PlaybackSource, loadRecording } from './recording.ts';
 import { serveRollouts, type Serving } from './serve.ts';
 import type { RolloutSource } from './source.ts';
 
+const VIEWER = 'Viewer';
+
+const OWN = {
+  port: int({ default: null, none: '8080, or the next free one', min: 0, max: 65535, flag: 'port', group: VIEWER, help: 'HTTP port (an explicitly given busy port is an error; 0 = any free port)' }),
+  host: text({ default: '127.0.0.1', flag: 'host', metavar: 'ADDR', group: VIEWER, help: 'address to bind (anything but loopback needs --token)' }),
+  token: text({ default: null, none: 'RRL_VIEWER_TOKEN, or none', flag: 'token', metavar: 'SECRET', group: VIEWER, help: 'clients must present it (open the printed URL, which carries it)' }),
+  speed: text({
+    default: '1',
+    flag: 'speed',
+    metavar: 'X',
+    group: VIEWER,
+    help: 'real-time factor of the shown rollouts: 0.05 to 64, or "max"',
+    fromFlag: (t) => (t === 'max' ? t : String(numFlag('speed', t, 1, 0.05, 64))),
+  }),
+  mode: choice({ default: 'train', values: MODES, flag: 'mode', group: VIEWER, help: 'which rollouts to show first' }),
+  sendHz: int({ default: 30, min: 1, max: 120, flag: 'send-hz', group: VIEWER, help: 'frames per second sent to each viewer' }),
+  policy: choice({ default: null, none: 'train', values: POLICY_NAMES, flag: 'policy', group: 'Instead of training', help: 'show a fixed policy instead of training' }),
+  record: text({ default: null, none: 'none', flag: 'record', metavar: 'FILE', group: 'Instead of training', help: 'record every step (scenes, frames, curves) to FILE (.rrlrec, gzip)' }),
+  play: text({ default: null, none: 'none', flag: 'play', metavar: 'FILE', group: 'Instead of training', help: 'play a recording instead of running the simulator' }),
+  once: flagSwitch({ flag: 'once', group: 'Instead of training', help: 'with --play: stop at the end instead of looping' }),
+  headless: flagSwitch({ flag: 'headless', group: 'Instead of training', help: 'do not serve the viewer (e.g. only --record, which needs --steps); exits when done' }),
+  budget: text({ default: null, none: 'none', flag: 'budget', group: 'Instead of training', help: 'renamed: the training budget is --steps, as in npm run train' }),
+  suite: SUITE,
+  resume: flagSwitch({ flag: 'resume', group: 'Run', help: 'continue the training run in --out (one stopped before its first checkpoint starts over)' }),
+  backend: BACKEND,
+};
+
+/** This CLI's own takes on some training settings (a viewer seed also seeds --policy rollouts, whose evaluation envs add 1,000,003 to it). */
+const SETTINGS_HERE = {
+  ...SETTINGS,
+  seed: SETTINGS.seed.derive({ default: 1, max: 2 ** 31 - 1, help: 'seeds training, the env resets and the random policy' }),
+  out: SETTINGS.out.derive({ default: 'runs/viewer' }),
+  numEnvs: SETTINGS.numEnvs.derive({ none: '4 per task; 2 per task with --policy' }),
+  envSteps: SETTINGS.envSteps.derive({ help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
+};
+const TREES = [OWN, SETTINGS_HERE];
+/** Settings that also apply to --policy rollouts. */
+const POLICY_SETTINGS = ['--tasks', '--envs', '--seed', '--steps'];
+
 const HELP = `usage: npm start -- [options]
 
 Trains the multi-task policy on the built-in tasks and serves a live browser viewer of it:
-the robots at work, training or evaluation rollouts, and per-task learning curves.
+the robots at work, training or evaluation rollouts, and per-task learning curves. The terminal
+shows the training's progress line under the viewer's address.
 
-  --port N            HTTP port (default 8080; if 8080 is busy the next free one is used,
-                      an explicitly given busy port is an error; 0 = any free port)
-  --host ADDR         address to bind (default 127.0.0.1; anything else needs --token)
-  --token SECRET      clients must present it (open the printed URL, which carries it);
-                      also read from RRL_VIEWER_TOKEN
-  --tasks a,b,...     task names or task files (default: ${BUILTIN_TASKS.join(',')})
-  --envs N            envs in the training rollout, at most 1,024 (default: 4 per task; 2 with --policy)
-  --arch NAME         conditioning architecture of the trained policy (default ${TRAIN_DEFAULTS.arch})
-  --budget N          training budget in env steps, at most ${fmt(MAX.envSteps)} (default ${TRAIN_DEFAULTS.envSteps})
-  --out DIR           training output: metrics, checkpoint (default runs/viewer)
-  --resume            continue the training run in --out (one stopped before its first
-                      checkpoint starts over)
-  --policy NAME       ${POLICY_NAMES.join(' | ')}: show a fixed policy instead of training
-  --seed N            seed of the env resets and the random policy (default 1)
-  --speed X           real-time factor, 0.05-64, or "max" (default 1)
-  --mode M            ${MODES.join(' | ')}: which rollouts to show first (default train)
-  --steps N           stop stepping after N control steps, at most ${fmt(MAX.envSteps)} (default: run until stopped)
-  --record FILE       record every step (scenes, frames, curves) to FILE (.rrlrec, gzip)
-  --play FILE         play a recording instead of running the simulator
-  --once              with --play: stop at the end instead of looping
-  --headless          do not serve the viewer (e.g. only --record); exits when done
-  --send-hz N         frames per second sent to each viewer, 1 to 120 (default 30)
-  -h, --help          this text
+${optionsHelp(TREES, { skip: ['budget'] })}
+${HELP_LINE}
+
+${suitesSection()}
 
 It prints the viewer's address and its own process id. Ctrl-C, SIGTERM or SIGHUP to that process
 (or to npm) stop it cleanly: the trainer writes a checkpoint (--resume continues), a recording is
 closed, the server shuts its port.`;
 
-/** A usage error: printed with the options, exit code 2 (runCli). */
-function fail(msg: string): never {
-  throw new UsageError(msg);
-}
-
 async function main(): Promise<void> {
-  const { values } = parseFlags(process.argv.slice(2), {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    tasks: { type: 'string' },
-    envs: { type: 'string' },
-    arch: { type: 'string' },
-    budget: { type: 'string' },
-    out: { type: 'string' },
-    resume: { type: 'boolean' },
-    policy: { type: 'string' },
-    seed: { type: 'string' },
-    speed: { type: 'string' },
-    mode: { type: 'string' },
-    steps: { type: 'string' },
-    record: { type: 'string' },
-    play: { type: 'string' },
-    once: { type: 'boolean' },
-    headless: { type: 'boolean' },
-    'send-hz': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
+  const flags = readFlags(process.argv.slice(2), TREES);
+  if (flags.help) {
     console.log(HELP);
     return;
   }
-  const port = optIntFlag('port', values.port, 0, 65535);
-  const seed = intFlag('seed', values.seed, 1, 0, 2 ** 31 - 1);
-  const steps = optIntFlag('steps', values.steps, 1, MAX.envSteps);
-  const sendHz = intFlag('send-hz', values['send-hz'], 30, 1, 120);
-  const speed: Speed = values.speed === 'max' ? 'max' : numFlag('speed', values.speed, 1, 0.05, 64);
-  const mode = (values.mode ?? 'train') as Mode;
-  if (!MODES.includes(mode)) fail(`--mode must be one of ${MODES.join(', ')}, got "${values.mode}"`);
-  const token = values.token ?? process.env.RRL_VIEWER_TOKEN ?? null;
-  if (values.play && (values.record || values.policy || values.tasks || values.envs || values.arch || values.budget || values.resume)) {
-    fail('--play replays a recording; it does not combine with --record, --policy, --tasks or --envs');
+  const v = valuesOf(OWN, flags);
+  if (v.budget !== null) throw new UsageError('--budget was renamed: the training budget in env steps is --steps, as in npm run train');
+  const settings = given(SETTINGS_HERE, flags);
+  const here = valuesOf(SETTINGS_HERE, flags);
+  const tasks = tasksOf(v.suite, settings.tasks);
+  const speed: Speed = v.speed === 'max' ? 'max' : Number(v.speed);
+  const token = v.token ?? process.env.RRL_VIEWER_TOKEN ?? null;
+  const trainingOnly = givenFlags(SETTINGS_HERE, flags).filter((f) => !POLICY_SETTINGS.includes(f));
+  if (v.play && (v.record || v.policy || v.resume || v.suite || givenFlags(SETTINGS_HERE, flags).length)) {
+    throw new UsageError(`--play replays a recording; it does not combine with --record, --policy, --resume, --suite or training settings (${[...givenFlags(SETTINGS_HERE, flags)].join(', ') || 'none given'})`);
   }
-  if (values.headless && !values.record) fail('--headless only makes sense with --record (nothing would be shown or kept)');
-  if (values.headless && steps === undefined && !values.play) fail('--headless needs --steps (or it would record forever)');
+  if (v.policy && (trainingOnly.length || v.resume)) throw new UsageError(`${[...trainingOnly, ...(v.resume ? ['--resume'] : [])].join(', ')}: training settings, which do not apply to --policy rollouts`);
+  if (v.headless && !v.record) throw new UsageError('--headless only makes sense with --record (nothing would be shown or kept)');
+  if (v.headless && settings.envSteps === undefined && !v.play) throw new UsageError('--headless needs --steps (or it would record forever)');
 
+  // The progress line shares the terminal with this CLI's own lines: they go through it.
+  const progress = new ProgressLine(process.stderr.isTTY ? process.stderr : process.stdout);
+  const say = (line: string) => progress.log(line);
   let source: RolloutSource;
-  if (values.play) {
-    const path = resolve(values.play);
+  if (v.play) {
+    const path = resolve(v.play);
     const rec = loadRecording(path);
-    source = new PlaybackSource(rec, values.play, { speed, loop: !values.once });
-    console.log(`playing ${values.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
-  } else if (!values.policy) {
+    source = new PlaybackSource(rec, v.play, { speed, loop: !v.once });
+    say(`playing ${v.play}: ${rec.frames} frames in ${rec.segments.length} scene(s)`);
+  } else if (!v.policy) {
     let cfg;
     try {
-      cfg = makeConfig({
-        tasks: listFlag(values.tasks, [...BUILTIN_TASKS]).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t)),
-        ...(values.arch ? { arch: values.arch as never } : {}),
-        ...(values.budget ? { envSteps: optIntFlag('budget', values.budget, 1, MAX.envSteps) } : {}),
-        ...(values.envs ? { numEnvs: optIntFlag('envs', values.envs, 1, 1024) } : {}),
-        seed,
-        out: values.out ?? 'runs/viewer',
-      });
+      cfg = makeConfig({ ...settings, tasks, seed: here.seed, out: here.out });
       await resolveTaskArgs(cfg.tasks);
     } catch (e) {
-      fail((e as Error).message);
+      throw new UsageError((e as Error).message);
     }
-    if (holdsRun(cfg.out) && !values.resume) {
-      fail(`${cfg.out} already holds a training run: add --resume to continue it, or --out DIR for a new one`);
-    }
-    await selectBackend({});
-    source = new TrainingSource(cfg, { resume: values.resume, speed, mode });
-    console.log(`training: ${cfg.arch} SAC on ${cfg.tasks.join(', ')}, ${cfg.envSteps} env steps, output in ${cfg.out}`);
+    if (holdsRun(cfg.out) && !v.resume) throw new UsageError(`${cfg.out} already holds a training run: add --resume to continue it, or --out DIR for a new one`);
+    await selectBackend({ force: v.backend ?? undefined });
+    source = new TrainingSource(cfg, { resume: v.resume, speed, mode: v.mode, log: say, observers: [progress] });
+    say(`training: ${cfg.arch} SAC on ${cfg.tasks.join(', ')}, ${cfg.envSteps} env steps, output in ${cfg.out}`);
   } else {
-    const policy = values.policy as PolicyName;
-    if (!POLICY_NAMES.includes(policy)) fail(`--policy must be one of ${POLICY_NAMES.join(', ')}, got "${values.policy}"`);
-    let tasks;
+    let resolved;
     try {
-      tasks = await resolveTaskArgs(listFlag(values.tasks, [...BUILTIN_TASKS]));
+      resolved = await resolveTaskArgs(tasks ?? SETTINGS.tasks.default);
     } catch (e) {
-      fail((e as Error).message);
+      throw new UsageError((e as Error).message);
     }
-    const envs = intFlag('envs', values.envs, 2 * tasks.length, 1, 1024);
-    if (envs < tasks.length) fail(`--envs ${envs} is fewer than the ${tasks.length} tasks: every task needs an env`);
-    source = new PolicySource({ tasks, numEnvs: envs, policy, seed, speed, mode, maxSteps: steps });
-    console.log(`rollouts: ${policy} policy on ${tasks.map((t) => t.name).join(', ')} with ${envs} envs`);
+    const envs = here.numEnvs ?? 2 * resolved.length;
+    if (envs < resolved.length) throw new UsageError(`--envs ${envs} is fewer than the ${resolved.length} tasks: every task needs an env`);
+    source = new PolicySource({ tasks: resolved, numEnvs: envs, policy: v.policy, seed: here.seed, speed, mode: v.mode, maxSteps: settings.envSteps });
+    say(`rollouts: ${v.policy} policy on ${resolved.map((t) => t.name).join(', ')} with ${envs} envs`);
   }
 
   // Registered before the slow start (viewer build, server): a signal before the source runs
   // has nothing to save and exits at once.
   let serving: Serving | null = null;
   const signals = onStopSignals((signal) => {
-    console.error(`\n${signal}: stopping${source instanceof TrainingSource ? ' (the trainer writes a checkpoint first)' : ''}; again in a moment to abort`);
+    say(`${signal}: stopping${source instanceof TrainingSource ? ' (the trainer writes a checkpoint first)' : ''}; again in a moment to abort`);
     void (serving?.stop() ?? Promise.resolve()).then(() => process.exit(0));
   });
   const s = await serveRollouts({
     source,
-    serve: !values.headless,
-    host: values.host ?? '127.0.0.1',
-    port: port ?? 8080,
-    portExplicit: port !== undefined,
+    serve: !v.headless,
+    host: v.host,
+    port: v.port ?? 8080,
+    portExplicit: v.port !== null,
     token,
-    record: values.record ?? null,
-    sendHz,
+    record: v.record,
+    sendHz: v.sendHz,
+    log: say,
   });
   serving = s;
   // The process that serves: npm and a shell may stand between it and the terminal.
-  console.log(`process ${process.pid}: Ctrl-C or \`kill ${process.pid}\` stops it cleanly`);
+  say(`process ${process.pid}: Ctrl-C or \`kill ${process.pid}\` stops it cleanly`);
 
   await s.done;
   if (signals.received) return;
   if (!s.server) process.exit(0);
-  console.log('the source has finished; still serving the last frame (Ctrl-C to stop)');
+  say('the source has finished; still serving the last frame (Ctrl-C to stop)');
 }
 
 await runCli(HELP, main);

@@ -6,58 +6,88 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { intFlag, listFlag, MAX, numFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
+import { MAX, runCli, UsageError } from '../../sim/cli/args.ts';
 import { onStopSignals, signalExitCode } from '../../sim/cli/signals.ts';
-import { looksLikeTaskFile, resolveTaskArgs } from '../../sim/registry.ts';
+import { resolveTaskArgs } from '../../sim/registry.ts';
+import { SUITE, suitesSection, tasksOf } from '../cli/common.ts';
+import { flagSwitch, given, givenFlags, HELP_LINE, int, list, optionsHelp, readFlags, text, valuesOf } from '../cli/options.ts';
+import { SETTINGS } from '../config.ts';
+import { ARCHS, DESCRIPTORS } from '../nn/conditioned.ts';
 import { BOOTSTRAP_DEFAULTS, type BootstrapOptions } from './bootstrap.ts';
-import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
-import { parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
-import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 import { runQueuedSweep } from './coordinator.ts';
 import { workersText } from './progress.ts';
 import { checkRedis, parseRedisUrl, PASSWORD_ENV, redactArgs } from './queue.ts';
+import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
+import { parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
+import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 
 const D = SWEEP_DEFAULTS;
+const SWEEP = 'Sweep';
+const REPORT = 'Report';
+const DEFAULT_CONDITIONS = 'single,multihead,concat';
+
+/** The sweep's own options; their defaults are SWEEP_DEFAULTS (or the stored sweep's, on resume). */
+const OWN = {
+  out: text({ default: 'runs/bench', flag: 'out', metavar: 'DIR', group: SWEEP, help: 'sweep folder: runs/, sweep.json, report/' }),
+  suite: SUITE.derive({ group: SWEEP }),
+  conditions: text({
+    default: DEFAULT_CONDITIONS,
+    flag: 'conditions',
+    metavar: 'c,...',
+    group: SWEEP,
+    help: `single | ARCH[:DESCRIPTOR], ARCH one of ${ARCHS.join(', ')}; DESCRIPTOR ${DESCRIPTORS.join(', ')} (onehot when left out)`,
+  }),
+  seeds: list({ default: D.seeds, flag: 'seeds', group: SWEEP, help: 'seeds', item: SETTINGS.seed, unique: 'a seed is listed twice' }),
+  budget: int({ default: D.budgetPerTask, min: 1, max: MAX.envSteps, flag: 'budget', group: SWEEP, help: 'env steps per task (multi-task runs get N x tasks)' }),
+  evalEvery: int({ default: D.evalEveryPerTask, min: 1, max: MAX.envSteps, flag: 'eval-every', group: SWEEP, help: 'evaluate every N env steps per task' }),
+  envsPerTask: int({ default: D.envsPerTask, min: 1, max: 256, flag: 'envs-per-task', group: SWEEP, help: 'envs per task stepped together' }),
+  jobs: int({ default: null, none: `cores = ${availableParallelism()}`, min: 1, max: 256, flag: 'jobs', group: SWEEP, help: 'runs in parallel' }),
+  queue: text({
+    default: null,
+    none: 'a local sweep',
+    flag: 'queue',
+    metavar: 'URL',
+    group: SWEEP,
+    help: `run the sweep on workers through Redis, redis://[:PASSWORD@]HOST[:PORT][/DB] (or rediss:// for TLS; the password may come from $${PASSWORD_ENV}): enqueues each run and collects results as they come; start workers with npm run worker -- --queue URL (README: "Running a sweep on several machines")`,
+  }),
+  report: text({ default: null, none: '<out>/report', flag: 'report', metavar: 'DIR', group: REPORT, help: 'report folder' }),
+  reportOnly: flagSwitch({
+    flag: 'report-only',
+    group: REPORT,
+    help: 'only (re)write the report from the sweep folder; with --out naming a report folder (results.json and raw/, no sweep.json), rebuild it in place',
+  }),
+  bootstrapReps: int({ default: BOOTSTRAP_DEFAULTS.reps, min: 100, max: 10_000_000, flag: 'bootstrap-reps', group: REPORT, help: 'bootstrap resamples per interval' }),
+  bootstrapSeed: int({ default: BOOTSTRAP_DEFAULTS.seed, min: 0, max: MAX.seed, flag: 'bootstrap-seed', group: REPORT, help: 'seed of the bootstrap; the same runs and seed give the same report, byte for byte' }),
+};
+
+/** Training settings every run of the sweep gets (agents/config.ts declares them; the sweep stores them). */
+const RUN_SETTINGS = {
+  tasks: SETTINGS.tasks,
+  evalEpisodes: SETTINGS.evalEpisodes,
+  reward: SETTINGS.reward,
+  herK: SETTINGS.herK,
+  batchSize: SETTINGS.batchSize,
+  utd: SETTINGS.utd,
+  learningStartsPerTask: SETTINGS.learningStartsPerTask,
+  replayPerTask: SETTINGS.replayPerTask,
+  demoEpisodes: SETTINGS.demoEpisodes,
+  sac: { hidden: SETTINGS.sac.hidden },
+};
+const TREES = [OWN, RUN_SETTINGS];
+
 const USAGE = `usage: npm run bench -- --out DIR [options]
 Runs tasks x conditions x seeds, one training run per process, and writes a report
 (report.md, results.json/.csv, learning-curve and performance-profile SVGs). The same command
 again resumes the sweep.
 
-  --out DIR              sweep folder: runs/, sweep.json, report/ (default: runs/bench)
-  --tasks a,b,...        task names or task-file paths (default: reach,push,pick-place,peg-insert)
-  --conditions c,...     single | ARCH[:DESCRIPTOR], ARCH in concat, multihead, gated, moe,
-                         independent; DESCRIPTOR onehot (default) or metadata
-                         (default: single,multihead,concat)
-  --seeds 0,1,...        seeds (default: ${D.seeds.join(',')})
-  --budget N             env steps per task (multi-task runs get N x tasks) (default: ${D.budgetPerTask})
-  --eval-every N         evaluate every N env steps per task (default: ${D.evalEveryPerTask})
-  --eval-episodes N      evaluation episodes per task (default: ${D.evalEpisodes})
-  --envs-per-task N      envs per task stepped together (default: ${D.envsPerTask})
-  --reward NAME          sparse | dense-v1 (default: ${D.reward})
-  --her K                relabels per transition (default: ${D.herK})
-  --batch N              batch size (default: ${D.batchSize})
-  --utd R                updates per env step (default: ${D.utd})
-  --learning-starts N    random env steps per task before learning (default: ${D.learningStartsPerTask})
-  --replay N             replay capacity per task (default: ${D.replayPerTask})
-  --demos N              scripted-expert episodes per task as demonstrations, every run (default: ${D.demoEpisodes})
-  --hidden a,b           hidden widths (default: ${D.hidden.join(',')})
-  --jobs N               runs in parallel (default: cores = ${availableParallelism()})
-  --queue URL            run the sweep on workers through Redis, redis://[:PASSWORD@]HOST[:PORT][/DB]
-                         (or rediss:// for TLS; the password may come from $${PASSWORD_ENV}):
-                         enqueues each run and collects results as they come; start workers with
-                         npm run worker -- --queue URL (README: "Running a sweep on several machines")
-  --report DIR           report folder (default: <out>/report)
-  --report-only          only (re)write the report from the sweep folder; with --out naming a
-                         report folder (results.json and raw/, no sweep.json), rebuild it in place
-  --bootstrap-reps N     bootstrap resamples per interval (default: ${BOOTSTRAP_DEFAULTS.reps})
-  --bootstrap-seed N     seed of the bootstrap; the same runs and seed give the same report, byte
-                         for byte (default: ${BOOTSTRAP_DEFAULTS.seed})
-  -h, --help
+${optionsHelp(TREES)}
+${HELP_LINE}
 
-Numbers are plain decimals (not 1e5 or 0x10): env-step counts at most 1,000,000,000, episodes
-1,000,000, replay 10,000,000 per task. Ctrl-C, SIGTERM or SIGHUP stop the running runs, each with
-a checkpoint, and write the report (exit code 128 + the signal's number, 130 for Ctrl-C); the same
-command resumes the sweep. A second Ctrl-C a moment later aborts at once.`;
+${suitesSection()}
+
+Numbers are plain decimals (not 1e5 or 0x10). Ctrl-C, SIGTERM or SIGHUP stop the running runs,
+each with a checkpoint, and write the report (exit code 128 + the signal's number, 130 for
+Ctrl-C); the same command resumes the sweep. A second Ctrl-C a moment later aborts at once.`;
 
 function gitInfo(): Invocation['git'] {
   try {
@@ -81,46 +111,23 @@ function fmtEta(s: number | null): string {
 }
 
 await runCli(USAGE, async () => {
-  const { values: v } = parseFlags(process.argv.slice(2), {
-    out: { type: 'string' },
-    tasks: { type: 'string' },
-    conditions: { type: 'string' },
-    seeds: { type: 'string' },
-    budget: { type: 'string' },
-    'eval-every': { type: 'string' },
-    'eval-episodes': { type: 'string' },
-    'envs-per-task': { type: 'string' },
-    reward: { type: 'string' },
-    her: { type: 'string' },
-    batch: { type: 'string' },
-    utd: { type: 'string' },
-    'learning-starts': { type: 'string' },
-    demos: { type: 'string' },
-    replay: { type: 'string' },
-    hidden: { type: 'string' },
-    jobs: { type: 'string' },
-    report: { type: 'string' },
-    'report-only': { type: 'boolean' },
-    'bootstrap-reps': { type: 'string' },
-    'bootstrap-seed': { type: 'string' },
-    queue: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (v.help) {
+  const flags = readFlags(process.argv.slice(2), TREES);
+  if (flags.help) {
     console.log(USAGE);
     return;
   }
-  const sweepDir = resolve(v.out ?? 'runs/bench');
+  const v = valuesOf(OWN, flags);
+  const sweepDir = resolve(v.out);
   const reportDir = resolve(v.report ?? join(sweepDir, 'report'));
   const bootstrap: Partial<BootstrapOptions> = {};
-  if (v['bootstrap-reps'] !== undefined) bootstrap.reps = intFlag('bootstrap-reps', v['bootstrap-reps'], BOOTSTRAP_DEFAULTS.reps, 100, 10_000_000);
-  if (v['bootstrap-seed'] !== undefined) bootstrap.seed = intFlag('bootstrap-seed', v['bootstrap-seed'], BOOTSTRAP_DEFAULTS.seed, 0, 2 ** 32 - 1);
+  if (flags['bootstrap-reps'] !== undefined) bootstrap.reps = v.bootstrapReps;
+  if (flags['bootstrap-seed'] !== undefined) bootstrap.seed = v.bootstrapSeed;
 
   // A report folder (a committed one, say) rebuilt from its own raw data: no sweep folder needed.
-  if (v['report-only'] && !existsSync(join(sweepDir, SWEEP_FILE)) && existsSync(join(sweepDir, RESULTS_FILE))) {
-    if (v.report !== undefined && resolve(v.report) !== sweepDir) throw new UsageError(`--report-only on the report folder ${sweepDir} rewrites it in place; copy the folder first to keep the old report, and leave out --report`);
-    const sweepFlags = ['tasks', 'conditions', 'seeds', 'budget', 'eval-every', 'eval-episodes', 'envs-per-task', 'reward', 'her', 'batch', 'utd', 'learning-starts', 'demos', 'replay', 'hidden', 'jobs'].filter((k) => v[k as keyof typeof v] !== undefined);
-    if (sweepFlags.length) throw new UsageError(`--report-only on a report folder takes its settings from its results.json; leave out ${sweepFlags.map((k) => `--${k}`).join(', ')}`);
+  if (v.reportOnly && !existsSync(join(sweepDir, SWEEP_FILE)) && existsSync(join(sweepDir, RESULTS_FILE))) {
+    if (v.report !== null && resolve(v.report) !== sweepDir) throw new UsageError(`--report-only on the report folder ${sweepDir} rewrites it in place; copy the folder first to keep the old report, and leave out --report`);
+    const sweepFlags = [...givenFlags(RUN_SETTINGS, flags), ...['suite', 'conditions', 'seeds', 'budget', 'eval-every', 'envs-per-task', 'jobs'].filter((k) => flags[k] !== undefined).map((k) => `--${k}`)];
+    if (sweepFlags.length) throw new UsageError(`--report-only on a report folder takes its settings from its results.json; leave out ${sweepFlags.join(', ')}`);
     let results;
     try {
       results = await collectFromReport(sweepDir, bootstrap);
@@ -134,33 +141,30 @@ await runCli(USAGE, async () => {
   const stored = readStoredSpec(sweepDir);
 
   // Flags given on this command line; the rest come from the stored sweep (resume) or defaults.
-  const given: Partial<SweepSpec> = {};
-  if (v.tasks !== undefined) given.tasks = listFlag(v.tasks, []).map((t) => (looksLikeTaskFile(t) ? resolve(t) : t));
-  if (v.conditions !== undefined) {
+  const run = given(RUN_SETTINGS, flags);
+  const given_: Partial<SweepSpec> = {};
+  const tasks = tasksOf(v.suite, run.tasks);
+  if (tasks !== undefined) given_.tasks = tasks;
+  if (flags.conditions !== undefined) {
     try {
-      given.conditions = listFlag(v.conditions, []).map(parseCondition);
+      given_.conditions = v.conditions.split(',').map((c) => c.trim()).filter(Boolean).map(parseCondition);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
   }
-  if (v.seeds !== undefined) given.seeds = listFlag(v.seeds, []).map((s) => intFlag('seeds', s, 0, 0, MAX.seed));
-  if (v.budget !== undefined) given.budgetPerTask = intFlag('budget', v.budget, 1, 1, MAX.envSteps);
-  if (v['eval-every'] !== undefined) given.evalEveryPerTask = intFlag('eval-every', v['eval-every'], 1, 1, MAX.envSteps);
-  if (v['eval-episodes'] !== undefined) given.evalEpisodes = intFlag('eval-episodes', v['eval-episodes'], 1, 1, MAX.episodes);
-  if (v['envs-per-task'] !== undefined) given.envsPerTask = intFlag('envs-per-task', v['envs-per-task'], 1, 1, 256);
-  if (v.reward !== undefined) given.reward = v.reward as SweepSpec['reward'];
-  if (v.her !== undefined) given.herK = numFlag('her', v.her, 0, 0, 64);
-  if (v.batch !== undefined) given.batchSize = intFlag('batch', v.batch, 1, 1, MAX.batch);
-  if (v.utd !== undefined) given.utd = numFlag('utd', v.utd, 0, 0, 64, { minExclusive: true });
-  if (v['learning-starts'] !== undefined) given.learningStartsPerTask = intFlag('learning-starts', v['learning-starts'], 0, 0, MAX.envSteps);
-  if (v.replay !== undefined) given.replayPerTask = intFlag('replay', v.replay, 1, 1, MAX.replay);
-  if (v.demos !== undefined) given.demoEpisodes = intFlag('demos', v.demos, 0, 0, MAX.demos);
-  if (v.hidden !== undefined) given.hidden = listFlag(v.hidden, []).map((h) => intFlag('hidden', h, 1, 1, MAX.hidden));
-  const jobs = v.jobs === undefined ? availableParallelism() : intFlag('jobs', v.jobs, 1, 1, 256);
+  if (flags.seeds !== undefined) given_.seeds = v.seeds;
+  if (flags.budget !== undefined) given_.budgetPerTask = v.budget;
+  if (flags['eval-every'] !== undefined) given_.evalEveryPerTask = v.evalEvery;
+  if (flags['envs-per-task'] !== undefined) given_.envsPerTask = v.envsPerTask;
+  for (const k of ['evalEpisodes', 'reward', 'herK', 'batchSize', 'utd', 'learningStartsPerTask', 'replayPerTask', 'demoEpisodes'] as const) {
+    if (run[k] !== undefined) (given_ as Record<string, unknown>)[k] = run[k];
+  }
+  if (run.sac?.hidden !== undefined) given_.hidden = run.sac.hidden;
+  const jobs = v.jobs ?? availableParallelism();
   let queue: ReturnType<typeof parseRedisUrl> | null = null;
-  if (v.queue !== undefined) {
-    if (v['report-only']) throw new UsageError('--report-only reads the sweep folder only; leave out --queue');
-    if (v.jobs !== undefined) throw new UsageError('--jobs does not apply with --queue: each worker takes its own (npm run worker -- --jobs N)');
+  if (v.queue !== null) {
+    if (v.reportOnly) throw new UsageError('--report-only reads the sweep folder only; leave out --queue');
+    if (flags.jobs !== undefined) throw new UsageError('--jobs does not apply with --queue: each worker takes its own (npm run worker -- --jobs N)');
     try {
       queue = parseRedisUrl(v.queue);
     } catch (e) {
@@ -172,11 +176,11 @@ await runCli(USAGE, async () => {
   if (stored) {
     base = stored as Record<string, unknown>;
   } else {
-    if (v['report-only']) throw new UsageError(`--report-only: no sweep in ${sweepDir} (no sweep.json)`);
-    base = { version: 1, tasks: ['reach', 'push', 'pick-place', 'peg-insert'], conditions: ['single', 'multihead', 'concat'].map(parseCondition), ...D };
+    if (v.reportOnly) throw new UsageError(`--report-only: no sweep in ${sweepDir} (no sweep.json)`);
+    base = { version: 1, tasks: SETTINGS.tasks.default, conditions: DEFAULT_CONDITIONS.split(',').map(parseCondition), ...D };
   }
-  const merged = { ...base, ...given } as Record<string, unknown>;
-  if (!stored || given.tasks) {
+  const merged = { ...base, ...given_ } as Record<string, unknown>;
+  if (!stored || given_.tasks) {
     try {
       merged.taskNames = (await resolveTaskArgs(merged.tasks as string[])).map((t) => t.name);
     } catch (e) {
@@ -195,7 +199,7 @@ await runCli(USAGE, async () => {
     }
   }
 
-  if (v['report-only']) {
+  if (v.reportOnly) {
     const results = await collectResults(sweepDir, spec, bootstrap);
     const path = writeReport(sweepDir, reportDir, results);
     console.log(`report: ${path} (${results.runsDone} of ${results.runsTotal} runs finished)`);

@@ -17,7 +17,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { basename, join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CHECKPOINT_FILE, METRICS_FILE } from '../train.ts';
+import { CHECKPOINT_FILE, METRICS_FILE } from '../train/run-folder.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
 import { progressFile, writeProgressFile, type RunProgress } from './progress.ts';
 import { checkRedis, decodeEvent, eventsKey, jobIdOf, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';

@@ -10,7 +10,7 @@
 // keeps every entry, so a coordinator that was stopped or restarted reads what it missed, in order.
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { MetricsRow } from '../train.ts';
+import type { MetricsRow } from '../train/observer.ts';
 import type { SweepSpec } from './spec.ts';
 
 /** The BullMQ queue every sweep's runs go through (jobs are told apart by their ids). */

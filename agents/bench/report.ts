@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join, relative } from 'node:path';
 import { resolveTaskArgs } from '../../sim/registry.ts';
 import type { TaskSummary } from '../../sim/rollout.ts';
-import { METRICS_FILE, type MetricsRow } from '../train.ts';
+import type { MetricsRow } from '../train/observer.ts';
+import { METRICS_FILE } from '../train/run-folder.ts';
 import { bootstrap, BOOTSTRAP_DEFAULTS, pooledIqm, probabilityOfImprovement, type BootstrapOptions, type Estimate, type ScoreSet } from './bootstrap.ts';
 import { performanceProfile, PROFILE_TAUS } from './profiles.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, SINGLE, sweepSchema, type RunPlan, type SweepSpec } from './spec.ts';

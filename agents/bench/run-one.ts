@@ -25,7 +25,9 @@ import { pathToFileURL } from 'node:url';
 import { loadCheckpoint, type RunState } from '../checkpoint.ts';
 import { selectBackend } from '../tensor/index.ts';
 import { onStopSignals } from '../../sim/cli/signals.ts';
-import { CHECKPOINT_FILE, holdsRun, METRICS_FILE, train, type MetricsRow } from '../train.ts';
+import type { MetricsRow } from '../train/observer.ts';
+import { CHECKPOINT_FILE, holdsRun, METRICS_FILE } from '../train/run-folder.ts';
+import { train } from '../train/train.ts';
 import { ATTEMPTS_FILE, DONE_FILE, planRuns, runConfig, SWEEP_FILE, sweepSchema } from './spec.ts';
 
 export const EXIT_STOPPED = 3;
@@ -48,9 +50,9 @@ const send = (m: RunMessage) => {
 async function main(): Promise<void> {
   // A stop signal, or the sweep going away (killed): checkpoint and leave rather than train on
   // unsupervised. A second signal a moment later leaves at once.
-  let disconnected = false;
-  const signals = onStopSignals(() => {}, { onAbort: () => process.exit(EXIT_STOPPED) });
-  process.on('disconnect', () => (disconnected = true));
+  const stop = new AbortController();
+  onStopSignals(() => stop.abort(), { onAbort: () => process.exit(EXIT_STOPPED) });
+  process.on('disconnect', () => stop.abort());
 
   const [sweepDir, runId] = process.argv.slice(2);
   if (!sweepDir || !runId) throw new Error('usage: run-one.ts <sweepDir> <runId>');
@@ -102,23 +104,24 @@ async function main(): Promise<void> {
   let lastSent = 0;
   const result = await train(cfg, {
     resume: holdsRun(out),
-    hooks: {
-      shouldStop: () => {
-        checkOwner();
-        return signals.received !== null || disconnected;
-      },
-      onRow: (row) => send({ type: 'row', row }),
-      log: (line) => {
-        console.log(line);
-        send({ type: 'log', line });
-      },
-      onProgress: (p) => {
-        const now = performance.now();
-        if (now - lastSent < 250 && p.envSteps < p.budget) return;
-        lastSent = now;
-        send({ type: 'progress', envSteps: p.envSteps, budget: p.budget });
-      },
+    signal: stop.signal,
+    log: (line) => {
+      console.log(line);
+      send({ type: 'log', line });
     },
+    observers: [
+      {
+        beforeStep: () => checkOwner(),
+        afterStep: (step) => {
+          if (step.row) send({ type: 'row', row: step.row });
+          // The sweep's progress display, at most four times a second.
+          const now = performance.now();
+          if (now - lastSent < 250 && step.envSteps < cfg.envSteps) return;
+          lastSent = now;
+          send({ type: 'progress', envSteps: step.envSteps, budget: cfg.envSteps });
+        },
+      },
+    ],
   });
   if (result.stopReason === 'interrupted') {
     process.exitCode = EXIT_STOPPED;

@@ -3,8 +3,9 @@
 // sweep resumes with exactly the settings it started with), the expansion into runs, and each
 // run's training configuration.
 import { z } from 'zod';
+import { zodOf } from '../cli/options.ts';
 import { ARCHS, DESCRIPTORS } from '../nn/conditioned.ts';
-import { makeConfig, TRAIN_DEFAULTS, type TrainConfig } from '../config.ts';
+import { makeConfig, SETTINGS, TRAIN_DEFAULTS, type TrainConfig } from '../config.ts';
 
 export const SWEEP_FILE = 'sweep.json';
 /** Written into a run's folder after train() returned with its whole budget spent. */
@@ -37,19 +38,19 @@ export const sweepSchema = z
     budgetPerTask: posInt,
     /** Evaluate every this many env steps per task (so curves of all conditions share one x grid). */
     evalEveryPerTask: posInt,
-    evalEpisodes: posInt,
+    evalEpisodes: zodOf(SETTINGS.evalEpisodes),
     /** Envs per task stepped together (a K-task run steps K times as many). */
     envsPerTask: posInt,
-    /** Learning settings shared by every run (see agents/config.ts for meanings). */
-    reward: z.enum(['sparse', 'dense-v1']),
-    herK: z.number().nonnegative(),
-    batchSize: posInt,
-    utd: z.number().positive(),
-    learningStartsPerTask: z.number().int().nonnegative(),
-    replayPerTask: posInt,
+    /** Learning settings shared by every run: the training settings of the same names (agents/config.ts). */
+    reward: zodOf(SETTINGS.reward),
+    herK: zodOf(SETTINGS.herK),
+    batchSize: zodOf(SETTINGS.batchSize),
+    utd: zodOf(SETTINGS.utd),
+    learningStartsPerTask: zodOf(SETTINGS.learningStartsPerTask),
+    replayPerTask: zodOf(SETTINGS.replayPerTask),
     /** Scripted-expert episodes per task in every run's demonstration buffer (absent in older sweeps: 0). */
-    demoEpisodes: z.number().int().nonnegative().default(0),
-    hidden: z.array(posInt).min(1),
+    demoEpisodes: zodOf(SETTINGS.demoEpisodes).default(0),
+    hidden: zodOf(SETTINGS.sac.hidden),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -159,7 +160,6 @@ export function runConfig(spec: SweepSpec, run: RunPlan, out: string): TrainConf
     logEvery: evalEvery,
     // Checkpoints on the evaluation grid, so a resumed run keeps evaluating on the same grid.
     checkpointEvery: evalEvery,
-    maxSeconds: 0,
     sac: { hidden: spec.hidden },
   });
 }

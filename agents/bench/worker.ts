@@ -26,7 +26,7 @@ import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, sweepSchema } from './spec
 import { EXIT_STOPPED, EXIT_TAKEN_OVER, OWNER_FILE, type RunMessage } from './run-one.ts';
 import { TSX_LOADER } from './sweep.ts';
 import { checkRedis, encodeEvent, eventsKey, oneRowPerStep, QUEUE_NAME, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult, type StreamEvent } from './queue.ts';
-import { METRICS_FILE } from '../train.ts';
+import { METRICS_FILE } from '../train/run-folder.ts';
 
 const RUN_ONE = fileURLToPath(new URL('./run-one.ts', import.meta.url));
 

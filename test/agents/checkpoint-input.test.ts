@@ -13,7 +13,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../agents/ch
 import { makeConfig } from '../../agents/config.ts';
 import { loadAgent } from '../../agents/load-agent.ts';
 import { selectBackend } from '../../agents/tensor/index.ts';
-import { train } from '../../agents/train.ts';
+import { train } from '../../agents/train/train.ts';
 import { getTask } from '../../sim/registry.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -91,7 +91,7 @@ describe('checkpoints from outside', () => {
     const out = join(dir, 'resume-crafted');
     mkdirSync(out);
     writeFileSync(join(out, 'checkpoint.bin'), readFileSync(path));
-    await expect(train(makeConfig({ tasks: ['reach', 'push'], out, sac: { hidden: [16, 16] } }), { resume: true, hooks: { log: () => {} } })).rejects.toThrow(/checkpoint\.bin does not fit the agent/);
+    await expect(train(makeConfig({ tasks: ['reach', 'push'], out, sac: { hidden: [16, 16] } }), { resume: true, log: () => {} })).rejects.toThrow(/checkpoint\.bin does not fit the agent/);
   });
 
   it('says "is a folder" for a folder, and points at the checkpoint inside a run folder', () => {

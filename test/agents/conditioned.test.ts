@@ -170,17 +170,17 @@ describe('conditioned networks', () => {
     });
   }
 
-  it('concat with the metadata descriptor ignores the one-hot; with the one-hot it ignores the metadata', () => {
+  it('concat with a descriptor vector (metadata or language) reads it; with the one-hot it ignores it', () => {
     for (const descriptor of DESCRIPTORS) {
       const net = new ConditionedNet({ arch: 'concat', descriptor, numTasks: K, metaDim: META, featureDim: F, hidden: [8], outDim: 1, ensemble: 1 });
       const params = net.init(3);
       const { x } = inputs(2);
       const y0 = net.apply(params, x).dataSync();
       const xm = x.arraySync();
-      for (const row of xm) for (let c = 0; c < META; c++) row[c] += 1; // perturb metadata only
+      for (const row of xm) for (let c = 0; c < META; c++) row[c] += 1; // perturb the descriptor vector only
       const y1 = net.apply(params, tf.tensor2d(xm)).dataSync();
       const changed = Array.from(y0).some((v, i) => v !== y1[i]);
-      expect(changed).toBe(descriptor === 'metadata');
+      expect(changed).toBe(descriptor !== 'onehot');
     }
   });
 

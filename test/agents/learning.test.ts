@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpec, MultiTaskAgent } from '../../agents/agent.ts';
 import { assertCompatible, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../agents/checkpoint.ts';
-import { ConfigError, makeConfig } from '../../agents/config.ts';
+import { ConfigError, makeConfig, targetClipOf } from '../../agents/config.ts';
 import { MultiTaskReplay, type Transition } from '../../agents/replay.ts';
 import { selectBackend } from '../../agents/tensor/index.ts';
 import { Sac } from '../../agents/sac/update.ts';
-import { targetClipOf, train } from '../../agents/train.ts';
+import { train } from '../../agents/train/train.ts';
 import { GOAL_DIM, OBS_DIM } from '../../sim/layout.ts';
 import { getTask } from '../../sim/registry.ts';
 import { Rng } from '../../sim/rng.ts';
@@ -196,7 +196,7 @@ describe('training', () => {
     const out = join(dir, 'resume');
     const base = { tasks: ['reach', 'push'], out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
     const started = performance.now();
-    const first = await train(makeConfig({ ...base, envSteps: 600 }), { hooks: { log: () => {} } });
+    const first = await train(makeConfig({ ...base, envSteps: 600 }), { log: () => {} });
     const elapsed = (performance.now() - started) / 1000;
     // Wall time is counted once, however many checkpoints were written on the way.
     expect(first.wallSeconds).toBeLessThanOrEqual(elapsed + 1e-3);
@@ -207,11 +207,11 @@ describe('training', () => {
     expect(ck1.agent.sac.updates).toBe(first.updates);
     expect(ck1.agent.norm.count).toBeGreaterThan(0);
     expect(first.updates).toBeGreaterThan(0);
-    await expect(train(makeConfig({ ...base, envSteps: 600 }), { hooks: { log: () => {} } })).rejects.toThrow(/already holds a run.*--resume/);
-    await expect(train(makeConfig({ ...base, arch: 'concat', envSteps: 1000 }), { resume: true, hooks: { log: () => {} } })).rejects.toThrow(/does not match this run/);
+    await expect(train(makeConfig({ ...base, envSteps: 600 }), { log: () => {} })).rejects.toThrow(/already holds a run.*--resume/);
+    await expect(train(makeConfig({ ...base, arch: 'concat', envSteps: 1000 }), { resume: true, log: () => {} })).rejects.toThrow(/does not match this run/);
     const lines: string[] = [];
     const resumedAt = performance.now();
-    const second = await train(makeConfig({ ...base, envSteps: 1000 }), { resume: true, hooks: { log: (l) => lines.push(l) } });
+    const second = await train(makeConfig({ ...base, envSteps: 1000 }), { resume: true, log: (l) => lines.push(l) });
     const elapsed2 = (performance.now() - resumedAt) / 1000;
     expect(second.wallSeconds).toBeGreaterThan(ck1.run.wallSeconds);
     expect(second.wallSeconds).toBeLessThanOrEqual(ck1.run.wallSeconds + elapsed2 + 1e-3);
@@ -237,7 +237,7 @@ describe('training', () => {
     const out = join(dir, 'reach');
     const r = await train(
       makeConfig({ tasks: ['reach'], envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
-      { hooks: { log: () => {} } },
+      { log: () => {} },
     );
     const learned = r.final[0].successRate;
     expect(random).toBeLessThan(0.3);

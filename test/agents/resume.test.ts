@@ -12,7 +12,8 @@ import { loadCheckpoint, saveCheckpoint } from '../../agents/checkpoint.ts';
 import { makeConfig } from '../../agents/config.ts';
 import { TSX_LOADER } from '../../agents/bench/sweep.ts';
 import { selectBackend } from '../../agents/tensor/index.ts';
-import { train, type MetricsRow } from '../../agents/train.ts';
+import type { MetricsRow, TrainObserver } from '../../agents/train/observer.ts';
+import { train, type TrainOptions } from '../../agents/train/train.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'rrl-resume-'));
@@ -111,9 +112,11 @@ describe('metrics survive kills and resumes', () => {
   // The same run in-process, stopped at a chosen step; the files are then left as a kill at each
   // of the moments around a checkpoint would leave them.
   const base = { tasks: ['reach'], numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEvery: 400, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, sac: { hidden: [16, 16] } };
-  const stopAt = (n: number) => {
-    let steps = 0;
-    return { log: () => {}, onProgress: (p: { envSteps: number }) => (steps = p.envSteps), shouldStop: () => steps >= n };
+  /** Stops the run (as a signal does) after the first step at or past n env steps. */
+  const stopAt = (n: number): TrainOptions => {
+    const stop = new AbortController();
+    const watch: TrainObserver = { afterStep: (step) => void (step.envSteps >= n && stop.abort()) };
+    return { log: () => {}, signal: stop.signal, observers: [watch] };
   };
 
   for (const [moment, damage] of [
@@ -125,7 +128,7 @@ describe('metrics survive kills and resumes', () => {
       const out = join(dir, moment.replace(/\W+/g, '-'));
       const cfg = makeConfig({ ...base, envSteps: 1200, out });
       // Interrupted at 616 env steps (the first step at or past 613): checkpoint there, rows up to 600.
-      const first = await train(cfg, { hooks: stopAt(613) });
+      const first = await train(cfg, stopAt(613));
       expect(first.stopReason).toBe('interrupted');
       expect(first.final).toEqual([]);
       const ck = loadCheckpoint(join(out, 'checkpoint.bin')).run;
@@ -134,7 +137,7 @@ describe('metrics survive kills and resumes', () => {
       expect(ck.metricsBytes).toBe(readFileSync(join(out, 'metrics.jsonl')).length);
       damage(out);
       const lines: string[] = [];
-      const second = await train(cfg, { resume: true, hooks: { log: (l) => lines.push(l) } });
+      const second = await train(cfg, { resume: true, log: (l) => lines.push(l) });
       expect(second.stopReason).toBe('budget');
       expect(lines.join('\n')).toMatch(/resumed from .* at 616 env steps/);
       expect(lines.join('\n')).toMatch(/dropped [1-3] metrics row\(s\) written after that checkpoint/);
@@ -148,14 +151,14 @@ describe('metrics survive kills and resumes', () => {
   it('a checkpoint of an older build (no metrics length recorded) keeps the rows up to its env steps', async () => {
     const out = join(dir, 'older-build');
     const cfg = makeConfig({ ...base, envSteps: 1200, out });
-    await train(cfg, { hooks: stopAt(613) });
+    await train(cfg, stopAt(613));
     const path = join(out, 'checkpoint.bin');
     const ck = loadCheckpoint(path);
     const { metricsBytes: _b, lastRowEnvSteps: _r, lastEval: _e, window: _w, ...older } = ck.run;
     saveCheckpoint(path, { ...ck, run: older });
     appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify({ ...rowsOf(out).at(-1)!, envSteps: 700 }) + '\n{"envSteps":8');
     const lines: string[] = [];
-    await train(cfg, { resume: true, hooks: { log: (l) => lines.push(l) } });
+    await train(cfg, { resume: true, log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/dropped 2 metrics row\(s\) written after that checkpoint/);
     expect(stepsOf(rowsOf(out))).toEqual(Array.from({ length: 12 }, (_, i) => 100 * (i + 1)));
   }, 120_000);
@@ -164,15 +167,15 @@ describe('metrics survive kills and resumes', () => {
     // What a kill before the first checkpoint leaves: config.json, rows (the last one half written)
     // and a best.bin, but no checkpoint. Made from a finished run's files.
     const src = join(dir, 'no-checkpoint-source');
-    await train(makeConfig({ ...base, envSteps: 400, out: src }), { hooks: { log: () => {} } });
+    await train(makeConfig({ ...base, envSteps: 400, out: src }), { log: () => {} });
     const out = join(dir, 'no-checkpoint');
     mkdirSync(out);
     for (const f of ['config.json', 'best.bin']) copyFileSync(join(src, f), join(out, f));
     writeFileSync(join(out, 'metrics.jsonl'), readFileSync(join(src, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 3).join('\n') + '\n{"envSteps":4');
     const cfg = makeConfig({ ...base, envSteps: 600, checkpointEvery: 100_000, out });
-    await expect(train(cfg, { hooks: { log: () => {} } })).rejects.toThrow(/already holds a run.*--resume/);
+    await expect(train(cfg, { log: () => {} })).rejects.toThrow(/already holds a run.*--resume/);
     const lines: string[] = [];
-    const r = await train(cfg, { resume: true, hooks: { log: (l) => lines.push(l) } });
+    const r = await train(cfg, { resume: true, log: (l) => lines.push(l) });
     expect(lines[0]).toMatch(/--resume: no checkpoint in .*no-checkpoint yet .*starting the run from the beginning/);
     expect(r.envSteps).toBe(600);
     expect(stepsOf(rowsOf(out))).toEqual([100, 200, 300, 400, 500, 600]);
@@ -187,7 +190,7 @@ describe('metrics survive kills and resumes', () => {
     const dead = 2 ** 22 + 12345; // above Linux's default pid_max: no such process
     for (const f of [`checkpoint.bin.tmp-${dead}`, `best.bin.tmp-${dead}`, `checkpoint.bin.tmp-${process.ppid}`, 'notes.tmp-1']) writeFileSync(join(out, f), 'partial');
     const lines: string[] = [];
-    await train(makeConfig({ ...base, envSteps: 200, out }), { hooks: { log: (l) => lines.push(l) } });
+    await train(makeConfig({ ...base, envSteps: 200, out }), { log: (l) => lines.push(l) });
     expect(readdirSync(out).filter((f) => f.includes('.tmp-')).sort()).toEqual([`checkpoint.bin.tmp-${process.ppid}`, 'notes.tmp-1']);
     expect(lines[0]).toMatch(/removed 2 temporary file\(s\) of interrupted checkpoint writes/);
   }, 120_000);
@@ -195,13 +198,13 @@ describe('metrics survive kills and resumes', () => {
   it('keeps a best.bin written after the last checkpoint as the best so far', async () => {
     const out = join(dir, 'best');
     const cfg = makeConfig({ ...base, tasks: ['push'], evalEvery: 0, envSteps: 800, out });
-    await train(cfg, { hooks: stopAt(400) });
+    await train(cfg, stopAt(400));
     const ck = loadCheckpoint(join(out, 'checkpoint.bin'));
     expect(ck.run.best).toBeUndefined();
     // An evaluation after that checkpoint wrote best.bin, then the process died.
     saveCheckpoint(join(out, 'best.bin'), { spec: ck.spec, run: { ...ck.run, envSteps: 500, best: { envSteps: 500, wallSeconds: 1, meanSuccess: 1 } }, agent: ck.agent });
     const lines: string[] = [];
-    const r = await train(cfg, { resume: true, hooks: { log: (l) => lines.push(l) } });
+    const r = await train(cfg, { resume: true, log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/best\.bin: kept the evaluation at 500 env steps \(100% mean success\)/);
     // A push policy after 800 steps does not reach 100%: the adopted best stands.
     expect(r.final[0].successRate).toBeLessThan(1);

@@ -12,7 +12,8 @@ import * as checkpoint from '../../agents/checkpoint.ts';
 import { makeConfig } from '../../agents/config.ts';
 import * as evaluation from '../../agents/evaluate.ts';
 import { selectBackend } from '../../agents/tensor/index.ts';
-import { train, type MetricsRow } from '../../agents/train.ts';
+import type { MetricsRow, TrainObserver } from '../../agents/train/observer.ts';
+import { train, type TrainOptions } from '../../agents/train/train.ts';
 
 vi.mock('../../agents/checkpoint.ts', async (importOriginal) => {
   const m = await importOriginal<typeof import('../../agents/checkpoint.ts')>();
@@ -52,7 +53,7 @@ const base = { tasks: ['reach'], numEnvs: 4, learningStartsPerTask: 50, batchSiz
 describe('the end of a run, once', () => {
   it('budget a multiple of the evaluation and checkpoint intervals: one final evaluation, row and checkpoint', async () => {
     const out = join(dir, 'multiple');
-    const r = await train(makeConfig({ ...base, envSteps: 800, evalEvery: 400, checkpointEvery: 400, out }), { hooks: { log: () => {} } });
+    const r = await train(makeConfig({ ...base, envSteps: 800, evalEvery: 400, checkpointEvery: 400, out }), { log: () => {} });
     expect(r.stopReason).toBe('budget');
     expect(evaluate).toHaveBeenCalledTimes(2); // at 400 and 800
     expect(checkpointsAt()).toEqual([400, 800]);
@@ -64,7 +65,7 @@ describe('the end of a run, once', () => {
 
     // Resumed when already finished: nothing is evaluated, logged or saved again.
     resetCounts();
-    const again = await train(makeConfig({ ...base, envSteps: 800, evalEvery: 400, checkpointEvery: 400, out }), { resume: true, hooks: { log: () => {} } });
+    const again = await train(makeConfig({ ...base, envSteps: 800, evalEvery: 400, checkpointEvery: 400, out }), { resume: true, log: () => {} });
     expect(again.stopReason).toBe('budget');
     expect(evaluate).not.toHaveBeenCalled();
     expect(checkpointsAt()).toEqual([]);
@@ -74,7 +75,7 @@ describe('the end of a run, once', () => {
 
   it('a budget off the grids still ends with exactly one evaluation, row and checkpoint at its last step', async () => {
     const out = join(dir, 'off-grid');
-    const r = await train(makeConfig({ ...base, envSteps: 700, evalEvery: 300, checkpointEvery: 500, logEvery: 250, out }), { hooks: { log: () => {} } });
+    const r = await train(makeConfig({ ...base, envSteps: 700, evalEvery: 300, checkpointEvery: 500, logEvery: 250, out }), { log: () => {} });
     expect(evaluate).toHaveBeenCalledTimes(3); // 300, 600 and the final one at 700
     expect(checkpointsAt()).toEqual([500, 700]);
     expect(rowsOf(out).map((x) => x.envSteps)).toEqual([252, 300, 500, 600, 700]);
@@ -86,7 +87,7 @@ describe('the end of a run, once', () => {
     evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 0.5, meanReturn: -30, meanLength: 50, resetReasons: { success: 1, timeLimit: 1, invalidState: 0 } })));
     evaluate.mockImplementationOnce(async (_agent, tasks) => tasks.map((t) => ({ task: t.name, episodes: 2, successRate: 1, meanReturn: -5, meanLength: 6, resetReasons: { success: 2, timeLimit: 0, invalidState: 0 } })));
     const lines: string[] = [];
-    const r = await train(makeConfig({ ...base, envSteps: 2000, evalEvery: 200, checkpointEvery: 1000, stopAtSuccess: 0.9, out }), { hooks: { log: (l) => lines.push(l) } });
+    const r = await train(makeConfig({ ...base, envSteps: 2000, evalEvery: 200, checkpointEvery: 1000, stopAtSuccess: 0.9, out }), { log: (l) => lines.push(l) });
     expect(r.stopReason).toBe('target');
     expect(r.envSteps).toBe(400);
     expect(evaluate).toHaveBeenCalledTimes(2);
@@ -101,7 +102,7 @@ describe('the end of a run, once', () => {
   it('time limit: one final evaluation, row and checkpoint where it stopped; a resume past the limit adds nothing', async () => {
     const out = join(dir, 'time');
     const cfg = makeConfig({ ...base, envSteps: 1_000_000, evalEvery: 0, checkpointEvery: 1_000_000, maxSeconds: 2, out });
-    const r = await train(cfg, { hooks: { log: () => {} } });
+    const r = await train(cfg, { log: () => {} });
     expect(r.stopReason).toBe('time');
     expect(evaluate).toHaveBeenCalledTimes(1);
     expect(checkpointsAt()).toEqual([r.envSteps]);
@@ -109,7 +110,7 @@ describe('the end of a run, once', () => {
     expect(rows.at(-1)!.envSteps).toBe(r.envSteps);
     expect(new Set(rows.map((x) => x.envSteps)).size).toBe(rows.length);
     resetCounts();
-    const again = await train(cfg, { resume: true, hooks: { log: () => {} } });
+    const again = await train(cfg, { resume: true, log: () => {} });
     expect(again.stopReason).toBe('time');
     expect(again.envSteps).toBe(r.envSteps);
     expect(evaluate).not.toHaveBeenCalled();

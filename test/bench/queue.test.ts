@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { progressFile, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
 import { decodeEvent, encodeEvent, jobIdOf, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
 import { committedRows } from '../../agents/bench/run-one.ts';
-import type { MetricsRow } from '../../agents/train.ts';
+import type { MetricsRow } from '../../agents/train/observer.ts';
+import { PHASES, type TimeBreakdown } from '../../agents/train/clock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rrl-queue-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +19,7 @@ const row = (envSteps: number, evalSuccess?: number): MetricsRow => ({
   wallSeconds: envSteps / 100,
   updates: envSteps,
   envStepsPerSec: 100,
+  time: { seconds: 1, fractions: Object.fromEntries(PHASES.map((p) => [p, p === 'updates' ? 1 : 0])) as TimeBreakdown['fractions'] },
   updatesPerSec: 100,
   tasks: { reach: { episodes: 1, trainSuccess: 0, trainReturn: -1, alpha: 0.1, ...(evalSuccess === undefined ? {} : { evalSuccess }) } },
   qLoss: 1,

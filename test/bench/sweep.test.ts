@@ -79,10 +79,10 @@ describe('bench sweep (real runs)', () => {
     const r2 = await bench(['--out', b, ...args]).done;
     expect(r2.code, r2.out).toBe(0);
     expect(successFigures(results(b))).toEqual(successFigures(res));
-    // and the same learning underneath: every logged number but the clock-based ones, losses included
+    // and the same learning underneath: every logged number but the clock-based ones (rates, time breakdown), losses included
     const untimed = (sweep: string, run: string) =>
       readFileSync(join(sweep, 'runs', run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-        const { wallSeconds: _w, envStepsPerSec: _e, updatesPerSec: _u, ...rest } = JSON.parse(l);
+        const { wallSeconds: _w, envStepsPerSec: _e, updatesPerSec: _u, time: _t, ...rest } = JSON.parse(l);
         return rest;
       });
     const reachRows = untimed(a, 'single-task/reach/0');

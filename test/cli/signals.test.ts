@@ -3,12 +3,12 @@
 // closed) and Ctrl-C (SIGINT to the whole process group, which npm relays a second time) at npm's
 // process id or at the process id the server prints. Each stops cleanly: the trainer writes a
 // checkpoint that --resume continues, the server frees its port, and no process is left behind.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../agents/checkpoint.ts';
-import type { MetricsRow } from '../../agents/train.ts';
+import type { MetricsRow } from '../../agents/train/observer.ts';
 import { alive, commandOf, npmRun, portOpen, treeOf, until } from './processes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rrl-signals-'));
@@ -64,7 +64,7 @@ describe('npm start', () => {
   ] as const) {
     it(`${how} stops the trainer with a checkpoint, frees the port and leaves no process`, async () => {
       const out = join(dir, `start-${signal}-${target}`);
-      const run = npmRun('start', ['--tasks', 'reach', '--envs', '4', '--port', '0', '--out', out], { group: target === 'group' });
+      const run = npmRun('start', ['--tasks', 'reach', '--envs', '4', '--log-every', '100', '--port', '0', '--out', out], { group: target === 'group' });
       const url = await run.waitFor(/viewer: http:\/\/127\.0\.0\.1:(\d+)\//, 90_000);
       const port = Number(url[1]);
       const printed = Number((await run.waitFor(/process (\d+): Ctrl-C or `kill \d+` stops it cleanly/, 10_000))[1]);
@@ -72,8 +72,9 @@ describe('npm start', () => {
       expect(tree.slice(0, 2)).toEqual([run.pid, printed]); // npm, then the server itself
       expect(commandOf(printed)).toMatch(/^node --import tsx server\/main\.ts /);
       expect(await portOpen(port)).toBe(true);
-      await until(() => existsSync(join(out, 'config.json')), 30_000, 'training to start');
-      await new Promise((r) => setTimeout(r, 1500));
+      // Training under way: its first metrics row on the terminal (a fixed wait after start-up could
+      // end before the first step on a loaded machine).
+      await run.waitFor(/\[\d+ steps/, 90_000);
       if (target === 'group') process.kill(-run.pid, signal);
       else process.kill(target === 'npm' ? run.pid : printed, signal);
       const r = await run.done;
