@@ -109,7 +109,7 @@ const sweepIdOf = (sweep: string) => (JSON.parse(readFileSync(join(sweep, 'queue
 const successFigures = (r: Results) => r.cells.map((c) => ({ task: c.task, condition: c.condition, perSeed: c.perSeed.map((s) => ({ ...s, wallToThreshold: null })) }));
 /** Every logged number but the clock-based ones. */
 const untimed = (file: string) =>
-  jsonl<Record<string, unknown>>(file).map(({ wallSeconds: _w, envStepsPerSec: _e, updatesPerSec: _u, ...rest }) => rest);
+  jsonl<Record<string, unknown>>(file).map(({ wallSeconds: _w, envStepsPerSec: _e, updatesPerSec: _u, time: _t, ...rest }) => rest);
 
 /** Checks every run's metrics in the coordinator's folder: env steps strictly increasing, ending at the budget. */
 function expectWholeRows(sweep: string, runIds: string[], budget: number): void {
