@@ -3,12 +3,12 @@
 // descriptor (its one-hot index, its metadata vector or its description's language vector).
 // Acting, learning and evaluation all go through here, on batches of env rows.
 import * as tf from '@tensorflow/tfjs';
-import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
+import { ACTION_DIM, METADATA_DIM, OBS_DIM } from '../sim/layout.ts';
 import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
 import { LANGUAGE_DIM, taskLanguageVector } from '../sim/language.ts';
 import { RunningNorm, type NormState } from './normalizer.ts';
-import { STATE_DIM, type BatchArrays } from './replay.ts';
+import { STATE_DIM, writeState, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
 
 /** What defines an agent's shape: stored in checkpoints and checked when one is loaded. */
@@ -53,13 +53,11 @@ export function agentSpec(
   };
 }
 
-/** Observation rows followed by their desired goals: the STATE_DIM rows the networks see. */
-function goalConditioned(observation: Float32Array, desiredGoal: Float32Array, B: number): Float32Array {
+/** The goal-conditioned STATE_DIM rows the networks see (replay.ts's writeState) for env rows. */
+function goalConditioned(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array): Float32Array {
+  const B = observation.length / OBS_DIM;
   const state = new Float32Array(B * STATE_DIM);
-  for (let i = 0; i < B; i++) {
-    state.set(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), i * STATE_DIM);
-    state.set(desiredGoal.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM), i * STATE_DIM + OBS_DIM);
-  }
+  for (let i = 0; i < B; i++) writeState(state, i, observation, i, achievedGoal, i, desiredGoal, i);
   return state;
 }
 
@@ -106,17 +104,17 @@ export class MultiTaskAgent {
   }
 
   /**
-   * Actions for env rows: observation (B x OBS_DIM), desired goal (B x 3), task index per row.
-   * Sampled from the policy, or tanh(mean) when deterministic (evaluation).
+   * Actions for env rows: observation (B x OBS_DIM), achieved and desired goals (B x 3 each), task
+   * index per row. Sampled from the policy, or tanh(mean) when deterministic (evaluation).
    */
-  act(observation: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
-    const state = goalConditioned(observation, desiredGoal, task.length);
+  act(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
+    const state = goalConditioned(observation, achievedGoal, desiredGoal);
     return tf.tidy(() => this.sac.act(this.pack(state, task), deterministic).dataSync() as Float32Array).slice();
   }
 
-  /** Adds env rows (observation, desired goal) to the input statistics. */
-  observe(observation: Float32Array, desiredGoal: Float32Array): void {
-    if (this.spec.normalize) this.norm.update(goalConditioned(observation, desiredGoal, observation.length / OBS_DIM));
+  /** Adds env rows (observation, achieved and desired goals) to the input statistics. */
+  observe(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array): void {
+    if (this.spec.normalize) this.norm.update(goalConditioned(observation, achievedGoal, desiredGoal));
   }
 
   update(b: BatchArrays, metrics: boolean): SacMetrics | null {
@@ -128,6 +126,7 @@ export class MultiTaskAgent {
       reward: tf.tensor2d(b.reward, [B, 1]),
       terminated: tf.tensor2d(b.terminated, [B, 1]),
       task: tf.tensor1d(b.task, 'int32'),
+      demo: tf.tensor2d(b.demo, [B, 1]),
     }));
     try {
       return this.sac.update(batch, { metrics });

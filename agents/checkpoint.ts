@@ -24,7 +24,8 @@ import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
 const MAGIC = Buffer.from('RRLCKPT1', 'ascii');
-export const CHECKPOINT_VERSION = 2;
+/** 3: goal-relative network inputs (replay.ts's STATE_DIM) and the replay's achieved goals. */
+export const CHECKPOINT_VERSION = 3;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -53,6 +54,8 @@ export interface RunState {
   lastEval?: { envSteps: number; tasks: TaskSummary[] };
   /** Training episodes per task finished since the last metrics row (the next row counts them). */
   window?: { episodes: number; successes: number; ret: number }[];
+  /** Each task's recent training outcomes (1 success, 0 not), the task sampler's input. */
+  recent?: number[][];
 }
 
 export interface Checkpoint {
@@ -136,6 +139,7 @@ const headerSchema = z.object({
     lastRowEnvSteps: count.optional(),
     lastEval: z.object({ envSteps: count, tasks: z.array(summary) }).optional(),
     window: z.array(z.object({ episodes: count, successes: count, ret: finite })).optional(),
+    recent: z.array(z.array(z.union([z.literal(0), z.literal(1)]))).optional(),
   }),
   noiseSeed: z.number().int(),
   updates: count,
@@ -217,7 +221,8 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   }
   const version = raw && typeof raw === 'object' ? (raw as { version?: unknown }).version : undefined;
   if (version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${source} has format version ${JSON.stringify(version)}; this build reads version ${CHECKPOINT_VERSION}`);
+    const why = version === 2 ? ' (version 2 agents saw no goal-relative inputs, so their networks do not fit this build: train a new agent)' : '';
+    throw new CheckpointError(`${source} has format version ${JSON.stringify(version)}; this build reads version ${CHECKPOINT_VERSION}${why}`);
   }
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) {

@@ -80,8 +80,11 @@ export const SETTINGS = {
   learningStartsPerTask: int({ default: 1_000, min: 0, max: MAX.envSteps, flag: 'learning-starts', group: LEARNING, help: 'env steps per task with uniform random actions before learning starts' }),
   replayPerTask: int({ default: 300_000, min: 1, max: MAX.replay, flag: 'replay', group: LEARNING, help: 'replay capacity per task, in transitions' }),
   herK: num({ default: 4, min: 0, max: 64, flag: 'her', metavar: 'K', group: LEARNING, help: 'relabeled goals per real transition (HER "future"); 0 turns relabeling off' }),
-  demoEpisodes: int({ default: 0, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task in a separate demonstration buffer' }),
-  demoFraction: num({ default: 0.25, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
+  demoEpisodes: int({ default: 500, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task (tasks that have an expert) in a separate demonstration buffer; 0: none' }),
+  demoFraction: num({ default: 0.5, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
+  demoNoise: num({ default: 0.1, min: 0, max: 1, flag: 'demo-noise', group: LEARNING, help: "standard deviation of Gaussian noise on the expert's actions in demonstrations (wider coverage of states near the expert's path)" }),
+  taskTemperature: num({ default: 0.3, min: 0, max: 100, flag: 'task-temperature', group: LEARNING, help: 'batch rows per task weighted by exp((1 - recent training success) / T), so hard tasks get more; 0: the same rows for every task' }),
+  taskFloor: num({ default: 0.5, min: 0, max: 1, flag: 'task-floor', group: LEARNING, help: 'share of each batch spread evenly over the tasks whatever their success (with --task-temperature above 0)' }),
   clipTargets: bool({ default: true, flag: 'clip-targets', group: LEARNING, help: "clip critic targets to the returns the sparse reward allows, [-1/(1-gamma), 0] (dense-v1 is left unclipped)" }),
 
   sac: {
@@ -100,6 +103,14 @@ export const SETTINGS = {
     adamEps: num({ default: 1e-8, above: 0, max: 1, flag: 'adam-eps', group: SAC, help: "Adam's epsilon" }),
     numCritics: int({ default: 2, min: 1, max: 16, flag: 'critics', group: SAC, help: 'critics in the ensemble; the target takes their minimum (2: clipped double-Q)' }),
     layerNorm: bool({ default: false, flag: 'layer-norm', group: SAC, help: "LayerNorm (learned gain and bias) between each hidden layer's product and its activation, in actor and critics, as RLPD's and BRC's critics have it" }),
+    bcWeight: num({
+      default: 1,
+      min: 0,
+      max: 1000,
+      flag: 'bc-weight',
+      group: SAC,
+      help: "weight of the actor's Q-filtered behaviour cloning on demonstration rows (copies the expert where the critics rate it above the policy); 0: off",
+    }),
     targetClip: range({ default: null, none: 'from --clip-targets', flag: 'target-clip', group: SAC, help: 'clip critic targets to [LO, HI] (overrides --clip-targets)' }),
   },
 };

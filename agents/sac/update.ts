@@ -5,6 +5,11 @@
 //                      a' ~ pi(.|s'), Q' the Polyak-averaged target critics
 //   2. critic step     minimise sum_i mean (Q_i(s, a) - y)^2 over both critics (one batched network)
 //   3. actor step      minimise mean (alpha[task] log pi(a~|s) - min_i Q_i(s, a~)), a~ ~ pi(.|s)
+//      plus, on demonstration rows, behaviour cloning with a Q-filter (Nair et al. 2018):
+//                      bcWeight * mean|min_i Q_i(s, a~)| * sum_demo m (tanh mu(s) - a)^2 / n_demo,
+//                      m = 1 where the critics rate the expert's action above the policy's sample
+//                      (min_i Q_i(s, a) > min_i Q_i(s, a~)), so the expert is copied only while it
+//                      is better; the |Q| scale keeps the two terms comparable whatever the reward
 //   4. temperature     minimise mean (-exp(log_alpha[task]) (log pi(a~|s) + target_entropy)),
 //                      a~ sampled again from the updated actor, as CleanRL does
 //   5. targets         theta' <- (1 - tau) theta' + tau theta
@@ -65,6 +70,11 @@ export const SAC_DEFAULTS = {
    * diverge from feeding its own error back through the targets.
    */
   targetClip: null as [number, number] | null,
+  /**
+   * Weight of the actor's Q-filtered behaviour-cloning term on demonstration rows (step 3 above);
+   * 0 turns it off (and batches without demonstration rows have none).
+   */
+  bcWeight: 0,
   /** Seeds parameter initialisation and the policy noise. */
   seed: 0,
 };
@@ -102,6 +112,8 @@ export interface SacBatch {
   nextObs: tf.Tensor2D; // [B, obsDim]
   terminated: tf.Tensor2D; // [B, 1], 1 where the episode truly ended (not truncated)
   task: tf.Tensor1D; // [B] int32 task index
+  /** [B, 1], 1 on expert-demonstration rows (the behaviour-cloning term's rows); none: no such rows. */
+  demo?: tf.Tensor2D;
 }
 
 export interface SacMetrics {
@@ -215,7 +227,8 @@ export class Sac {
       const q = this.critic.forward(this.criticParams, tf.concat([obs, sample.action], 1));
       const al = actorLoss(q.y, sample.logProb, this.logAlpha, task);
       const dInput = this.critic.backward(this.criticParams, q.cache, al.dq, { dx: true, params: false }).dx!;
-      const dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
+      let dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
+      if (this.hp.bcWeight > 0 && batch.demo) dHead = tf.add(dHead, this.cloningGrad(pi.head, action, batch.demo, critic.y, q.y));
       this.actorOpt.step(this.actor.backward(this.actorParams, pi.netOut, pi.cache, dHead));
 
       // 4. temperature step, log pi from the updated actor (a fresh sample).
@@ -240,6 +253,23 @@ export class Sac {
     } finally {
       tf.engine().endScope();
     }
+  }
+
+  /**
+   * d(behaviour-cloning term)/d(head) [B, 2 actDim]: nonzero in the mu columns of the demonstration
+   * rows that pass the Q-filter. qData: the critics on the batch's (expert) actions [E, B, 1]; qPi:
+   * on the policy's samples. The scale mean|min Q(s, a~)| is held constant (not differentiated).
+   */
+  private cloningGrad(head: tf.Tensor2D, action: tf.Tensor2D, demo: tf.Tensor2D, qData: tf.Tensor, qPi: tf.Tensor): tf.Tensor2D {
+    const B = head.shape[0];
+    const A = this.actDim;
+    const minData = tf.min(qData, 0);
+    const minPi = tf.min(qPi, 0);
+    const mask = tf.mul(demo, tf.cast(tf.greater(minData, minPi), 'float32'));
+    const scale = tf.div(tf.mul(tf.mean(tf.abs(minPi)), 2 * this.hp.bcWeight), tf.maximum(tf.sum(demo), 1));
+    const t = tf.tanh(tf.slice(head, [0, 0], [B, A]));
+    const dMu = tf.mul(tf.mul(tf.mul(tf.sub(t, action), tf.sub(1, tf.square(t))), mask), scale);
+    return tf.pad(dMu, [[0, 0], [0, A]]) as tf.Tensor2D;
   }
 
   /** A copy of every learned value and optimizer moment (for checkpoints). */

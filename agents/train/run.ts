@@ -9,6 +9,7 @@ import { agentSpec, MultiTaskAgent, type AgentSpec } from '../agent.ts';
 import type { Checkpoint, RunState } from '../checkpoint.ts';
 import { envsOf, targetClipOf, type TrainConfig } from '../config.ts';
 import { MultiTaskReplay } from '../replay.ts';
+import { TaskSampler } from '../task-sampling.ts';
 import type { SacMetrics } from '../sac/update.ts';
 import { PhaseClock } from './clock.ts';
 import type { RunView } from './observer.ts';
@@ -19,6 +20,8 @@ export class TrainRun implements RunView {
   readonly taskNames: string[];
   /** The last update's losses and temperatures (for metrics rows). */
   lastMetrics: SacMetrics | null = null;
+  /** Rows per task in each batch, from recent training success (agents/task-sampling.ts). */
+  readonly taskSampler: TaskSampler;
   /** The env worker's scene, once the loop has its envs. */
   describeScene: () => Promise<SceneDescription> = () => Promise.reject(new Error('the training envs are not running yet'));
   private wallStart = performance.now();
@@ -43,6 +46,7 @@ export class TrainRun implements RunView {
   ) {
     this.taskNames = spec.tasks;
     this.wallBefore = state.wallSeconds;
+    this.taskSampler = new TaskSampler(tasks.length, { temperature: cfg.taskTemperature, floor: cfg.taskFloor }, state.recent);
   }
 
   /** Opens the run in cfg.out: a new one, or (resume) the one there, from its checkpoint. */

@@ -16,7 +16,7 @@ import { ACTION_DIM } from '../../sim/layout.ts';
 import type { ResetResult } from '../../sim/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
 import { RemoteVecEnv } from '../remote-env.ts';
-import { breakdown } from './clock.ts';
+import { breakdown, type PhaseTotals } from './clock.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { collectDemos } from './demos.ts';
 import { EpisodeRecorder } from './episodes.ts';
@@ -41,11 +41,14 @@ const MAX_UPDATES_PER_STEP = 64;
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const run = await TrainRun.open(cfg, { resume: opts.resume ?? false, log: opts.log ?? ((l) => console.log(l)) });
   try {
+    // Training time (and its breakdown) starts here: demonstrations are part of what learning costs.
+    run.startClock();
+    const started = run.clock.snapshot();
     // A resumed run has its demonstrations in its replay already.
-    if (cfg.demoEpisodes > 0 && !run.replayRestored) await collectDemos(run);
+    if (cfg.demoEpisodes > 0 && !run.replayRestored) await run.clock.measureAsync('demonstrations', () => collectDemos(run));
     const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, reward: cfg.reward, terminateOnSuccess: false });
     try {
-      return await loop(run, env, opts);
+      return await loop(run, env, started, opts);
     } finally {
       await env.close();
     }
@@ -54,7 +57,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }
 }
 
-async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promise<TrainResult> {
+async function loop(run: TrainRun, env: RemoteVecEnv, started: PhaseTotals, opts: TrainOptions): Promise<TrainResult> {
   const { cfg, agent, replay, rng, clock, state } = run;
   const K = run.numTasks;
   const numEnvs = run.numEnvs;
@@ -62,9 +65,6 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   const learningStarts = cfg.learningStartsPerTask * K;
   const batch = replay.allocBatch(run.batchSize);
   const episodes = new EpisodeRecorder(taskOfEnv);
-  // This session's training time and time breakdown start here (rows measure from here too).
-  run.startClock();
-  const started = clock.snapshot();
   const evaluator = new Evaluator(run);
   const metrics = new MetricsLog(run);
   const checkpointer = new Checkpointer(run);
@@ -72,7 +72,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
 
   /** Uniform random actions until learning starts (a resumed run that has learned acts at once). */
   const act = (s: ResetResult): Float32Array => {
-    if (run.updates > 0 || run.envSteps >= learningStarts) return agent.act(s.observation, s.desiredGoal, taskOfEnv, false);
+    if (run.updates > 0 || run.envSteps >= learningStarts) return agent.act(s.observation, s.achievedGoal, s.desiredGoal, taskOfEnv, false);
     const a = new Float32Array(numEnvs * ACTION_DIM);
     for (let k = 0; k < a.length; k++) a[k] = rng.uniform(-1, 1);
     return a;
@@ -84,7 +84,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     const due = Math.floor((run.envSteps - learningStarts) * cfg.utd) + 1;
     const todo = Math.min(due - run.updates, MAX_UPDATES_PER_STEP);
     for (let u = 0; u < todo; u++) {
-      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch));
+      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch, run.taskSampler.counts(run.batchSize)));
       const m = clock.measure('updates', () => agent.update(batch, u === todo - 1));
       if (m) run.lastMetrics = m;
       state.updates++;
@@ -94,7 +94,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   run.describeScene = () => env.describeScene();
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let s: ResetResult = await clock.measureAsync('simulation', () => env.reset((cfg.seed + run.envSteps * 7919) >>> 0));
-  agent.observe(s.observation, s.desiredGoal);
+  agent.observe(s.observation, s.achievedGoal, s.desiredGoal);
   for (const o of observers) await o.start?.(run);
 
   let stop: StopReason = 'budget';
@@ -120,9 +120,10 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     // inside one message-port callback and starve a viewer server in this process.
     await clock.measureAsync('idle', () => new Promise<void>((done) => setImmediate(done)));
     const ended = clock.measure('storing', () => {
-      agent.observe(r.observation, r.desiredGoal);
+      agent.observe(r.observation, r.achievedGoal, r.desiredGoal);
       return episodes.record(s, taken, r, replay.buffers);
     });
+    for (const e of ended) run.taskSampler.record(e.task, e.success);
     s = r;
     state.envSteps += numEnvs;
     state.episodes += ended.length;

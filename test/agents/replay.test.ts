@@ -17,6 +17,7 @@ function episode(ep: number, len: number, tag: number, goal: number[]): Transiti
     nextObs[OBS.objectPos + 1] = k + 1;
     return {
       obs,
+      achieved: new Float32Array([ep, k, tag]),
       action: new Float32Array([k / len, 0, 0, 0]),
       reward: -1,
       nextObs,
