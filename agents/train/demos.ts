@@ -18,6 +18,7 @@ export async function collectDemos(run: TrainRun): Promise<void> {
   const without = run.tasks.filter((t) => !t.expert).map((t) => t.name);
   if (without.length) run.log(`demonstrations: no scripted expert for ${without.join(', ')}; those tasks learn without`);
   if (withExpert.length === 0) return;
+  run.log(`demonstrations: collecting ${cfg.demoEpisodes} scripted-expert episodes per task (--demos 0 turns them off)...`);
   const t0 = performance.now();
   const env = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), numEnvs: 4 * withExpert.length, reward: cfg.reward, terminateOnSuccess: false });
   const noise = new Rng(cfg.seed, NOISE_STREAM);

@@ -70,7 +70,7 @@ describe('language descriptor', () => {
 
   it('trains end to end, resumes against the same vectors, and is a sweep condition', async () => {
     const out = join(dir, 'run');
-    const cfg = makeConfig({ tasks: ['reach', 'push'], arch: 'concat', descriptor: 'language', numEnvs: 2, envSteps: 200, learningStartsPerTask: 20, batchSize: 16, evalEvery: 0, evalEpisodes: 1, logEvery: 100, checkpointEvery: 100, out, sac: { hidden: [16] } });
+    const cfg = makeConfig({ tasks: ['reach', 'push'], demoEpisodes: 0, arch: 'concat', descriptor: 'language', numEnvs: 2, envSteps: 200, learningStartsPerTask: 20, batchSize: 16, evalEvery: 0, evalEpisodes: 1, logEvery: 100, checkpointEvery: 100, out, sac: { hidden: [16] } });
     const r = await train(cfg, { log: () => {} });
     expect(r.envSteps).toBe(200);
     const lines: string[] = [];

@@ -196,7 +196,7 @@ describe('training', () => {
 
   it('checkpoints, refuses to overwrite a run, resumes with its counters, refuses a mismatched resume', async () => {
     const out = join(dir, 'resume');
-    const base = { tasks: ['reach', 'push'], out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
+    const base = { tasks: ['reach', 'push'], demoEpisodes: 0, out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
     const started = performance.now();
     const first = await train(makeConfig({ ...base, envSteps: 600 }), { log: () => {} });
     const elapsed = (performance.now() - started) / 1000;
@@ -238,7 +238,7 @@ describe('training', () => {
     env.close();
     const out = join(dir, 'reach');
     const r = await train(
-      makeConfig({ tasks: ['reach'], envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
+      makeConfig({ tasks: ['reach'], demoEpisodes: 0, envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
       { log: () => {} },
     );
     const learned = r.final[0].successRate;

@@ -130,6 +130,33 @@ describe('MultiTaskReplay', () => {
     for (let i = 0; i < 4000; i++) if (b.state[i * STATE_DIM + OBS.objectPos + 2] === 7) demo++;
     expect(demo / 4000).toBeGreaterThan(0.22);
     expect(demo / 4000).toBeLessThan(0.28);
+    // and flags exactly those rows as demonstrations (the behaviour-cloning term reads the flag)
+    for (let i = 0; i < 4000; i++) expect(b.demo[i]).toBe(b.state[i * STATE_DIM + OBS.objectPos + 2] === 7 ? 1 : 0);
+  });
+
+  it('ends each state with the goal relative to what was achieved there: desired minus achieved', () => {
+    const rep = new MultiTaskReplay({ tasks: [push], capacityPerTask: 100, herK: 4, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    rep.buffers[0].addEpisode(episode(3, 20, 5, [0.1, 0.2, 0.3]));
+    const b = rep.sample(300, new Rng(8));
+    for (let i = 0; i < 300; i++) {
+      const s = b.state.subarray(i * STATE_DIM, (i + 1) * STATE_DIM);
+      const n = b.nextState.subarray(i * STATE_DIM, (i + 1) * STATE_DIM);
+      const k = s[OBS.objectPos + 1];
+      const goal = s.subarray(OBS_DIM, OBS_DIM + GOAL_DIM);
+      // the episode's achieved goal at step k is (3, k, 5), and (3, k + 1, 5) after the step
+      expect(Array.from(s.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k, goal[2] - 5].map(Math.fround));
+      expect(Array.from(n.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k - 1, goal[2] - 5].map(Math.fround));
+    }
+  });
+
+  it('takes the rows per task it is given, grouped by task, and refuses counts that do not sum to the batch', () => {
+    const rep = new MultiTaskReplay({ tasks: [push, reach], capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    rep.buffers[0].addEpisode(episode(0, 20, 0, [1, 1, 1]));
+    rep.buffers[1].addEpisode(episode(1, 20, 1, [1, 1, 1]));
+    const b = rep.sample(10, new Rng(1), undefined, [3, 7]);
+    expect(Array.from(b.task)).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
+    for (let i = 0; i < 10; i++) expect(b.state[i * STATE_DIM + OBS.objectPos]).toBe(b.task[i]);
+    expect(() => rep.sample(10, new Rng(1), undefined, [3, 6])).toThrow(/must be 2 numbers summing to the batch size 10/);
   });
 });
 

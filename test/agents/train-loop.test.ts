@@ -19,7 +19,7 @@ beforeAll(async () => {
   await selectBackend({ log: false });
 });
 
-const base = { tasks: ['reach', 'push'], numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEvery: 200, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, envSteps: 800, sac: { hidden: [16, 16] } };
+const base = { tasks: ['reach', 'push'], demoEpisodes: 4, numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEvery: 200, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, envSteps: 800, sac: { hidden: [16, 16] } };
 const rowsOf = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
 /** A row without what the clock measures. */
 const untimed = ({ wallSeconds: _w, envStepsPerSec: _e, updatesPerSec: _u, time: _t, ...rest }: MetricsRow) => rest;
