@@ -17,7 +17,8 @@ export class MetricsLog implements TrainObserver {
     this.next = nextOnGrid(run.envSteps, run.cfg.logEvery);
     this.window = state.window?.length === run.numTasks ? state.window : run.tasks.map(() => ({ episodes: 0, successes: 0, ret: 0 }));
     state.window = this.window;
-    this.since = this.mark();
+    // The first row of a session covers it from its start (demonstrations included).
+    this.since = { ...this.mark(), wall: run.wallBefore, clock: run.sessionStart };
   }
 
   afterStep(step: StepView): void {

@@ -11,7 +11,7 @@ import { envsOf, targetClipOf, type TrainConfig } from '../config.ts';
 import { MultiTaskReplay } from '../replay.ts';
 import { TaskSampler } from '../task-sampling.ts';
 import type { SacMetrics } from '../sac/update.ts';
-import { PhaseClock } from './clock.ts';
+import { PhaseClock, type PhaseTotals } from './clock.ts';
 import type { RunView } from './observer.ts';
 import { RunFolder } from './run-folder.ts';
 
@@ -25,7 +25,8 @@ export class TrainRun implements RunView {
   /** The env worker's scene, once the loop has its envs. */
   describeScene: () => Promise<SceneDescription> = () => Promise.reject(new Error('the training envs are not running yet'));
   private wallStart = performance.now();
-  private readonly wallBefore: number;
+  /** Training seconds of earlier sessions (a resumed run continues from them). */
+  readonly wallBefore: number;
   private parkedMs = 0;
 
   private constructor(
@@ -113,9 +114,13 @@ export class TrainRun implements RunView {
     return this.state.updates;
   }
 
-  /** Starts this session's training clock (at the first step, after set-up). */
+  /** The phase clock when this session's training time started (startClock). */
+  sessionStart: PhaseTotals = this.clock.snapshot();
+
+  /** Starts this session's training clock (after set-up, before demonstrations). */
   startClock(): void {
     this.wallStart = performance.now();
+    this.sessionStart = this.clock.snapshot();
   }
 
   /** Parked time (a viewer's pause or evaluation rollouts) is not training time. */

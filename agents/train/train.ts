@@ -16,7 +16,7 @@ import { ACTION_DIM } from '../../sim/layout.ts';
 import type { ResetResult } from '../../sim/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
 import { RemoteVecEnv } from '../remote-env.ts';
-import { breakdown, type PhaseTotals } from './clock.ts';
+import { breakdown } from './clock.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { collectDemos } from './demos.ts';
 import { EpisodeRecorder } from './episodes.ts';
@@ -43,12 +43,11 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   try {
     // Training time (and its breakdown) starts here: demonstrations are part of what learning costs.
     run.startClock();
-    const started = run.clock.snapshot();
     // A resumed run has its demonstrations in its replay already.
     if (cfg.demoEpisodes > 0 && !run.replayRestored) await run.clock.measureAsync('demonstrations', () => collectDemos(run));
     const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, reward: cfg.reward, terminateOnSuccess: false });
     try {
-      return await loop(run, env, started, opts);
+      return await loop(run, env, opts);
     } finally {
       await env.close();
     }
@@ -57,7 +56,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }
 }
 
-async function loop(run: TrainRun, env: RemoteVecEnv, started: PhaseTotals, opts: TrainOptions): Promise<TrainResult> {
+async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promise<TrainResult> {
   const { cfg, agent, replay, rng, clock, state } = run;
   const K = run.numTasks;
   const numEnvs = run.numEnvs;
@@ -154,7 +153,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, started: PhaseTotals, opts
     stoppedEarly: stop !== 'budget',
     stopReason: stop,
     best: state.best,
-    time: breakdown(started, clock.snapshot()),
+    time: breakdown(run.sessionStart, clock.snapshot()),
   };
   for (const o of observers) await o.end?.(result, run);
   return result;
