@@ -198,16 +198,23 @@ export class MultiTaskReplay {
 
   /**
    * A task-balanced batch: the same number of rows from every task whatever its data volume
-   * (batchSize must be a multiple of the number of tasks), each relabeled with probability
-   * herK / (herK + 1) to an achieved goal from later in its own episode.
+   * (batchSize must be a multiple of the number of tasks), or `counts[t]` rows of task t when
+   * given (agents/task-sampling.ts; they must sum to batchSize). Rows come grouped by task, in task
+   * order. Each is relabeled with probability herK / (herK + 1) to an achieved goal from later in
+   * its own episode.
    */
-  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize)): BatchArrays {
+  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize), counts?: readonly number[]): BatchArrays {
     const K = this.numTasks;
-    if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
-    const per = batchSize / K;
+    if (counts) {
+      if (counts.length !== K || counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== batchSize) {
+        throw new RangeError(`per-task counts [${counts.join(', ')}] must be ${K} non-negative integers summing to the batch size ${batchSize}`);
+      }
+    } else if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
     const pHer = this.cfg.herK / (this.cfg.herK + 1);
     let row = 0;
     for (let t = 0; t < K; t++) {
+      const per = counts ? counts[t] : batchSize / K;
+      if (per === 0) continue;
       const real = this.buffers[t];
       const demo = this.demos[t];
       if (real.size + demo.size === 0) throw new Error(`task "${this.cfg.tasks[t].name}" has no transitions to sample`);

@@ -50,7 +50,7 @@ export class TrainRun implements RunView {
     const { log } = opts;
     const tasks = await resolveTaskArgs(cfg.tasks);
     const numEnvs = envsOf(cfg, tasks.length);
-    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
+    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
     const folder = new RunFolder(cfg.out, log);
     folder.refuseOverwrite(opts.resume);
     const agent = new MultiTaskAgent(spec);

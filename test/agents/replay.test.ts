@@ -63,6 +63,24 @@ describe('MultiTaskReplay', () => {
     expect(() => rep.sample(255, new Rng(1))).toThrow(/multiple of the 2 tasks/);
   });
 
+  it('draws the given rows per task, grouped in task order, and refuses counts that do not add up', () => {
+    const rep = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 1000, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    for (let e = 0; e < 4; e++) rep.buffers[0].addEpisode(episode(e, 20, 0, [9, 9, 9]));
+    rep.buffers[1].addEpisode(episode(0, 5, 1, [9, 9, 9]));
+    const b = rep.sample(255, new Rng(1), undefined, [55, 200]);
+    for (let i = 0; i < 255; i++) {
+      const t = i < 55 ? 0 : 1;
+      expect(b.task[i]).toBe(t);
+      expect(b.state[i * STATE_DIM + OBS.objectPos + 2]).toBe(t);
+    }
+    // a task may get no rows at all (then even an empty buffer is fine)
+    const empty = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    empty.buffers[0].addEpisode(episode(0, 20, 0, [9, 9, 9]));
+    expect(Array.from(empty.sample(8, new Rng(1), undefined, [8, 0]).task)).toEqual(new Array(8).fill(0));
+    expect(() => rep.sample(255, new Rng(1), undefined, [55, 199])).toThrow(/summing to the batch size 255/);
+    expect(() => rep.sample(10, new Rng(1), undefined, [10])).toThrow(/must be 2 non-negative integers/);
+  });
+
   it('relabels with goals achieved later in the same episode, rewarded by the task', () => {
     const rep = new MultiTaskReplay({ tasks: [push], capacityPerTask: 1000, herK: 4, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
     for (let e = 0; e < 8; e++) rep.buffers[0].addEpisode(episode(e, 20, 0, [100, 100, 0]));
