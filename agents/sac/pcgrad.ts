@@ -26,31 +26,42 @@ export function shuffledOrder(n: number, rng: Rng): number[] {
 /**
  * The PCGrad sum of per-task gradients (all the same length), visiting the other tasks in `order`
  * (a permutation of the task indices; each task skips itself). Returns a new vector.
+ *
+ * Every projected g_i' is a combination sum_m c_m g_m of the original gradients, so its dot
+ * products are sum_m c_m G[m][j] with G the tasks' Gram matrix: the projections run on K x K
+ * numbers, and the vectors are read K (K + 1) / 2 times for G and K times for the sum.
  */
 export function pcgrad(grads: readonly Float32Array[], order: readonly number[]): Float32Array {
   const K = grads.length;
   const n = K ? grads[0].length : 0;
   if (grads.some((g) => g.length !== n)) throw new RangeError('pcgrad: per-task gradients of different lengths');
   if (order.length !== K || [...order].sort((a, b) => a - b).some((v, i) => v !== i)) throw new RangeError(`pcgrad: order [${order.join(', ')}] is not a permutation of ${K} tasks`);
-  const sq = grads.map((g) => dot(g, g));
-  const out = new Float32Array(n);
-  const gi = new Float32Array(n);
+  const G = grads.map(() => new Float64Array(K));
+  for (let a = 0; a < K; a++) for (let b = a; b < K; b++) G[a][b] = G[b][a] = dot(grads[a], grads[b]);
+  // weight[m]: how much of g_m the sum of the projected gradients holds.
+  const weight = new Float64Array(K);
+  const c = new Float64Array(K);
   for (let i = 0; i < K; i++) {
-    gi.set(grads[i]);
+    c.fill(0);
+    c[i] = 1;
     for (const j of order) {
-      if (j === i || sq[j] === 0) continue;
-      const d = dot(gi, grads[j]);
-      if (d >= 0) continue;
-      const c = d / sq[j];
-      const gj = grads[j];
-      for (let k = 0; k < n; k++) gi[k] -= c * gj[k];
+      if (j === i || G[j][j] === 0) continue;
+      let d = 0; // g_i' . g_j
+      for (let m = 0; m < K; m++) d += c[m] * G[m][j];
+      if (d < 0) c[j] -= d / G[j][j];
     }
-    for (let k = 0; k < n; k++) out[k] += gi[k];
+    for (let m = 0; m < K; m++) weight[m] += c[m];
+  }
+  const out = new Float32Array(n);
+  for (let m = 0; m < K; m++) {
+    const w = weight[m];
+    const g = grads[m];
+    if (w !== 0) for (let k = 0; k < n; k++) out[k] += w * g[k];
   }
   return out;
 }
 
-/** a . b, summed in double precision (float32 arrays only: one shape of call keeps it fast). */
+/** a . b, summed in double precision. */
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let k = 0; k < a.length; k++) s += a[k] * b[k];
