@@ -19,6 +19,8 @@ export class TrainRun implements RunView {
   readonly taskNames: string[];
   /** The last update's losses and temperatures (for metrics rows). */
   lastMetrics: SacMetrics | null = null;
+  /** Rows per task of the last updates' batches, when not task-balanced (the weighted strategy). */
+  batchCounts: number[] | undefined = undefined;
   /** The env worker's scene, once the loop has its envs. */
   describeScene: () => Promise<SceneDescription> = () => Promise.reject(new Error('the training envs are not running yet'));
   private wallStart = performance.now();

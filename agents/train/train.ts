@@ -86,6 +86,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     const due = Math.floor((run.envSteps - learningStarts) * cfg.utd) + 1;
     const todo = Math.min(due - run.updates, MAX_UPDATES_PER_STEP);
     const counts = weights.counts(); // rows per task (the weighted strategy), else balanced
+    run.batchCounts = counts;
     for (let u = 0; u < todo; u++) {
       clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch, counts));
       const m = clock.measure('updates', () => agent.update(batch, u === todo - 1));

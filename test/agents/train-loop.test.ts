@@ -114,6 +114,9 @@ describe('multi-task strategies in the loop', () => {
     // 600 env steps over 4 envs, 2 per task: reach (50-step episodes) ended 6, push (100 steps) 2.
     const saved = loadCheckpoint(join(out, 'checkpoint.bin')).run.recentSuccess!;
     expect(saved.map((w) => w.length)).toEqual([3, 2]);
+    // the rows say how each batch was split once updates ran (base's batch: 32)
+    const last = rowsOf(out).at(-1)!;
+    expect(last.tasks.reach.batchRows! + last.tasks.push.batchRows!).toBe(32);
     let seen: number[][] | undefined;
     const probe: TrainObserver = { start: (run) => void (seen = structuredClone((run as TrainRun).state.recentSuccess)) };
     await train(makeConfig({ ...cfg, envSteps: 800 }), { resume: true, log: () => {}, observers: [probe] });
