@@ -184,3 +184,23 @@ describe('PCGrad', () => {
     await useBackend('cpu', false);
   });
 });
+
+describe('the strategies keep no tensors', () => {
+  it('pcgrad and soft updates leave the live tensor count where it was', () => {
+    const OBS = 4 + K + 3;
+    const mk = (outDim: number, ensemble: number, featureDim: number) =>
+      new ConditionedNet({ arch: 'soft', descriptor: 'onehot', numTasks: K, metaDim: 4, featureDim, hidden: [8, 6], outDim, ensemble, softLambda: 0.1 });
+    const sacs = [
+      new Sac({ obsDim: OBS, actDim: 2, numTasks: K, hidden: [16, 16], seed: 1, pcgrad: true }),
+      new Sac({ obsDim: OBS, actDim: 2, numTasks: K, seed: 1, actorNet: mk(4, 1, 3), criticNet: mk(1, 2, 5) }),
+    ];
+    const batch = batchOf(12, OBS, 2);
+    for (const sac of sacs) {
+      sac.update(batch);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) sac.update(batch, { metrics: i === 4 });
+      expect(tf.memory().numTensors).toBe(before);
+      sac.dispose();
+    }
+  });
+});
