@@ -19,7 +19,7 @@
 //   alpha    dL/dlog_alpha directly.
 // test/tensor/nn.test.ts checks one update against the same losses differentiated by tfjs.
 //
-// Two multi-task strategies change steps 2 and 3 (agents/README's conditions):
+// Two multi-task strategies change steps 2 and 3 (README, "Training": multi-task strategies):
 //   a network's penalty (soft parameter sharing's tie between task networks) is added to its loss,
 //   its gradient to the parameters' gradient, in the critic and the actor steps;
 //   PCGrad (sac/pcgrad.ts), with `pcgrad`: the critic's and the actor's loss gradients are split by
