@@ -8,6 +8,7 @@ import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
 import { LANGUAGE_DIM, taskLanguageVector } from '../sim/language.ts';
 import { RunningNorm, type NormState } from './normalizer.ts';
+import type { Strategy } from './strategy.ts';
 import { STATE_DIM, writeState, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
 
@@ -28,6 +29,10 @@ export interface AgentSpec {
   experts: number;
   /** Standardise the state with running statistics (agents/normalizer.ts). */
   normalize: boolean;
+  /** The multi-task strategy of its updates (absent in older checkpoints: none). */
+  strategy?: Strategy;
+  /** The `soft` architecture's penalty weight (absent: 0). */
+  softLambda?: number;
   sac: SacHyper;
 }
 
@@ -39,7 +44,7 @@ export interface AgentState {
 
 export function agentSpec(
   tasks: readonly TaskDefinition[],
-  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; normalize?: boolean; sac?: Partial<SacHyper> },
+  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; normalize?: boolean; strategy?: Strategy; softLambda?: number; sac?: Partial<SacHyper> },
 ): AgentSpec {
   return {
     tasks: tasks.map((t) => t.name),
@@ -49,6 +54,8 @@ export function agentSpec(
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
     normalize: opts.normalize ?? true,
+    strategy: opts.strategy ?? 'none',
+    ...(opts.arch === 'soft' ? { softLambda: opts.softLambda ?? 0 } : {}),
     sac: { ...SAC_DEFAULTS, ...(opts.sac ?? {}) },
   };
 }
@@ -89,11 +96,11 @@ export class MultiTaskAgent {
     }
     this.descDim = language ? LANGUAGE_DIM : METADATA_DIM;
     this.desc = language ? Float32Array.from(spec.language!.flat()) : this.meta;
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm, softLambda: spec.softLambda };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;
-    this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet });
+    this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet, pcgrad: spec.strategy === 'pcgrad' });
   }
 
   /** Network input rows for goal-conditioned states of the given tasks (standardised when asked). */

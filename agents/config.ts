@@ -8,13 +8,14 @@ import { fmt, MAX, numFlag, UsageError } from '../sim/cli/args.ts';
 import { looksLikeTaskFile } from '../sim/registry.ts';
 import { bool, choice, defaultsOf, int, list, num, overlay, problems, range, text, type Overrides, type ValuesOf } from './cli/options.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
+import { STRATEGIES } from './strategy.ts';
 import type { SacHyper } from './sac/update.ts';
 
 const TEN_YEARS_S = 10 * 365 * 24 * 3600;
 
 /** The headings --help lists the settings under. */
-export const GROUPS = { tasks: 'Tasks and agent', schedule: 'Budget and schedule', learning: 'Learning', sac: 'SAC hyperparameters' } as const;
-const { tasks: TASKS, schedule: SCHEDULE, learning: LEARNING, sac: SAC } = GROUPS;
+export const GROUPS = { tasks: 'Tasks and agent', schedule: 'Budget and schedule', learning: 'Learning', strategies: 'Multi-task strategies', sac: 'SAC hyperparameters' } as const;
+const { tasks: TASKS, schedule: SCHEDULE, learning: LEARNING, strategies: STRATEGY, sac: SAC } = GROUPS;
 
 /** --max-minutes: minutes on the command line, seconds in the configuration; 0 is refused (it would read as "no limit"). */
 const minutes = num({ default: 1, above: 0, max: TEN_YEARS_S / 60, help: '', flag: 'max-minutes' });
@@ -83,8 +84,17 @@ export const SETTINGS = {
   demoEpisodes: int({ default: 500, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task (tasks that have an expert) in a separate demonstration buffer; 0: none' }),
   demoFraction: num({ default: 0.5, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
   demoNoise: num({ default: 0.1, min: 0, max: 1, flag: 'demo-noise', group: LEARNING, help: "standard deviation of Gaussian noise on the expert's actions in demonstrations (wider coverage of states near the expert's path)" }),
-  taskTemperature: num({ default: 0.3, min: 0, max: 100, flag: 'task-temperature', group: LEARNING, help: 'batch rows per task weighted by exp((1 - recent training success) / T), so hard tasks get more; 0: the same rows for every task' }),
-  taskFloor: num({ default: 0.5, min: 0, max: 1, flag: 'task-floor', group: LEARNING, help: 'share of each batch spread evenly over the tasks whatever their success (with --task-temperature above 0)' }),
+  strategy: choice({
+    default: 'weighted',
+    values: STRATEGIES,
+    flag: 'strategy',
+    group: STRATEGY,
+    help: "none: task-balanced batches; pcgrad: gradient surgery on the critic's and actor's per-task gradients; weighted: more batch rows from tasks with low recent training success (agents/strategy.ts)",
+  }),
+  softLambda: num({ default: 0.01, min: 0, max: 1e6, flag: 'soft-lambda', group: STRATEGY, help: "arch soft: weight of the penalty lambda x sum over tasks of |theta_task - mean theta|^2 tying the per-task networks (0: independent)" }),
+  sampleTemperature: num({ default: 0.3, above: 0, max: 1e6, flag: 'sample-temperature', metavar: 'T', group: STRATEGY, help: 'strategy weighted: task weights exp((1 - success) / T); lower T favours hard tasks more' }),
+  sampleFloor: num({ default: 0.5, min: 0, max: 1, flag: 'sample-floor', group: STRATEGY, help: 'strategy weighted: every task keeps at least this share / tasks of each batch (1: uniform)' }),
+  successWindow: int({ default: 20, min: 1, max: 100_000, flag: 'success-window', group: STRATEGY, help: "strategy weighted: training episodes per task in each task's recent success rate" }),
   clipTargets: bool({ default: true, flag: 'clip-targets', group: LEARNING, help: "clip critic targets to the returns the sparse reward allows, [-1/(1-gamma), 0] (dense-v1 is left unclipped)" }),
 
   sac: {

@@ -223,17 +223,18 @@ export class MultiTaskReplay {
   }
 
   /**
-   * A batch grouped by task: `counts[t]` rows of task t (default: task-balanced, the same number
-   * from every task whatever its data volume, so batchSize must be a multiple of the number of
-   * tasks), each relabeled with probability herK / (herK + 1) to an achieved goal from later in its
-   * own episode.
+   * A task-balanced batch: the same number of rows from every task whatever its data volume
+   * (batchSize must be a multiple of the number of tasks), or `counts[t]` rows of task t when
+   * given (agents/task-sampling.ts; they must sum to batchSize). Rows come grouped by task, in task
+   * order. Each is relabeled with probability herK / (herK + 1) to an achieved goal from later in
+   * its own episode.
    */
-  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize), counts?: ArrayLike<number>): BatchArrays {
+  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize), counts?: readonly number[]): BatchArrays {
     const K = this.numTasks;
     if (counts) {
-      let sum = 0;
-      for (let t = 0; t < K; t++) sum += counts[t];
-      if (counts.length !== K || sum !== batchSize) throw new RangeError(`task counts [${Array.from(counts).join(', ')}] must be ${K} numbers summing to the batch size ${batchSize}`);
+      if (counts.length !== K || counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== batchSize) {
+        throw new RangeError(`per-task counts [${counts.join(', ')}] must be ${K} non-negative integers summing to the batch size ${batchSize}`);
+      }
     } else if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
     const pHer = this.cfg.herK / (this.cfg.herK + 1);
     let row = 0;
@@ -241,7 +242,8 @@ export class MultiTaskReplay {
       const real = this.buffers[t];
       const demo = this.demos[t];
       const rows = counts ? counts[t] : batchSize / K;
-      if (rows > 0 && real.size + demo.size === 0) throw new Error(`task "${this.cfg.tasks[t].name}" has no transitions to sample`);
+      if (rows === 0) continue;
+      if (real.size + demo.size === 0) throw new Error(`task "${this.cfg.tasks[t].name}" has no transitions to sample`);
       for (let k = 0; k < rows; k++, row++) {
         const fromDemo = demo.size > 0 && (real.size === 0 || rng.float() < this.cfg.demoFraction);
         const buf = fromDemo ? demo : real;

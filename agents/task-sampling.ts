@@ -1,71 +1,54 @@
-// Success-weighted task sampling: each update's batch gives more rows to the tasks the policy
-// fails at, as measured by its recent training episodes. A task's weight is exp((1 - success) / T)
-// (T the temperature: small T puts nearly every row on the hardest task, large T is uniform), and a
-// floor keeps a share of the batch spread evenly, so a mastered task keeps being rehearsed and
-// never drifts. Temperature 0 turns it off: task-balanced batches, the same rows for every task.
-//
-// Rows are whole numbers: the shares are rounded by largest remainder, so they sum to the batch.
+// Task sampling weighted by difficulty (the `+weighted` strategy): how many rows of each update's
+// batch each task gets, from each task's recent training success. Hard tasks (low success) get more
+// rows; a floor keeps every task in every batch. Pure functions, so the count rule can be reused by
+// any recipe and tested on its own; the success window lives in the run's checkpointed state.
 
-/** Rows per task for one batch: floor/K of the batch evenly, the rest by exp((1 - success) / T). */
-export function taskCounts(success: ArrayLike<number>, batch: number, temperature: number, floor: number): Int32Array {
+/**
+ * Rows per task for a batch of `batch` rows: weights w_t = exp((1 - success_t) / T), normalised to
+ * p_t, then mixed with the uniform share, q_t = floor / K + (1 - floor) p_t, so every task keeps at
+ * least floor / K of the batch (floor 1: uniform; floor 0: the temperature alone). Counts are
+ * batch * q_t rounded by largest remainder (ties to the lower task index), so they sum to `batch`.
+ */
+export function taskCounts(success: readonly number[], batch: number, T: number, floor: number): number[] {
   const K = success.length;
-  if (K === 0) throw new RangeError('task counts need at least one task');
-  if (!(temperature > 0)) throw new RangeError(`task-sampling temperature must be above 0, got ${temperature}`);
-  if (!(floor >= 0 && floor <= 1)) throw new RangeError(`task-sampling floor must be in [0, 1], got ${floor}`);
-  const w = Array.from(success, (s) => Math.exp((1 - Math.min(1, Math.max(0, s))) / temperature));
-  const total = w.reduce((a, b) => a + b, 0);
-  const share = w.map((x) => floor / K + (1 - floor) * (x / total));
-  const exact = share.map((p) => p * batch);
-  const counts = Int32Array.from(exact, Math.floor);
+  if (K === 0) throw new RangeError('taskCounts: no tasks');
+  if (!Number.isInteger(batch) || batch < 0) throw new RangeError(`taskCounts: batch must be a non-negative integer, got ${batch}`);
+  if (!(T > 0)) throw new RangeError(`taskCounts: temperature must be above 0, got ${T}`);
+  if (!(floor >= 0 && floor <= 1)) throw new RangeError(`taskCounts: floor must be in [0, 1], got ${floor}`);
+  for (const s of success) if (!(s >= 0 && s <= 1)) throw new RangeError(`taskCounts: success rates must be in [0, 1], got ${s}`);
+  // Shifted by the largest exponent (the easiest task's) so a small T cannot overflow.
+  const z = success.map((s) => (1 - s) / T);
+  const top = Math.max(...z);
+  const w = z.map((v) => Math.exp(v - top));
+  const sum = w.reduce((a, b) => a + b, 0);
+  const share = w.map((v) => floor / K + (1 - floor) * (v / sum));
+  const exact = share.map((q) => q * batch);
+  const counts = exact.map(Math.floor);
   let left = batch - counts.reduce((a, b) => a + b, 0);
-  // Largest remainders first; ties to the lower task index, so the result is deterministic.
-  const order = exact.map((e, t) => [e - Math.floor(e), t] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let i = 0; left > 0; i = (i + 1) % K, left--) counts[order[i][1]]++;
+  const byRemainder = exact.map((e, t) => [e - counts[t], t] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let i = 0; left > 0; i = (i + 1) % K, left--) counts[byRemainder[i][1]]++;
   return counts;
 }
 
-export interface TaskSamplingOptions {
-  /** 0: task-balanced batches. */
-  temperature: number;
-  floor: number;
-  /** Recent episodes per task that make its success rate. */
-  window?: number;
+/**
+ * Each task's last `size` training outcomes (1 success, 0 failure), oldest first: plain arrays, so
+ * the run's checkpoint stores them as they are and a resumed run weighs its batches exactly as the
+ * uninterrupted one would have.
+ */
+export type SuccessWindow = number[][];
+
+export function emptyWindow(numTasks: number): SuccessWindow {
+  return Array.from({ length: numTasks }, () => []);
 }
 
-/** Keeps each task's recent training outcomes and turns them into per-task batch rows. */
-export class TaskSampler {
-  private readonly recent: number[][];
-  private readonly window: number;
-  private cached: { batch: number; counts: Int32Array } | null = null;
+/** Adds one finished episode's outcome to its task's window, dropping the oldest beyond `size`. */
+export function recordOutcome(window: SuccessWindow, task: number, success: boolean, size: number): void {
+  const w = window[task];
+  w.push(success ? 1 : 0);
+  while (w.length > size) w.shift();
+}
 
-  /** `recent`: each task's last outcomes (1 success, 0 not), as a checkpoint keeps them. */
-  constructor(readonly numTasks: number, readonly opts: TaskSamplingOptions, recent?: number[][]) {
-    this.window = opts.window ?? 20;
-    this.recent = recent?.length === numTasks ? recent.map((r) => r.slice(-this.window)) : Array.from({ length: numTasks }, () => []);
-  }
-
-  /** One finished training episode of `task`. */
-  record(task: number, success: boolean): void {
-    const r = this.recent[task];
-    r.push(success ? 1 : 0);
-    if (r.length > this.window) r.shift();
-    this.cached = null;
-  }
-
-  /** Success rate over each task's recent episodes (0 before it has any: unknown counts as hard). */
-  successRates(): number[] {
-    return this.recent.map((r) => (r.length ? r.reduce((a, b) => a + b, 0) / r.length : 0));
-  }
-
-  /** Rows per task for a batch, or undefined for task-balanced batches (temperature 0). */
-  counts(batch: number): Int32Array | undefined {
-    if (this.opts.temperature === 0) return undefined;
-    if (this.cached?.batch !== batch) this.cached = { batch, counts: taskCounts(this.successRates(), batch, this.opts.temperature, this.opts.floor) };
-    return this.cached.counts;
-  }
-
-  /** What a checkpoint keeps. */
-  getState(): number[][] {
-    return this.recent.map((r) => r.slice());
-  }
+/** Success rate per task over its window; a task with no finished episode yet counts as 0 (hard). */
+export function successRates(window: SuccessWindow): number[] {
+  return window.map((w) => (w.length === 0 ? 0 : w.reduce((a, b) => a + b, 0) / w.length));
 }

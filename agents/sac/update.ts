@@ -23,6 +23,13 @@
 //            input, then the tanh-Gaussian head's backward, then the actor's;
 //   alpha    dL/dlog_alpha directly.
 // test/tensor/nn.test.ts checks one update against the same losses differentiated by tfjs.
+//
+// Two multi-task strategies change steps 2 and 3 (README, "Training": multi-task strategies):
+//   a network's penalty (soft parameter sharing's tie between task networks) is added to its loss,
+//   its gradient to the parameters' gradient, in the critic and the actor steps;
+//   PCGrad (sac/pcgrad.ts), with `pcgrad`: the critic's and the actor's loss gradients are split by
+//   task (the rows of each task alone, one backward each), the per-task parameter gradients
+//   projected where they conflict, then summed. The temperatures are per task already (no surgery).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/rng.ts';
 import { TanhGaussianActor } from '../nn/actor.ts';
@@ -30,6 +37,7 @@ import { MLP } from '../nn/mlp.ts';
 import { Adam, polyakUpdate, type AdamState } from '../nn/adam.ts';
 import type { Net } from '../nn/net.ts';
 import { actorLoss, alphaLoss, criticLoss, criticTarget } from './losses.ts';
+import { pcgrad, shuffledOrder } from './pcgrad.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -91,6 +99,8 @@ export interface SacConfig extends Partial<SacHyper> {
    */
   actorNet?: Net;
   criticNet?: Net;
+  /** Gradient surgery (PCGrad) on the critic's and the actor's per-task gradients. */
+  pcgrad?: boolean;
 }
 
 /** Everything an update changes, as plain arrays: what a checkpoint stores. */
@@ -138,6 +148,29 @@ export function policyNoise(seed: number, rows: number, cols: number): tf.Tensor
 
 /** The Rng stream of the policy noise (any constant: it only separates it from other uses of a seed). */
 const NOISE_STREAM = 0x5ac;
+/** The Rng stream of PCGrad's visiting order. */
+export const PCGRAD_STREAM = 0x9c6;
+
+/** Tensors read into one host vector (their order and sizes kept by the caller's list). */
+function flatten(ts: readonly tf.Tensor[]): Float32Array {
+  const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
+  let at = 0;
+  for (const t of ts) {
+    out.set(t.dataSync() as Float32Array, at);
+    at += t.size;
+  }
+  return out;
+}
+
+/** A host vector back into tensors shaped like `like`. */
+function unflatten(v: Float32Array, like: readonly tf.Tensor[]): tf.Tensor[] {
+  let at = 0;
+  return like.map((p) => {
+    const t = tf.tensor(v.subarray(at, at + p.size), p.shape);
+    at += p.size;
+    return t;
+  });
+}
 
 export class Sac {
   readonly hp: SacHyper;
@@ -156,6 +189,7 @@ export class Sac {
   readonly criticOpt: Adam;
   readonly alphaOpt: Adam;
   private noiseSeed: number;
+  readonly pcgrad: boolean;
   /** Updates done so far. */
   updates = 0;
 
@@ -185,6 +219,30 @@ export class Sac {
     this.criticOpt = new Adam(this.criticParams, { lr: hp.qLr, ...adam });
     this.alphaOpt = new Adam([this.logAlpha], { lr: hp.alphaLr, ...adam });
     this.noiseSeed = hp.seed * 1_000_003 + 17;
+    this.pcgrad = cfg.pcgrad ?? false;
+  }
+
+  /**
+   * dL/dparams of one network from a backward that maps a per-row mask ([B, 1], or null for all
+   * rows) to parameter gradients: all rows at once, or with PCGrad one backward per task present
+   * in the batch, projected and summed; plus the network's penalty when it has one.
+   */
+  private paramGrads(net: Net, params: tf.Tensor[], task: tf.Tensor1D, backward: (mask: tf.Tensor | null) => tf.Tensor[]): tf.Tensor[] {
+    let grads: tf.Tensor[];
+    if (!this.pcgrad || this.numTasks === 1) {
+      grads = backward(null);
+    } else {
+      const rows = task.dataSync();
+      const present = [...new Set(rows)].sort((a, b) => a - b);
+      const perTask = present.map((k) => flatten(backward(tf.reshape(tf.cast(tf.equal(task, k), 'float32'), [-1, 1]))));
+      // A random visiting order per update, from the policy-noise seed: a seed fixes it, and a
+      // checkpoint (which keeps that seed) resumes it.
+      const order = shuffledOrder(present.length, new Rng(this.noiseSeed, PCGRAD_STREAM));
+      grads = unflatten(pcgrad(perTask, order), params);
+    }
+    if (!net.penalty) return grads;
+    const pen = net.penalty(params);
+    return grads.map((g, i) => tf.add(g, pen.dParams[i]));
   }
 
   /** Standard-normal policy noise from a seeded stream, so a seed fixes a whole run. */
@@ -217,7 +275,10 @@ export class Sac {
       // 2. critic step: both critics in one batched evaluation, q [E, B, 1] against y [B, 1].
       const critic = this.critic.forward(this.criticParams, tf.concat([obs, action], 1));
       const cl = criticLoss(critic.y, y);
-      this.criticOpt.step(this.critic.backward(this.criticParams, critic.cache, cl.dq, { dx: false, params: true }).dParams!);
+      this.criticOpt.step(this.paramGrads(this.critic, this.criticParams, task, (mask) => {
+        const dq = mask ? tf.mul(cl.dq, tf.reshape(mask, [1, B, 1])) : cl.dq;
+        return this.critic.backward(this.criticParams, critic.cache, dq, { dx: false, params: true }).dParams!;
+      }));
 
       // 3. actor step, through the (just updated) critics held constant: a~ = tanh-Gaussian sample,
       //    its gradient reaches the actor through the action columns of the critics' input.
@@ -229,7 +290,9 @@ export class Sac {
       const dInput = this.critic.backward(this.criticParams, q.cache, al.dq, { dx: true, params: false }).dx!;
       let dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
       if (this.hp.bcWeight > 0 && batch.demo) dHead = tf.add(dHead, this.cloningGrad(pi.head, action, batch.demo, critic.y, q.y));
-      this.actorOpt.step(this.actor.backward(this.actorParams, pi.netOut, pi.cache, dHead));
+      // Rows are independent through the critics and the head, so one task's rows of dHead are
+      // exactly its loss's gradient there: only the actor's backward runs per task.
+      this.actorOpt.step(this.paramGrads(this.actor.net, this.actorParams, task, (mask) => this.actor.backward(this.actorParams, pi.netOut, pi.cache, mask ? tf.mul(dHead, mask) : dHead)));
 
       // 4. temperature step, log pi from the updated actor (a fresh sample).
       const logProb = this.actor.sample(this.actorParams, obs, this.noise(B)).logProb;

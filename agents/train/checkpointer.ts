@@ -30,7 +30,6 @@ export class Checkpointer implements TrainObserver {
     run.clock.measure('checkpointing', () => {
       state.wallSeconds = run.wall();
       state.rng = run.rng.getState();
-      state.recent = run.taskSampler.getState();
       state.metricsBytes = run.folder.metricsBytes();
       run.folder.saveCheckpoint({
         spec: run.spec,

@@ -66,6 +66,7 @@ export class MetricsLog implements TrainObserver {
   private taskRow(k: number, alpha: number, e: TaskSummary | undefined): TaskRow {
     const w = this.window[k];
     const r: TaskRow = { episodes: w.episodes, trainSuccess: w.episodes ? w.successes / w.episodes : null, trainReturn: w.episodes ? w.ret / w.episodes : null, alpha };
+    if (this.run.batchCounts) r.batchRows = this.run.batchCounts[k];
     if (e) {
       r.evalSuccess = e.successRate;
       r.evalReturn = e.meanReturn;

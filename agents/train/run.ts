@@ -9,7 +9,6 @@ import { agentSpec, MultiTaskAgent, type AgentSpec } from '../agent.ts';
 import type { Checkpoint, RunState } from '../checkpoint.ts';
 import { envsOf, targetClipOf, type TrainConfig } from '../config.ts';
 import { MultiTaskReplay } from '../replay.ts';
-import { TaskSampler } from '../task-sampling.ts';
 import type { SacMetrics } from '../sac/update.ts';
 import { PhaseClock, type PhaseTotals } from './clock.ts';
 import type { RunView } from './observer.ts';
@@ -20,8 +19,8 @@ export class TrainRun implements RunView {
   readonly taskNames: string[];
   /** The last update's losses and temperatures (for metrics rows). */
   lastMetrics: SacMetrics | null = null;
-  /** Rows per task in each batch, from recent training success (agents/task-sampling.ts). */
-  readonly taskSampler: TaskSampler;
+  /** Rows per task of the last updates' batches, when not task-balanced (the weighted strategy). */
+  batchCounts: number[] | undefined = undefined;
   /** The env worker's scene, once the loop has its envs. */
   describeScene: () => Promise<SceneDescription> = () => Promise.reject(new Error('the training envs are not running yet'));
   private wallStart = performance.now();
@@ -47,7 +46,6 @@ export class TrainRun implements RunView {
   ) {
     this.taskNames = spec.tasks;
     this.wallBefore = state.wallSeconds;
-    this.taskSampler = new TaskSampler(tasks.length, { temperature: cfg.taskTemperature, floor: cfg.taskFloor }, state.recent);
   }
 
   /** Opens the run in cfg.out: a new one, or (resume) the one there, from its checkpoint. */
@@ -55,7 +53,7 @@ export class TrainRun implements RunView {
     const { log } = opts;
     const tasks = await resolveTaskArgs(cfg.tasks);
     const numEnvs = envsOf(cfg, tasks.length);
-    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
+    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
     const folder = new RunFolder(cfg.out, log);
     folder.refuseOverwrite(opts.resume);
     const agent = new MultiTaskAgent(spec);

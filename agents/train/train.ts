@@ -24,6 +24,7 @@ import { Evaluator } from './evaluator.ts';
 import { MetricsLog } from './metrics-log.ts';
 import type { StepView, StopReason, TrainObserver, TrainResult } from './observer.ts';
 import { TrainRun } from './run.ts';
+import { TaskWeights } from './task-weights.ts';
 
 export interface TrainOptions {
   /** Continue the run in cfg.out from its checkpoint (from the start when it has none yet). */
@@ -67,7 +68,8 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   const evaluator = new Evaluator(run);
   const metrics = new MetricsLog(run);
   const checkpointer = new Checkpointer(run);
-  const observers: TrainObserver[] = [evaluator, metrics, checkpointer, ...(opts.observers ?? [])];
+  const weights = new TaskWeights(run);
+  const observers: TrainObserver[] = [weights, evaluator, metrics, checkpointer, ...(opts.observers ?? [])];
 
   /** Uniform random actions until learning starts (a resumed run that has learned acts at once). */
   const act = (s: ResetResult): Float32Array => {
@@ -82,8 +84,10 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     if (!replay.ready(run.batchSize / K) || run.envSteps < learningStarts) return;
     const due = Math.floor((run.envSteps - learningStarts) * cfg.utd) + 1;
     const todo = Math.min(due - run.updates, MAX_UPDATES_PER_STEP);
+    const counts = weights.counts(); // rows per task (the weighted strategy), else balanced
+    run.batchCounts = counts;
     for (let u = 0; u < todo; u++) {
-      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch, run.taskSampler.counts(run.batchSize)));
+      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch, counts));
       const m = clock.measure('updates', () => agent.update(batch, u === todo - 1));
       if (m) run.lastMetrics = m;
       state.updates++;
@@ -122,7 +126,6 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
       agent.observe(r.observation, r.achievedGoal, r.desiredGoal);
       return episodes.record(s, taken, r, replay.buffers);
     });
-    for (const e of ended) run.taskSampler.record(e.task, e.success);
     s = r;
     state.envSteps += numEnvs;
     state.episodes += ended.length;

@@ -64,6 +64,24 @@ describe('MultiTaskReplay', () => {
     expect(() => rep.sample(255, new Rng(1))).toThrow(/multiple of the 2 tasks/);
   });
 
+  it('draws the given rows per task, grouped in task order, and refuses counts that do not add up', () => {
+    const rep = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 1000, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    for (let e = 0; e < 4; e++) rep.buffers[0].addEpisode(episode(e, 20, 0, [9, 9, 9]));
+    rep.buffers[1].addEpisode(episode(0, 5, 1, [9, 9, 9]));
+    const b = rep.sample(255, new Rng(1), undefined, [55, 200]);
+    for (let i = 0; i < 255; i++) {
+      const t = i < 55 ? 0 : 1;
+      expect(b.task[i]).toBe(t);
+      expect(b.state[i * STATE_DIM + OBS.objectPos + 2]).toBe(t);
+    }
+    // a task may get no rows at all (then even an empty buffer is fine)
+    const empty = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    empty.buffers[0].addEpisode(episode(0, 20, 0, [9, 9, 9]));
+    expect(Array.from(empty.sample(8, new Rng(1), undefined, [8, 0]).task)).toEqual(new Array(8).fill(0));
+    expect(() => rep.sample(255, new Rng(1), undefined, [55, 199])).toThrow(/summing to the batch size 255/);
+    expect(() => rep.sample(10, new Rng(1), undefined, [10])).toThrow(/must be 2 non-negative integers/);
+  });
+
   it('relabels with goals achieved later in the same episode, rewarded by the task', () => {
     const rep = new MultiTaskReplay({ tasks: [push], capacityPerTask: 1000, herK: 4, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
     for (let e = 0; e < 8; e++) rep.buffers[0].addEpisode(episode(e, 20, 0, [100, 100, 0]));
@@ -147,16 +165,6 @@ describe('MultiTaskReplay', () => {
       expect(Array.from(s.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k, goal[2] - 5].map(Math.fround));
       expect(Array.from(n.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k - 1, goal[2] - 5].map(Math.fround));
     }
-  });
-
-  it('takes the rows per task it is given, grouped by task, and refuses counts that do not sum to the batch', () => {
-    const rep = new MultiTaskReplay({ tasks: [push, reach], capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
-    rep.buffers[0].addEpisode(episode(0, 20, 0, [1, 1, 1]));
-    rep.buffers[1].addEpisode(episode(1, 20, 1, [1, 1, 1]));
-    const b = rep.sample(10, new Rng(1), undefined, [3, 7]);
-    expect(Array.from(b.task)).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
-    for (let i = 0; i < 10; i++) expect(b.state[i * STATE_DIM + OBS.objectPos]).toBe(b.task[i]);
-    expect(() => rep.sample(10, new Rng(1), undefined, [3, 6])).toThrow(/must be 2 numbers summing to the batch size 10/);
   });
 });
 

@@ -1,54 +1,63 @@
-// Success-weighted task sampling: the rows per task, worked by hand, and the sampler's window.
+// Difficulty-weighted task sampling (agents/task-sampling.ts): the count rule worked by hand, its
+// floor, its rounding, and the per-task success window a checkpoint keeps.
 import { describe, expect, it } from 'vitest';
-import { TaskSampler, taskCounts } from '../../agents/task-sampling.ts';
+import { emptyWindow, recordOutcome, successRates, taskCounts } from '../../agents/task-sampling.ts';
 
 describe('taskCounts', () => {
-  it('gives every task the same rows when all succeed equally', () => {
-    expect(Array.from(taskCounts([0.5, 0.5, 0.5, 0.5], 256, 0.3, 0.5))).toEqual([64, 64, 64, 64]);
+  it('gives hard tasks more rows: a case worked by hand', () => {
+    // success [1, 0], T = 1, floor 0: w = [e^0, e^1] = [1, 2.71828], p = [0.26894, 0.73106];
+    // 100 rows: exact [26.894, 73.106], floors [26, 73], one row left to the larger remainder (0.894).
+    expect(taskCounts([1, 0], 100, 1, 0)).toEqual([27, 73]);
+    // floor 0.5: q = 0.25 + 0.5 p = [0.38447, 0.61553]; exact [38.447, 61.553] -> [38, 62].
+    expect(taskCounts([1, 0], 100, 1, 0.5)).toEqual([38, 62]);
   });
 
-  it('weights by exp((1 - success) / T) above an even floor, worked by hand', () => {
-    // T = 0.5, floor 0.5, batch 100, success [1, 0]: weights e^0 = 1 and e^2 = 7.389, so the
-    // shares are 0.25 + 0.5 x 1/8.389 = 0.3096 and 0.25 + 0.5 x 7.389/8.389 = 0.6904: 30.96 and
-    // 69.04 rows, rounded by largest remainder to 31 and 69.
-    expect(Array.from(taskCounts([1, 0], 100, 0.5, 0.5))).toEqual([31, 69]);
-    // Floor 1: even whatever the success.
-    expect(Array.from(taskCounts([1, 0, 0.2], 99, 0.1, 1))).toEqual([33, 33, 33]);
+  it('is uniform when every task does equally well, or with floor 1', () => {
+    expect(taskCounts([0.3, 0.3, 0.3, 0.3], 256, 0.1, 0)).toEqual([64, 64, 64, 64]);
+    expect(taskCounts([1, 0, 0.5, 0.2], 256, 0.1, 1)).toEqual([64, 64, 64, 64]);
+    // 10 rows over 4 equal tasks: 2.5 each, the two leftover rows go to the lowest indices
+    expect(taskCounts([0, 0, 0, 0], 10, 1, 0)).toEqual([3, 3, 2, 2]);
   });
 
-  it('always sums to the batch, and the hardest task gets the most', () => {
-    const cases: [number[], number][] = [[[0.9, 0.1, 0.4], 256], [[0, 0, 1, 1, 0.3], 77], [[0.95], 10]];
-    for (const [s, b] of cases) {
-      const c = taskCounts(s, b, 0.3, 0.5);
-      expect(c.reduce((a, x) => a + x, 0)).toBe(b);
-      const hardest = s.indexOf(Math.min(...s));
-      expect(Math.max(...c)).toBe(c[hardest]);
-      for (const x of c) expect(x).toBeGreaterThanOrEqual(Math.floor((0.5 * b) / s.length));
+  it('keeps every task at floor / K of the batch however cold the temperature', () => {
+    const success = [1, 1, 1, 0];
+    for (const floor of [0.2, 0.5, 0.8]) {
+      const c = taskCounts(success, 400, 0.01, floor);
+      expect(c.reduce((a, b) => a + b, 0)).toBe(400);
+      for (const n of c) expect(n).toBeGreaterThanOrEqual(Math.floor((floor / 4) * 400));
+      // e^-100 is nothing: the easy tasks are at the floor exactly, the hard one takes the rest
+      expect(c.slice(0, 3)).toEqual(new Array(3).fill((floor / 4) * 400));
     }
   });
 
-  it('refuses a temperature of 0 or below and a floor outside [0, 1]', () => {
-    expect(() => taskCounts([0.5], 8, 0, 0.5)).toThrow(/temperature must be above 0/);
-    expect(() => taskCounts([0.5], 8, 0.3, 1.5)).toThrow(/floor must be in \[0, 1\]/);
+  it('sums to the batch for any inputs, and does not overflow at small temperatures', () => {
+    for (let i = 0; i < 200; i++) {
+      const K = 1 + (i % 10);
+      const success = Array.from({ length: K }, (_, t) => ((i * 7 + t * 13) % 11) / 10);
+      const batch = (i * 37) % 513;
+      const c = taskCounts(success, batch, 0.001 + (i % 5) * 0.3, (i % 4) / 3);
+      expect(c.reduce((a, b) => a + b, 0)).toBe(batch);
+      expect(c.every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
+    }
+  });
+
+  it('refuses what it cannot weigh', () => {
+    expect(() => taskCounts([], 10, 1, 0)).toThrow(/no tasks/);
+    expect(() => taskCounts([0.5], 10, 0, 0)).toThrow(/temperature/);
+    expect(() => taskCounts([0.5], 10, 1, 1.5)).toThrow(/floor/);
+    expect(() => taskCounts([2], 10, 1, 0)).toThrow(/success rates/);
+    expect(() => taskCounts([0.5], 2.5, 1, 0)).toThrow(/batch/);
   });
 });
 
-describe('TaskSampler', () => {
-  it('keeps the last `window` outcomes per task and returns balanced batches at temperature 0', () => {
-    const s = new TaskSampler(2, { temperature: 0.3, floor: 0.5, window: 4 });
-    for (const ok of [false, false, true, true, true, true]) s.record(0, ok);
-    s.record(1, false);
-    expect(s.successRates()).toEqual([1, 0]);
-    expect(s.getState()).toEqual([[1, 1, 1, 1], [0]]);
-    const c = s.counts(64)!;
-    expect(c[1]).toBeGreaterThan(c[0]);
-    expect(new TaskSampler(2, { temperature: 0, floor: 0.5 }).counts(64)).toBeUndefined();
-  });
-
-  it('continues from a checkpointed state exactly', () => {
-    const a = new TaskSampler(3, { temperature: 0.3, floor: 0.5 });
-    [0, 1, 2, 0, 1].forEach((t, i) => a.record(t, i % 2 === 0));
-    const b = new TaskSampler(3, { temperature: 0.3, floor: 0.5 }, JSON.parse(JSON.stringify(a.getState())));
-    expect(Array.from(b.counts(90)!)).toEqual(Array.from(a.counts(90)!));
+describe('success window', () => {
+  it('keeps the last N outcomes per task; an unseen task counts as failing', () => {
+    const w = emptyWindow(3);
+    for (const s of [true, true, false, true, false]) recordOutcome(w, 0, s, 4);
+    recordOutcome(w, 1, true, 4);
+    expect(w[0]).toEqual([1, 0, 1, 0]); // the oldest (a success) dropped
+    expect(successRates(w)).toEqual([0.5, 1, 0]);
+    // plain arrays: what a checkpoint stores comes back the same through JSON
+    expect(JSON.parse(JSON.stringify(w))).toEqual(w);
   });
 });
