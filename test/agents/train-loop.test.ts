@@ -84,7 +84,9 @@ describe('the training loop', () => {
     expect(at(300).time.fractions.checkpointing).toBeGreaterThan(0);
     // Parked time (150 ms before the step from 100) is in the row's interval but not training time.
     expect(at(200).time.fractions.parked * at(200).time.seconds).toBeGreaterThanOrEqual(0.14);
-    for (const s of [100, 300, 400, 500, 600, 700, 800]) expect(at(s).time.fractions.parked, `row ${s}`).toBeLessThan(0.01);
+    // Elsewhere only the observers' own awaits, a few ms at most even on a loaded machine (a share
+    // of a short row would be at the mercy of the scheduler, so seconds are compared).
+    for (const s of [100, 300, 400, 500, 600, 700, 800]) expect(at(s).time.fractions.parked * at(s).time.seconds, `row ${s}`).toBeLessThan(0.05);
     // A row's interval is the training time since the previous row (or the start) plus parked time.
     for (let i = 0; i < rowsA.length; i++) {
       const training = rowsA[i].wallSeconds - (i ? rowsA[i - 1].wallSeconds : 0);
@@ -124,7 +126,7 @@ describe('multi-task strategies in the loop', () => {
   });
 
   it('pcgrad and soft train end to end, and their checkpoints name what they trained with', async () => {
-    for (const [name, over] of [['pcgrad', { arch: 'multihead', strategy: 'pcgrad' }], ['soft', { arch: 'soft', softLambda: 0.1 }]] as const) {
+    for (const [name, over] of [['pcgrad', { arch: 'multihead', strategy: 'pcgrad' }], ['soft', { arch: 'soft', softLambda: 0.1, strategy: 'none' }]] as const) {
       const out = join(dir, name);
       const r = await train(makeConfig({ ...base, ...over, envSteps: 600, out }), { log: () => {} });
       expect(r.updates).toBeGreaterThan(0);
