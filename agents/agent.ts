@@ -3,12 +3,13 @@
 // descriptor (its one-hot index, its metadata vector or its description's language vector).
 // Acting, learning and evaluation all go through here, on batches of env rows.
 import * as tf from '@tensorflow/tfjs';
-import { ACTION_DIM, METADATA_DIM, OBS_DIM, GOAL_DIM } from '../sim/layout.ts';
+import { ACTION_DIM, METADATA_DIM, OBS_DIM } from '../sim/layout.ts';
 import { metadataVector, type TaskDefinition } from '../sim/task.ts';
 import { ConditionedNet, packInputs, type Arch, type DescriptorKind } from './nn/conditioned.ts';
 import { LANGUAGE_DIM, taskLanguageVector } from '../sim/language.ts';
 import { RunningNorm, type NormState } from './normalizer.ts';
-import { STATE_DIM, type BatchArrays } from './replay.ts';
+import type { Strategy } from './strategy.ts';
+import { STATE_DIM, writeState, type BatchArrays } from './replay.ts';
 import { Sac, SAC_DEFAULTS, type SacHyper, type SacMetrics, type SacState } from './sac/update.ts';
 
 /** What defines an agent's shape: stored in checkpoints and checked when one is loaded. */
@@ -28,6 +29,10 @@ export interface AgentSpec {
   experts: number;
   /** Standardise the state with running statistics (agents/normalizer.ts). */
   normalize: boolean;
+  /** The multi-task strategy of its updates (absent in older checkpoints: none). */
+  strategy?: Strategy;
+  /** The `soft` architecture's penalty weight (absent: 0). */
+  softLambda?: number;
   sac: SacHyper;
 }
 
@@ -39,7 +44,7 @@ export interface AgentState {
 
 export function agentSpec(
   tasks: readonly TaskDefinition[],
-  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; normalize?: boolean; sac?: Partial<SacHyper> },
+  opts: { arch: Arch; descriptor: DescriptorKind; experts?: number; normalize?: boolean; strategy?: Strategy; softLambda?: number; sac?: Partial<SacHyper> },
 ): AgentSpec {
   return {
     tasks: tasks.map((t) => t.name),
@@ -49,17 +54,17 @@ export function agentSpec(
     descriptor: opts.descriptor,
     experts: opts.experts ?? 4,
     normalize: opts.normalize ?? true,
+    strategy: opts.strategy ?? 'none',
+    ...(opts.arch === 'soft' ? { softLambda: opts.softLambda ?? 0 } : {}),
     sac: { ...SAC_DEFAULTS, ...(opts.sac ?? {}) },
   };
 }
 
-/** Observation rows followed by their desired goals: the STATE_DIM rows the networks see. */
-function goalConditioned(observation: Float32Array, desiredGoal: Float32Array, B: number): Float32Array {
+/** The goal-conditioned STATE_DIM rows the networks see (replay.ts's writeState) for env rows. */
+function goalConditioned(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array): Float32Array {
+  const B = observation.length / OBS_DIM;
   const state = new Float32Array(B * STATE_DIM);
-  for (let i = 0; i < B; i++) {
-    state.set(observation.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), i * STATE_DIM);
-    state.set(desiredGoal.subarray(i * GOAL_DIM, (i + 1) * GOAL_DIM), i * STATE_DIM + OBS_DIM);
-  }
+  for (let i = 0; i < B; i++) writeState(state, i, observation, i, achievedGoal, i, desiredGoal, i);
   return state;
 }
 
@@ -91,11 +96,11 @@ export class MultiTaskAgent {
     }
     this.descDim = language ? LANGUAGE_DIM : METADATA_DIM;
     this.desc = language ? Float32Array.from(spec.language!.flat()) : this.meta;
-    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm };
+    const common = { arch: spec.arch, descriptor: spec.descriptor, numTasks: K, metaDim: this.descDim, hidden: spec.sac.hidden, experts: spec.experts, layerNorm: spec.sac.layerNorm, softLambda: spec.softLambda };
     const actorNet = new ConditionedNet({ ...common, featureDim: STATE_DIM, outDim: 2 * ACTION_DIM, ensemble: 1 });
     const criticNet = new ConditionedNet({ ...common, featureDim: STATE_DIM + ACTION_DIM, outDim: 1, ensemble: spec.sac.numCritics });
     this.inDim = actorNet.inDim;
-    this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet });
+    this.sac = new Sac({ ...spec.sac, obsDim: this.inDim, actDim: ACTION_DIM, numTasks: K, actorNet, criticNet, pcgrad: spec.strategy === 'pcgrad' });
   }
 
   /** Network input rows for goal-conditioned states of the given tasks (standardised when asked). */
@@ -106,17 +111,17 @@ export class MultiTaskAgent {
   }
 
   /**
-   * Actions for env rows: observation (B x OBS_DIM), desired goal (B x 3), task index per row.
-   * Sampled from the policy, or tanh(mean) when deterministic (evaluation).
+   * Actions for env rows: observation (B x OBS_DIM), achieved and desired goals (B x 3 each), task
+   * index per row. Sampled from the policy, or tanh(mean) when deterministic (evaluation).
    */
-  act(observation: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
-    const state = goalConditioned(observation, desiredGoal, task.length);
+  act(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array, task: Int32Array, deterministic: boolean): Float32Array {
+    const state = goalConditioned(observation, achievedGoal, desiredGoal);
     return tf.tidy(() => this.sac.act(this.pack(state, task), deterministic).dataSync() as Float32Array).slice();
   }
 
-  /** Adds env rows (observation, desired goal) to the input statistics. */
-  observe(observation: Float32Array, desiredGoal: Float32Array): void {
-    if (this.spec.normalize) this.norm.update(goalConditioned(observation, desiredGoal, observation.length / OBS_DIM));
+  /** Adds env rows (observation, achieved and desired goals) to the input statistics. */
+  observe(observation: Float32Array, achievedGoal: Float32Array, desiredGoal: Float32Array): void {
+    if (this.spec.normalize) this.norm.update(goalConditioned(observation, achievedGoal, desiredGoal));
   }
 
   update(b: BatchArrays, metrics: boolean): SacMetrics | null {
@@ -128,6 +133,7 @@ export class MultiTaskAgent {
       reward: tf.tensor2d(b.reward, [B, 1]),
       terminated: tf.tensor2d(b.terminated, [B, 1]),
       task: tf.tensor1d(b.task, 'int32'),
+      demo: tf.tensor2d(b.demo, [B, 1]),
     }));
     try {
       return this.sac.update(batch, { metrics });

@@ -19,12 +19,14 @@ import { METADATA_DIM } from '../sim/layout.ts';
 import type { TaskSummary } from '../sim/rollout.ts';
 import type { AgentSpec, AgentState, MultiTaskAgent } from './agent.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
+import { STRATEGIES } from './strategy.ts';
 import { LANGUAGE_DIM } from '../sim/language.ts';
 import type { SacState } from './sac/update.ts';
 import { REPLAY_FIELDS, type ReplaySnapshot } from './replay.ts';
 
 const MAGIC = Buffer.from('RRLCKPT1', 'ascii');
-export const CHECKPOINT_VERSION = 2;
+/** 3: goal-relative network inputs (replay.ts's STATE_DIM) and the replay's achieved goals. */
+export const CHECKPOINT_VERSION = 3;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -53,6 +55,8 @@ export interface RunState {
   lastEval?: { envSteps: number; tasks: TaskSummary[] };
   /** Training episodes per task finished since the last metrics row (the next row counts them). */
   window?: { episodes: number; successes: number; ret: number }[];
+  /** Each task's last training outcomes (1 success), which the `weighted` strategy samples by. */
+  recentSuccess?: number[][];
 }
 
 export interface Checkpoint {
@@ -103,6 +107,8 @@ const headerSchema = z.object({
       descriptor: z.enum(DESCRIPTORS),
       experts: z.number().int().positive(),
       normalize: z.boolean(),
+      strategy: z.enum(STRATEGIES).optional(),
+      softLambda: z.number().finite().nonnegative().optional(),
       sac: z.looseObject({
         hidden: z.array(z.number().int().positive()).min(1),
         numCritics: z.number().int().positive(),
@@ -136,6 +142,7 @@ const headerSchema = z.object({
     lastRowEnvSteps: count.optional(),
     lastEval: z.object({ envSteps: count, tasks: z.array(summary) }).optional(),
     window: z.array(z.object({ episodes: count, successes: count, ret: finite })).optional(),
+    recentSuccess: z.array(z.array(z.union([z.literal(0), z.literal(1)]))).optional(),
   }),
   noiseSeed: z.number().int(),
   updates: count,
@@ -217,7 +224,8 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   }
   const version = raw && typeof raw === 'object' ? (raw as { version?: unknown }).version : undefined;
   if (version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${source} has format version ${JSON.stringify(version)}; this build reads version ${CHECKPOINT_VERSION}`);
+    const why = version === 2 ? ' (version 2 agents saw no goal-relative inputs, so their networks do not fit this build: train a new agent)' : '';
+    throw new CheckpointError(`${source} has format version ${JSON.stringify(version)}; this build reads version ${CHECKPOINT_VERSION}${why}`);
   }
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) {
@@ -355,6 +363,9 @@ export function assertCompatible(saved: AgentSpec, wanted: AgentSpec, source: st
     diffs.push("task language vectors differ (a task's description or the word vectors changed)");
   }
   if (saved.normalize !== wanted.normalize) diffs.push(`input normalisation ${saved.normalize} vs ${wanted.normalize}`);
+  // Checkpoints from before the strategies existed trained with none.
+  if ((saved.strategy ?? 'none') !== (wanted.strategy ?? 'none')) diffs.push(`strategy ${saved.strategy ?? 'none'} vs ${wanted.strategy ?? 'none'}`);
+  if (saved.arch === 'soft' && wanted.arch === 'soft' && (saved.softLambda ?? 0) !== (wanted.softLambda ?? 0)) diffs.push(`soft lambda ${saved.softLambda ?? 0} vs ${wanted.softLambda ?? 0}`);
   // Checkpoints from before these settings existed had two critics and no LayerNorm.
   if ((saved.sac.numCritics ?? 2) !== wanted.sac.numCritics) diffs.push(`critics ${saved.sac.numCritics ?? 2} vs ${wanted.sac.numCritics}`);
   if ((saved.sac.layerNorm ?? false) !== wanted.sac.layerNorm) diffs.push(`LayerNorm ${saved.sac.layerNorm ?? false} vs ${wanted.sac.layerNorm}`);

@@ -8,13 +8,14 @@ import { fmt, MAX, numFlag, UsageError } from '../sim/cli/args.ts';
 import { looksLikeTaskFile } from '../sim/registry.ts';
 import { bool, choice, defaultsOf, int, list, num, overlay, problems, range, text, type Overrides, type ValuesOf } from './cli/options.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
+import { STRATEGIES } from './strategy.ts';
 import type { SacHyper } from './sac/update.ts';
 
 const TEN_YEARS_S = 10 * 365 * 24 * 3600;
 
 /** The headings --help lists the settings under. */
-export const GROUPS = { tasks: 'Tasks and agent', schedule: 'Budget and schedule', learning: 'Learning', sac: 'SAC hyperparameters' } as const;
-const { tasks: TASKS, schedule: SCHEDULE, learning: LEARNING, sac: SAC } = GROUPS;
+export const GROUPS = { tasks: 'Tasks and agent', schedule: 'Budget and schedule', learning: 'Learning', strategies: 'Multi-task strategies', sac: 'SAC hyperparameters' } as const;
+const { tasks: TASKS, schedule: SCHEDULE, learning: LEARNING, strategies: STRATEGY, sac: SAC } = GROUPS;
 
 /** --max-minutes: minutes on the command line, seconds in the configuration; 0 is refused (it would read as "no limit"). */
 const minutes = num({ default: 1, above: 0, max: TEN_YEARS_S / 60, help: '', flag: 'max-minutes' });
@@ -80,8 +81,20 @@ export const SETTINGS = {
   learningStartsPerTask: int({ default: 1_000, min: 0, max: MAX.envSteps, flag: 'learning-starts', group: LEARNING, help: 'env steps per task with uniform random actions before learning starts' }),
   replayPerTask: int({ default: 300_000, min: 1, max: MAX.replay, flag: 'replay', group: LEARNING, help: 'replay capacity per task, in transitions' }),
   herK: num({ default: 4, min: 0, max: 64, flag: 'her', metavar: 'K', group: LEARNING, help: 'relabeled goals per real transition (HER "future"); 0 turns relabeling off' }),
-  demoEpisodes: int({ default: 0, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task in a separate demonstration buffer' }),
-  demoFraction: num({ default: 0.25, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
+  demoEpisodes: int({ default: 500, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task (tasks that have an expert) in a separate demonstration buffer; 0: none' }),
+  demoFraction: num({ default: 0.5, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
+  demoNoise: num({ default: 0.1, min: 0, max: 1, flag: 'demo-noise', group: LEARNING, help: "standard deviation of Gaussian noise on the expert's actions in demonstrations (wider coverage of states near the expert's path)" }),
+  strategy: choice({
+    default: 'weighted',
+    values: STRATEGIES,
+    flag: 'strategy',
+    group: STRATEGY,
+    help: "none: task-balanced batches; pcgrad: gradient surgery on the critic's and actor's per-task gradients; weighted: more batch rows from tasks with low recent training success (agents/strategy.ts)",
+  }),
+  softLambda: num({ default: 0.01, min: 0, max: 1e6, flag: 'soft-lambda', group: STRATEGY, help: "arch soft: weight of the penalty lambda x sum over tasks of |theta_task - mean theta|^2 tying the per-task networks (0: independent)" }),
+  sampleTemperature: num({ default: 0.3, above: 0, max: 1e6, flag: 'sample-temperature', metavar: 'T', group: STRATEGY, help: 'strategy weighted: task weights exp((1 - success) / T); lower T favours hard tasks more' }),
+  sampleFloor: num({ default: 0.5, min: 0, max: 1, flag: 'sample-floor', group: STRATEGY, help: 'strategy weighted: every task keeps at least this share / tasks of each batch (1: uniform)' }),
+  successWindow: int({ default: 20, min: 1, max: 100_000, flag: 'success-window', group: STRATEGY, help: "strategy weighted: training episodes per task in each task's recent success rate" }),
   clipTargets: bool({ default: true, flag: 'clip-targets', group: LEARNING, help: "clip critic targets to the returns the sparse reward allows, [-1/(1-gamma), 0] (dense-v1 is left unclipped)" }),
 
   sac: {
@@ -100,6 +113,14 @@ export const SETTINGS = {
     adamEps: num({ default: 1e-8, above: 0, max: 1, flag: 'adam-eps', group: SAC, help: "Adam's epsilon" }),
     numCritics: int({ default: 2, min: 1, max: 16, flag: 'critics', group: SAC, help: 'critics in the ensemble; the target takes their minimum (2: clipped double-Q)' }),
     layerNorm: bool({ default: false, flag: 'layer-norm', group: SAC, help: "LayerNorm (learned gain and bias) between each hidden layer's product and its activation, in actor and critics, as RLPD's and BRC's critics have it" }),
+    bcWeight: num({
+      default: 1,
+      min: 0,
+      max: 1000,
+      flag: 'bc-weight',
+      group: SAC,
+      help: "weight of the actor's Q-filtered behaviour cloning on demonstration rows (copies the expert where the critics rate it above the policy); 0: off",
+    }),
     targetClip: range({ default: null, none: 'from --clip-targets', flag: 'target-clip', group: SAC, help: 'clip critic targets to [LO, HI] (overrides --clip-targets)' }),
   },
 };

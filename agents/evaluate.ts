@@ -16,7 +16,7 @@ export function agentPolicy(agent: MultiTaskAgent, env: VecEnv, deterministic = 
   const task = Int32Array.from(env.taskOfEnv, (t) => index[t]);
   return {
     name: `agent(${agent.spec.arch})`,
-    act: (_env, s) => agent.act(s.observation, s.desiredGoal, task, deterministic),
+    act: (_env, s) => agent.act(s.observation, s.achievedGoal, s.desiredGoal, task, deterministic),
   };
 }
 

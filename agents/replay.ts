@@ -13,6 +13,8 @@ import { sparseReward, type RewardName } from '../sim/vec-env.ts';
 
 export interface Transition {
   obs: Float32Array; // OBS_DIM
+  /** Achieved goal in `obs`: the goal-relative part of the state (goal minus achieved). */
+  achieved: Float32Array; // GOAL_DIM
   action: Float32Array; // ACTION_DIM
   reward: number;
   nextObs: Float32Array; // OBS_DIM
@@ -22,7 +24,7 @@ export interface Transition {
   terminated: boolean;
 }
 
-export const REPLAY_FIELDS = ['obs', 'action', 'reward', 'nextObs', 'nextAchieved', 'desired', 'terminated', 'toGo'] as const;
+export const REPLAY_FIELDS = ['obs', 'achieved', 'action', 'reward', 'nextObs', 'nextAchieved', 'desired', 'terminated', 'toGo'] as const;
 
 export interface ReplaySnapshot {
   capacity: number;
@@ -34,6 +36,7 @@ export interface ReplaySnapshot {
 /** A ring of whole episodes of one task. */
 export class TaskReplay {
   readonly obs: Float32Array;
+  readonly achieved: Float32Array;
   readonly action: Float32Array;
   readonly reward: Float32Array;
   readonly nextObs: Float32Array;
@@ -49,6 +52,7 @@ export class TaskReplay {
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`replay capacity must be a positive integer, got ${capacity}`);
     this.obs = new Float32Array(capacity * OBS_DIM);
+    this.achieved = new Float32Array(capacity * GOAL_DIM);
     this.action = new Float32Array(capacity * ACTION_DIM);
     this.reward = new Float32Array(capacity);
     this.nextObs = new Float32Array(capacity * OBS_DIM);
@@ -75,6 +79,7 @@ export class TaskReplay {
     for (const t of kept) {
       const i = this.written % this.capacity;
       this.obs.set(t.obs, i * OBS_DIM);
+      this.achieved.set(t.achieved, i * GOAL_DIM);
       this.action.set(t.action, i * ACTION_DIM);
       this.reward[i] = t.reward;
       this.nextObs.set(t.nextObs, i * OBS_DIM);
@@ -98,6 +103,7 @@ export class TaskReplay {
       episodes: this.episodes,
       arrays: {
         obs: this.obs.subarray(0, n * OBS_DIM),
+        achieved: this.achieved.subarray(0, n * GOAL_DIM),
         action: this.action.subarray(0, n * ACTION_DIM),
         reward: this.reward.subarray(0, n),
         nextObs: this.nextObs.subarray(0, n * OBS_DIM),
@@ -114,13 +120,14 @@ export class TaskReplay {
     const n = Math.min(s.written, s.capacity);
     const a = s.arrays;
     const want: [Float32Array, number][] = [
-      [a.obs, n * OBS_DIM], [a.action, n * ACTION_DIM], [a.reward, n], [a.nextObs, n * OBS_DIM],
+      [a.obs, n * OBS_DIM], [a.achieved, n * GOAL_DIM], [a.action, n * ACTION_DIM], [a.reward, n], [a.nextObs, n * OBS_DIM],
       [a.nextAchieved, n * GOAL_DIM], [a.desired, n * GOAL_DIM], [a.terminated, n], [a.toGo, n],
     ];
     for (const [arr, len] of want) if (arr.length !== len) throw new RangeError('replay snapshot arrays have the wrong sizes');
     this.written = s.written;
     this.episodes = s.episodes;
     this.obs.set(a.obs);
+    this.achieved.set(a.achieved);
     this.action.set(a.action);
     this.reward.set(a.reward);
     this.nextObs.set(a.nextObs);
@@ -140,13 +147,15 @@ export class TaskReplay {
 }
 
 export interface BatchArrays {
-  /** Observation then desired goal, rows of STATE_DIM; the learner adds the task's descriptor. */
+  /** Goal-conditioned states (writeState), rows of STATE_DIM; the learner adds the task's descriptor. */
   state: Float32Array;
   nextState: Float32Array;
   action: Float32Array;
   reward: Float32Array;
   terminated: Float32Array;
   task: Int32Array;
+  /** 1 where the row is an expert demonstration (the actor's behaviour-cloning term reads it). */
+  demo: Float32Array;
 }
 
 export interface ReplayConfig {
@@ -161,8 +170,24 @@ export interface ReplayConfig {
   demoFraction: number;
 }
 
-/** Goal-conditioned state: the observation, then the desired goal. */
-export const STATE_DIM = OBS_DIM + GOAL_DIM;
+/**
+ * Goal-conditioned state: the observation, the desired goal, and the goal relative to what the
+ * task has achieved (desired minus achieved). The difference is what a goal-reaching policy acts
+ * on; given explicitly, one network serves goals anywhere in the workspace without having to learn
+ * the subtraction (the combined recipe in BENCHMARKS.md measured it with the rest).
+ */
+export const STATE_DIM = OBS_DIM + 2 * GOAL_DIM;
+
+/** Writes row `row` of `out` (STATE_DIM wide) from row `i` of obs, achieved (`a`) and goal (`g`) arrays. */
+export function writeState(out: Float32Array, row: number, obs: Float32Array, i: number, achieved: Float32Array, a: number, goal: Float32Array, g: number): void {
+  const o = row * STATE_DIM;
+  out.set(obs.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), o);
+  for (let k = 0; k < GOAL_DIM; k++) {
+    const d = goal[g * GOAL_DIM + k];
+    out[o + OBS_DIM + k] = d;
+    out[o + OBS_DIM + GOAL_DIM + k] = d - achieved[a * GOAL_DIM + k];
+  }
+}
 
 export class MultiTaskReplay {
   readonly buffers: TaskReplay[];
@@ -193,28 +218,37 @@ export class MultiTaskReplay {
       reward: new Float32Array(batchSize),
       terminated: new Float32Array(batchSize),
       task: new Int32Array(batchSize),
+      demo: new Float32Array(batchSize),
     };
   }
 
   /**
    * A task-balanced batch: the same number of rows from every task whatever its data volume
-   * (batchSize must be a multiple of the number of tasks), each relabeled with probability
-   * herK / (herK + 1) to an achieved goal from later in its own episode.
+   * (batchSize must be a multiple of the number of tasks), or `counts[t]` rows of task t when
+   * given (agents/task-sampling.ts; they must sum to batchSize). Rows come grouped by task, in task
+   * order. Each is relabeled with probability herK / (herK + 1) to an achieved goal from later in
+   * its own episode.
    */
-  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize)): BatchArrays {
+  sample(batchSize: number, rng: Rng, out: BatchArrays = this.allocBatch(batchSize), counts?: readonly number[]): BatchArrays {
     const K = this.numTasks;
-    if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
-    const per = batchSize / K;
+    if (counts) {
+      if (counts.length !== K || counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== batchSize) {
+        throw new RangeError(`per-task counts [${counts.join(', ')}] must be ${K} non-negative integers summing to the batch size ${batchSize}`);
+      }
+    } else if (batchSize % K !== 0) throw new RangeError(`batch size ${batchSize} is not a multiple of the ${K} tasks`);
     const pHer = this.cfg.herK / (this.cfg.herK + 1);
     let row = 0;
     for (let t = 0; t < K; t++) {
       const real = this.buffers[t];
       const demo = this.demos[t];
+      const rows = counts ? counts[t] : batchSize / K;
+      if (rows === 0) continue;
       if (real.size + demo.size === 0) throw new Error(`task "${this.cfg.tasks[t].name}" has no transitions to sample`);
-      for (let k = 0; k < per; k++, row++) {
+      for (let k = 0; k < rows; k++, row++) {
         const fromDemo = demo.size > 0 && (real.size === 0 || rng.float() < this.cfg.demoFraction);
         const buf = fromDemo ? demo : real;
         this.writeRow(buf, rng.int(buf.size), t, rng.float() < pHer, rng, out, row);
+        out.demo[row] = fromDemo ? 1 : 0;
       }
     }
     return out;
@@ -222,7 +256,6 @@ export class MultiTaskReplay {
 
   private writeRow(buf: TaskReplay, i: number, t: number, relabel: boolean, rng: Rng, out: BatchArrays, row: number): void {
     const task = this.cfg.tasks[t];
-    const D = STATE_DIM;
     const goal = this.scratchGoal;
     let reward: number;
     let terminated: number;
@@ -240,13 +273,8 @@ export class MultiTaskReplay {
       reward = buf.reward[i];
       terminated = buf.terminated[i];
     }
-    for (const [dst, src] of [
-      [out.state, buf.obs],
-      [out.nextState, buf.nextObs],
-    ] as const) {
-      dst.set(src.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), row * D);
-      dst.set(goal, row * D + OBS_DIM);
-    }
+    writeState(out.state, row, buf.obs, i, buf.achieved, i, goal, 0);
+    writeState(out.nextState, row, buf.nextObs, i, buf.nextAchieved, i, goal, 0);
     out.action.set(buf.action.subarray(i * ACTION_DIM, (i + 1) * ACTION_DIM), row * ACTION_DIM);
     out.reward[row] = reward;
     out.terminated[row] = terminated;

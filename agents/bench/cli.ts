@@ -18,7 +18,7 @@ import { runQueuedSweep } from './coordinator.ts';
 import { workersText } from './progress.ts';
 import { checkRedis, parseRedisUrl, PASSWORD_ENV, redactArgs } from './queue.ts';
 import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
-import { parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
+import { CONDITION_STRATEGIES, parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
 import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 
 const D = SWEEP_DEFAULTS;
@@ -35,7 +35,7 @@ const OWN = {
     flag: 'conditions',
     metavar: 'c,...',
     group: SWEEP,
-    help: `single | ARCH[:DESCRIPTOR], ARCH one of ${ARCHS.join(', ')}; DESCRIPTOR ${DESCRIPTORS.join(', ')} (onehot when left out)`,
+    help: `single | ARCH[:DESCRIPTOR][+STRATEGY], ARCH one of ${ARCHS.join(', ')}; DESCRIPTOR ${DESCRIPTORS.join(', ')} (onehot when left out); STRATEGY ${CONDITION_STRATEGIES.join(', ')} (README: "Conditions")`,
   }),
   seeds: list({ default: D.seeds, flag: 'seeds', group: SWEEP, help: 'seeds', item: SETTINGS.seed, unique: 'a seed is listed twice' }),
   budget: int({ default: D.budgetPerTask, min: 1, max: MAX.envSteps, flag: 'budget', group: SWEEP, help: 'env steps per task (multi-task runs get N x tasks)' }),
@@ -71,6 +71,10 @@ const RUN_SETTINGS = {
   learningStartsPerTask: SETTINGS.learningStartsPerTask,
   replayPerTask: SETTINGS.replayPerTask,
   demoEpisodes: SETTINGS.demoEpisodes,
+  softLambda: SETTINGS.softLambda,
+  sampleTemperature: SETTINGS.sampleTemperature,
+  sampleFloor: SETTINGS.sampleFloor,
+  successWindow: SETTINGS.successWindow,
   sac: { hidden: SETTINGS.sac.hidden },
 };
 const TREES = [OWN, RUN_SETTINGS];
@@ -156,7 +160,7 @@ await runCli(USAGE, async () => {
   if (flags.budget !== undefined) given_.budgetPerTask = v.budget;
   if (flags['eval-every'] !== undefined) given_.evalEveryPerTask = v.evalEvery;
   if (flags['envs-per-task'] !== undefined) given_.envsPerTask = v.envsPerTask;
-  for (const k of ['evalEpisodes', 'reward', 'herK', 'batchSize', 'utd', 'learningStartsPerTask', 'replayPerTask', 'demoEpisodes'] as const) {
+  for (const k of ['evalEpisodes', 'reward', 'herK', 'batchSize', 'utd', 'learningStartsPerTask', 'replayPerTask', 'demoEpisodes', 'softLambda', 'sampleTemperature', 'sampleFloor', 'successWindow'] as const) {
     if (run[k] !== undefined) (given_ as Record<string, unknown>)[k] = run[k];
   }
   if (run.sac?.hidden !== undefined) given_.hidden = run.sac.hidden;

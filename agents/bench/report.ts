@@ -617,7 +617,7 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
     `- **Seeds**: ${s.seeds.join(', ')} (each seeds env resets, network initialisation and batch sampling; evaluation seeds are derived from it)`,
     `- **Reward**: \`${s.reward}\`; HER relabels per transition: ${s.herK}`,
     `- **Episode length** (time limit, control steps at 25 Hz): ${Object.entries(r.provenance.episodeLengths).map(([t, n]) => `${t} ${n}`).join(', ')}`,
-    `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} scripted-expert demonstration episodes per task (a quarter of each batch)` : 'no demonstrations'}; everything else at agents/config.ts's defaults of that commit (each run's full configuration: \`raw/<run>/config.json\`)`,
+    `- **Learning settings**: hidden ${s.hidden.join('x')}, batch ${s.batchSize}, utd ${s.utd}, ${s.learningStartsPerTask} random steps per task before learning, replay ${s.replayPerTask} per task, ${s.envsPerTask} envs per task, ${s.demoEpisodes ? `${s.demoEpisodes} scripted-expert demonstration episodes per task (their share of each batch as that commit's demoFraction sets it)` : 'no demonstrations'}${strategySettings(s)}; everything else at agents/config.ts's defaults of that commit (each run's full configuration: \`raw/<run>/config.json\`)`,
     `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}; environment: ${[...new Set(inv.map((i) => Object.entries(i.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')))].join('; ') || 'defaults'}`,
     `- **Machine**: ${machines.join('; ') || 'unknown'}${r.provenance.workers ? ' (the sweep command; the runs trained on the workers below)' : ''}`,
     ...(r.provenance.workers ? [`- **Workers** (through a queue): ${Object.entries(r.provenance.workers).map(([w, m]) => `\`${w}\`: ${m ?? 'machine unknown'}`).join('; ')}`] : []),
@@ -684,4 +684,14 @@ export function writeReport(sweepDir: string | null, reportDir: string, r: Resul
   writeFileSync(md, reportMarkdown(r, { curves: 'curves.svg', perTask, profiles: 'profiles.svg' }));
   const rel = relative(process.cwd(), md);
   return rel && !rel.startsWith('..') ? rel : md;
+}
+
+/** The strategies' settings, for the conditions of the sweep that use them (README: "Conditions"). */
+function strategySettings(s: SweepSpec): string {
+  const multi = s.conditions.filter((c) => c.kind === 'multi');
+  const parts: string[] = [];
+  if (multi.some((c) => c.arch === 'soft')) parts.push(`\`soft\` penalty λ ${s.softLambda}`);
+  if (multi.some((c) => c.strategy === 'weighted')) parts.push(`\`weighted\` sampling temperature ${s.sampleTemperature}, floor ${s.sampleFloor}, success over the last ${s.successWindow} training episodes per task`);
+  if (multi.some((c) => c.strategy === 'pcgrad')) parts.push('`pcgrad` on the critic and actor gradients');
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }

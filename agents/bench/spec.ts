@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { zodOf } from '../cli/options.ts';
 import { ARCHS, DESCRIPTORS } from '../nn/conditioned.ts';
 import { makeConfig, SETTINGS, TRAIN_DEFAULTS, type TrainConfig } from '../config.ts';
+import { STRATEGIES, type Strategy } from '../strategy.ts';
 
 export const SWEEP_FILE = 'sweep.json';
 /** Written into a run's folder after train() returned with its whole budget spent. */
@@ -19,7 +20,8 @@ export const SINGLE = 'single-task';
 
 export const conditionSchema = z.union([
   z.object({ id: z.literal(SINGLE), kind: z.literal('single') }).strict(),
-  z.object({ id: z.string().min(1), kind: z.literal('multi'), arch: z.enum(ARCHS), descriptor: z.enum(DESCRIPTORS) }).strict(),
+  // strategy: absent in sweeps from before the strategies (none).
+  z.object({ id: z.string().min(1), kind: z.literal('multi'), arch: z.enum(ARCHS), descriptor: z.enum(DESCRIPTORS), strategy: z.enum(STRATEGIES).optional() }).strict(),
 ]);
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -51,6 +53,11 @@ export const sweepSchema = z
     /** Scripted-expert episodes per task in every run's demonstration buffer (absent in older sweeps: 0). */
     demoEpisodes: zodOf(SETTINGS.demoEpisodes).default(0),
     hidden: zodOf(SETTINGS.sac.hidden),
+    /** The strategies' settings (absent in older sweeps: the defaults); each only matters to the conditions that use it. */
+    softLambda: zodOf(SETTINGS.softLambda).default(TRAIN_DEFAULTS.softLambda),
+    sampleTemperature: zodOf(SETTINGS.sampleTemperature).default(TRAIN_DEFAULTS.sampleTemperature),
+    sampleFloor: zodOf(SETTINGS.sampleFloor).default(TRAIN_DEFAULTS.sampleFloor),
+    successWindow: zodOf(SETTINGS.successWindow).default(TRAIN_DEFAULTS.successWindow),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -80,22 +87,39 @@ export const SWEEP_DEFAULTS = {
   replayPerTask: TRAIN_DEFAULTS.replayPerTask,
   demoEpisodes: TRAIN_DEFAULTS.demoEpisodes,
   hidden: TRAIN_DEFAULTS.sac.hidden,
+  softLambda: TRAIN_DEFAULTS.softLambda,
+  sampleTemperature: TRAIN_DEFAULTS.sampleTemperature,
+  sampleFloor: TRAIN_DEFAULTS.sampleFloor,
+  successWindow: TRAIN_DEFAULTS.successWindow,
 };
 
+/** The strategies a condition may name after `+` (none is what leaving it out means). */
+export const CONDITION_STRATEGIES = STRATEGIES.filter((s) => s !== 'none');
+
 /**
- * `single` (alias `single-task`): one independent policy per task. Otherwise `ARCH` or
- * `ARCH:DESCRIPTOR` (e.g. `concat:metadata`): one multi-task policy over all tasks.
+ * `single` (alias `single-task`): one independent policy per task. Otherwise
+ * `ARCH[:DESCRIPTOR][+STRATEGY]` (e.g. `concat:metadata`, `multihead+pcgrad`, `soft`): one
+ * multi-task policy over all tasks, trained with the strategy (agents/strategy.ts) when given.
+ * Its id (folder and report label) is `ARCH-DESCRIPTOR`, then `+STRATEGY`.
  */
 export function parseCondition(s: string): Condition {
   const t = s.trim();
   if (t === 'single' || t === SINGLE) return { id: SINGLE, kind: 'single' };
-  const [arch, descriptor = 'onehot', extra] = t.split(':');
-  if (extra !== undefined || !(ARCHS as readonly string[]).includes(arch) || !(DESCRIPTORS as readonly string[]).includes(descriptor)) {
-    throw new Error(`unknown condition "${s}": use single, or ARCH[:DESCRIPTOR] with ARCH one of ${ARCHS.join(', ')} and DESCRIPTOR one of ${DESCRIPTORS.join(', ')}`);
+  const [base, strategy, more] = t.split('+');
+  const [arch, descriptor = 'onehot', extra] = base.split(':');
+  if (
+    extra !== undefined || more !== undefined || !(ARCHS as readonly string[]).includes(arch) || !(DESCRIPTORS as readonly string[]).includes(descriptor) ||
+    (strategy !== undefined && !(CONDITION_STRATEGIES as readonly string[]).includes(strategy))
+  ) {
+    throw new Error(
+      `unknown condition "${s}": use single, or ARCH[:DESCRIPTOR][+STRATEGY] with ARCH one of ${ARCHS.join(', ')}, DESCRIPTOR one of ${DESCRIPTORS.join(', ')} and STRATEGY one of ${CONDITION_STRATEGIES.join(', ')}`,
+    );
   }
   const arch_ = arch as (typeof ARCHS)[number];
   const desc = descriptor as (typeof DESCRIPTORS)[number];
-  return { id: `${arch_}-${desc}`, kind: 'multi', arch: arch_, descriptor: desc };
+  const id = `${arch_}-${desc}`;
+  if (strategy === undefined) return { id, kind: 'multi', arch: arch_, descriptor: desc };
+  return { id: `${id}+${strategy}`, kind: 'multi', arch: arch_, descriptor: desc, strategy: strategy as Strategy };
 }
 
 /** One training run of the sweep: one child process, one folder. */
@@ -141,6 +165,11 @@ export function runConfig(spec: SweepSpec, run: RunPlan, out: string): TrainConf
     // One task: the "independent" network is a plain single-task network (no task conditioning).
     arch: c.kind === 'single' ? 'independent' : c.arch,
     descriptor: c.kind === 'single' ? 'onehot' : c.descriptor,
+    strategy: c.kind === 'single' ? 'none' : (c.strategy ?? 'none'),
+    softLambda: spec.softLambda,
+    sampleTemperature: spec.sampleTemperature,
+    sampleFloor: spec.sampleFloor,
+    successWindow: spec.successWindow,
     envSteps: spec.budgetPerTask * K,
     seed: run.seed,
     numEnvs: spec.envsPerTask * K,

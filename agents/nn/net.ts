@@ -22,6 +22,12 @@ export interface Grads {
   dParams: tf.Tensor[] | null;
 }
 
+/** A term of the loss that depends on the parameters alone (a regulariser), with its gradient. */
+export interface Penalty {
+  loss: tf.Tensor;
+  dParams: tf.Tensor[];
+}
+
 export interface Net {
   readonly paramShapes: number[][];
   readonly numParams: number;
@@ -32,4 +38,9 @@ export interface Net {
   forward(params: tf.Tensor[], x: tf.Tensor): { y: tf.Tensor; cache: unknown };
   /** dL/dx and dL/dparams from dL/dy (dy has the output's shape), for the forward that gave `cache`. */
   backward(params: tf.Tensor[], cache: unknown, dy: tf.Tensor, want: Want): Grads;
+  /**
+   * A penalty on the parameters the update adds to the network's loss (soft parameter sharing's
+   * tie between task networks); absent: none.
+   */
+  penalty?(params: tf.Tensor[]): Penalty;
 }

@@ -5,6 +5,11 @@
 //                      a' ~ pi(.|s'), Q' the Polyak-averaged target critics
 //   2. critic step     minimise sum_i mean (Q_i(s, a) - y)^2 over both critics (one batched network)
 //   3. actor step      minimise mean (alpha[task] log pi(a~|s) - min_i Q_i(s, a~)), a~ ~ pi(.|s)
+//      plus, on demonstration rows, behaviour cloning with a Q-filter (Nair et al. 2018):
+//                      bcWeight * mean|min_i Q_i(s, a~)| * sum_demo m (tanh mu(s) - a)^2 / n_demo,
+//                      m = 1 where the critics rate the expert's action above the policy's sample
+//                      (min_i Q_i(s, a) > min_i Q_i(s, a~)), so the expert is copied only while it
+//                      is better; the |Q| scale keeps the two terms comparable whatever the reward
 //   4. temperature     minimise mean (-exp(log_alpha[task]) (log pi(a~|s) + target_entropy)),
 //                      a~ sampled again from the updated actor, as CleanRL does
 //   5. targets         theta' <- (1 - tau) theta' + tau theta
@@ -18,6 +23,13 @@
 //            input, then the tanh-Gaussian head's backward, then the actor's;
 //   alpha    dL/dlog_alpha directly.
 // test/tensor/nn.test.ts checks one update against the same losses differentiated by tfjs.
+//
+// Two multi-task strategies change steps 2 and 3 (README, "Training": multi-task strategies):
+//   a network's penalty (soft parameter sharing's tie between task networks) is added to its loss,
+//   its gradient to the parameters' gradient, in the critic and the actor steps;
+//   PCGrad (sac/pcgrad.ts), with `pcgrad`: the critic's and the actor's loss gradients are split by
+//   task (the rows of each task alone, one backward each), the per-task parameter gradients
+//   projected where they conflict, then summed. The temperatures are per task already (no surgery).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/rng.ts';
 import { TanhGaussianActor } from '../nn/actor.ts';
@@ -25,6 +37,7 @@ import { MLP } from '../nn/mlp.ts';
 import { Adam, polyakUpdate, type AdamState } from '../nn/adam.ts';
 import type { Net } from '../nn/net.ts';
 import { actorLoss, alphaLoss, criticLoss, criticTarget } from './losses.ts';
+import { pcgrad, shuffledOrder } from './pcgrad.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -65,6 +78,11 @@ export const SAC_DEFAULTS = {
    * diverge from feeding its own error back through the targets.
    */
   targetClip: null as [number, number] | null,
+  /**
+   * Weight of the actor's Q-filtered behaviour-cloning term on demonstration rows (step 3 above);
+   * 0 turns it off (and batches without demonstration rows have none).
+   */
+  bcWeight: 0,
   /** Seeds parameter initialisation and the policy noise. */
   seed: 0,
 };
@@ -81,6 +99,8 @@ export interface SacConfig extends Partial<SacHyper> {
    */
   actorNet?: Net;
   criticNet?: Net;
+  /** Gradient surgery (PCGrad) on the critic's and the actor's per-task gradients. */
+  pcgrad?: boolean;
 }
 
 /** Everything an update changes, as plain arrays: what a checkpoint stores. */
@@ -102,6 +122,8 @@ export interface SacBatch {
   nextObs: tf.Tensor2D; // [B, obsDim]
   terminated: tf.Tensor2D; // [B, 1], 1 where the episode truly ended (not truncated)
   task: tf.Tensor1D; // [B] int32 task index
+  /** [B, 1], 1 on expert-demonstration rows (the behaviour-cloning term's rows); none: no such rows. */
+  demo?: tf.Tensor2D;
 }
 
 export interface SacMetrics {
@@ -126,6 +148,29 @@ export function policyNoise(seed: number, rows: number, cols: number): tf.Tensor
 
 /** The Rng stream of the policy noise (any constant: it only separates it from other uses of a seed). */
 const NOISE_STREAM = 0x5ac;
+/** The Rng stream of PCGrad's visiting order. */
+export const PCGRAD_STREAM = 0x9c6;
+
+/** Tensors read into one host vector (their order and sizes kept by the caller's list). */
+function flatten(ts: readonly tf.Tensor[]): Float32Array {
+  const out = new Float32Array(ts.reduce((a, t) => a + t.size, 0));
+  let at = 0;
+  for (const t of ts) {
+    out.set(t.dataSync() as Float32Array, at);
+    at += t.size;
+  }
+  return out;
+}
+
+/** A host vector back into tensors shaped like `like`. */
+function unflatten(v: Float32Array, like: readonly tf.Tensor[]): tf.Tensor[] {
+  let at = 0;
+  return like.map((p) => {
+    const t = tf.tensor(v.subarray(at, at + p.size), p.shape);
+    at += p.size;
+    return t;
+  });
+}
 
 export class Sac {
   readonly hp: SacHyper;
@@ -144,6 +189,7 @@ export class Sac {
   readonly criticOpt: Adam;
   readonly alphaOpt: Adam;
   private noiseSeed: number;
+  readonly pcgrad: boolean;
   /** Updates done so far. */
   updates = 0;
 
@@ -173,6 +219,30 @@ export class Sac {
     this.criticOpt = new Adam(this.criticParams, { lr: hp.qLr, ...adam });
     this.alphaOpt = new Adam([this.logAlpha], { lr: hp.alphaLr, ...adam });
     this.noiseSeed = hp.seed * 1_000_003 + 17;
+    this.pcgrad = cfg.pcgrad ?? false;
+  }
+
+  /**
+   * dL/dparams of one network from a backward that maps a per-row mask ([B, 1], or null for all
+   * rows) to parameter gradients: all rows at once, or with PCGrad one backward per task present
+   * in the batch, projected and summed; plus the network's penalty when it has one.
+   */
+  private paramGrads(net: Net, params: tf.Tensor[], task: tf.Tensor1D, backward: (mask: tf.Tensor | null) => tf.Tensor[]): tf.Tensor[] {
+    let grads: tf.Tensor[];
+    if (!this.pcgrad || this.numTasks === 1) {
+      grads = backward(null);
+    } else {
+      const rows = task.dataSync();
+      const present = [...new Set(rows)].sort((a, b) => a - b);
+      const perTask = present.map((k) => flatten(backward(tf.reshape(tf.cast(tf.equal(task, k), 'float32'), [-1, 1]))));
+      // A random visiting order per update, from the policy-noise seed: a seed fixes it, and a
+      // checkpoint (which keeps that seed) resumes it.
+      const order = shuffledOrder(present.length, new Rng(this.noiseSeed, PCGRAD_STREAM));
+      grads = unflatten(pcgrad(perTask, order), params);
+    }
+    if (!net.penalty) return grads;
+    const pen = net.penalty(params);
+    return grads.map((g, i) => tf.add(g, pen.dParams[i]));
   }
 
   /** Standard-normal policy noise from a seeded stream, so a seed fixes a whole run. */
@@ -205,7 +275,10 @@ export class Sac {
       // 2. critic step: both critics in one batched evaluation, q [E, B, 1] against y [B, 1].
       const critic = this.critic.forward(this.criticParams, tf.concat([obs, action], 1));
       const cl = criticLoss(critic.y, y);
-      this.criticOpt.step(this.critic.backward(this.criticParams, critic.cache, cl.dq, { dx: false, params: true }).dParams!);
+      this.criticOpt.step(this.paramGrads(this.critic, this.criticParams, task, (mask) => {
+        const dq = mask ? tf.mul(cl.dq, tf.reshape(mask, [1, B, 1])) : cl.dq;
+        return this.critic.backward(this.criticParams, critic.cache, dq, { dx: false, params: true }).dParams!;
+      }));
 
       // 3. actor step, through the (just updated) critics held constant: a~ = tanh-Gaussian sample,
       //    its gradient reaches the actor through the action columns of the critics' input.
@@ -215,8 +288,11 @@ export class Sac {
       const q = this.critic.forward(this.criticParams, tf.concat([obs, sample.action], 1));
       const al = actorLoss(q.y, sample.logProb, this.logAlpha, task);
       const dInput = this.critic.backward(this.criticParams, q.cache, al.dq, { dx: true, params: false }).dx!;
-      const dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
-      this.actorOpt.step(this.actor.backward(this.actorParams, pi.netOut, pi.cache, dHead));
+      let dHead = this.actor.sampleBackward(tf.slice(dInput, [0, this.obsDim], [B, this.actDim]), al.dLogProb, pi.head, eps);
+      if (this.hp.bcWeight > 0 && batch.demo) dHead = tf.add(dHead, this.cloningGrad(pi.head, action, batch.demo, critic.y, q.y));
+      // Rows are independent through the critics and the head, so one task's rows of dHead are
+      // exactly its loss's gradient there: only the actor's backward runs per task.
+      this.actorOpt.step(this.paramGrads(this.actor.net, this.actorParams, task, (mask) => this.actor.backward(this.actorParams, pi.netOut, pi.cache, mask ? tf.mul(dHead, mask) : dHead)));
 
       // 4. temperature step, log pi from the updated actor (a fresh sample).
       const logProb = this.actor.sample(this.actorParams, obs, this.noise(B)).logProb;
@@ -240,6 +316,23 @@ export class Sac {
     } finally {
       tf.engine().endScope();
     }
+  }
+
+  /**
+   * d(behaviour-cloning term)/d(head) [B, 2 actDim]: nonzero in the mu columns of the demonstration
+   * rows that pass the Q-filter. qData: the critics on the batch's (expert) actions [E, B, 1]; qPi:
+   * on the policy's samples. The scale mean|min Q(s, a~)| is held constant (not differentiated).
+   */
+  private cloningGrad(head: tf.Tensor2D, action: tf.Tensor2D, demo: tf.Tensor2D, qData: tf.Tensor, qPi: tf.Tensor): tf.Tensor2D {
+    const B = head.shape[0];
+    const A = this.actDim;
+    const minData = tf.min(qData, 0);
+    const minPi = tf.min(qPi, 0);
+    const mask = tf.mul(demo, tf.cast(tf.greater(minData, minPi), 'float32'));
+    const scale = tf.div(tf.mul(tf.mean(tf.abs(minPi)), 2 * this.hp.bcWeight), tf.maximum(tf.sum(demo), 1));
+    const t = tf.tanh(tf.slice(head, [0, 0], [B, A]));
+    const dMu = tf.mul(tf.mul(tf.mul(tf.sub(t, action), tf.sub(1, tf.square(t))), mask), scale);
+    return tf.pad(dMu, [[0, 0], [0, A]]) as tf.Tensor2D;
   }
 
   /** A copy of every learned value and optimizer moment (for checkpoints). */

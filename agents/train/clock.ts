@@ -8,6 +8,8 @@ export const PHASES = [
    * it simulates); at the start, waiting for it to start and reset the envs.
    */
   'simulation',
+  /** Scripted-expert demonstrations collected before the first step (agents/train/demos.ts). */
+  'demonstrations',
   /** The policy choosing actions (or random actions before learning starts). */
   'acting',
   /** Replay sampling with goal relabeling. */

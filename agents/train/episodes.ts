@@ -42,6 +42,7 @@ export function transitionOf(before: ResetResult, actions: Float32Array, r: Step
   const ended = r.finalInfo[i] !== null;
   return {
     obs: before.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),
+    achieved: before.achievedGoal.slice(i * GOAL_DIM, (i + 1) * GOAL_DIM),
     action: actions.slice(i * ACTION_DIM, (i + 1) * ACTION_DIM),
     reward: r.reward[i],
     nextObs: ended ? r.finalObservation[i]! : r.observation.slice(i * OBS_DIM, (i + 1) * OBS_DIM),

@@ -17,7 +17,8 @@ export class MetricsLog implements TrainObserver {
     this.next = nextOnGrid(run.envSteps, run.cfg.logEvery);
     this.window = state.window?.length === run.numTasks ? state.window : run.tasks.map(() => ({ episodes: 0, successes: 0, ret: 0 }));
     state.window = this.window;
-    this.since = this.mark();
+    // The first row of a session covers it from its start (demonstrations included).
+    this.since = { ...this.mark(), wall: run.wallBefore, clock: run.sessionStart };
   }
 
   afterStep(step: StepView): void {
@@ -65,6 +66,7 @@ export class MetricsLog implements TrainObserver {
   private taskRow(k: number, alpha: number, e: TaskSummary | undefined): TaskRow {
     const w = this.window[k];
     const r: TaskRow = { episodes: w.episodes, trainSuccess: w.episodes ? w.successes / w.episodes : null, trainReturn: w.episodes ? w.ret / w.episodes : null, alpha };
+    if (this.run.batchCounts) r.batchRows = this.run.batchCounts[k];
     if (e) {
       r.evalSuccess = e.successRate;
       r.evalReturn = e.meanReturn;

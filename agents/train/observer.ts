@@ -33,6 +33,8 @@ export interface TaskRow {
   trainSuccess: number | null;
   trainReturn: number | null;
   alpha: number;
+  /** With the `weighted` strategy: the task's rows in each batch of the last updates. */
+  batchRows?: number;
   /** Set on rows where an evaluation ran: deterministic actions, fresh seeds. */
   evalSuccess?: number;
   evalReturn?: number;

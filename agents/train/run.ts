@@ -10,7 +10,7 @@ import type { Checkpoint, RunState } from '../checkpoint.ts';
 import { envsOf, targetClipOf, type TrainConfig } from '../config.ts';
 import { MultiTaskReplay } from '../replay.ts';
 import type { SacMetrics } from '../sac/update.ts';
-import { PhaseClock } from './clock.ts';
+import { PhaseClock, type PhaseTotals } from './clock.ts';
 import type { RunView } from './observer.ts';
 import { RunFolder } from './run-folder.ts';
 
@@ -19,10 +19,13 @@ export class TrainRun implements RunView {
   readonly taskNames: string[];
   /** The last update's losses and temperatures (for metrics rows). */
   lastMetrics: SacMetrics | null = null;
+  /** Rows per task of the last updates' batches, when not task-balanced (the weighted strategy). */
+  batchCounts: number[] | undefined = undefined;
   /** The env worker's scene, once the loop has its envs. */
   describeScene: () => Promise<SceneDescription> = () => Promise.reject(new Error('the training envs are not running yet'));
   private wallStart = performance.now();
-  private readonly wallBefore: number;
+  /** Training seconds of earlier sessions (a resumed run continues from them). */
+  readonly wallBefore: number;
   private parkedMs = 0;
 
   private constructor(
@@ -50,7 +53,7 @@ export class TrainRun implements RunView {
     const { log } = opts;
     const tasks = await resolveTaskArgs(cfg.tasks);
     const numEnvs = envsOf(cfg, tasks.length);
-    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
+    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
     const folder = new RunFolder(cfg.out, log);
     folder.refuseOverwrite(opts.resume);
     const agent = new MultiTaskAgent(spec);
@@ -109,9 +112,13 @@ export class TrainRun implements RunView {
     return this.state.updates;
   }
 
-  /** Starts this session's training clock (at the first step, after set-up). */
+  /** The phase clock when this session's training time started (startClock). */
+  sessionStart: PhaseTotals = this.clock.snapshot();
+
+  /** Starts this session's training clock (after set-up, before demonstrations). */
   startClock(): void {
     this.wallStart = performance.now();
+    this.sessionStart = this.clock.snapshot();
   }
 
   /** Parked time (a viewer's pause or evaluation rollouts) is not training time. */

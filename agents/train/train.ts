@@ -24,6 +24,7 @@ import { Evaluator } from './evaluator.ts';
 import { MetricsLog } from './metrics-log.ts';
 import type { StepView, StopReason, TrainObserver, TrainResult } from './observer.ts';
 import { TrainRun } from './run.ts';
+import { TaskWeights } from './task-weights.ts';
 
 export interface TrainOptions {
   /** Continue the run in cfg.out from its checkpoint (from the start when it has none yet). */
@@ -41,8 +42,10 @@ const MAX_UPDATES_PER_STEP = 64;
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const run = await TrainRun.open(cfg, { resume: opts.resume ?? false, log: opts.log ?? ((l) => console.log(l)) });
   try {
+    // Training time (and its breakdown) starts here: demonstrations are part of what learning costs.
+    run.startClock();
     // A resumed run has its demonstrations in its replay already.
-    if (cfg.demoEpisodes > 0 && !run.replayRestored) await collectDemos(run);
+    if (cfg.demoEpisodes > 0 && !run.replayRestored) await run.clock.measureAsync('demonstrations', () => collectDemos(run));
     const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, reward: cfg.reward, terminateOnSuccess: false });
     try {
       return await loop(run, env, opts);
@@ -62,17 +65,15 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   const learningStarts = cfg.learningStartsPerTask * K;
   const batch = replay.allocBatch(run.batchSize);
   const episodes = new EpisodeRecorder(taskOfEnv);
-  // This session's training time and time breakdown start here (rows measure from here too).
-  run.startClock();
-  const started = clock.snapshot();
   const evaluator = new Evaluator(run);
   const metrics = new MetricsLog(run);
   const checkpointer = new Checkpointer(run);
-  const observers: TrainObserver[] = [evaluator, metrics, checkpointer, ...(opts.observers ?? [])];
+  const weights = new TaskWeights(run);
+  const observers: TrainObserver[] = [weights, evaluator, metrics, checkpointer, ...(opts.observers ?? [])];
 
   /** Uniform random actions until learning starts (a resumed run that has learned acts at once). */
   const act = (s: ResetResult): Float32Array => {
-    if (run.updates > 0 || run.envSteps >= learningStarts) return agent.act(s.observation, s.desiredGoal, taskOfEnv, false);
+    if (run.updates > 0 || run.envSteps >= learningStarts) return agent.act(s.observation, s.achievedGoal, s.desiredGoal, taskOfEnv, false);
     const a = new Float32Array(numEnvs * ACTION_DIM);
     for (let k = 0; k < a.length; k++) a[k] = rng.uniform(-1, 1);
     return a;
@@ -83,8 +84,10 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     if (!replay.ready(run.batchSize / K) || run.envSteps < learningStarts) return;
     const due = Math.floor((run.envSteps - learningStarts) * cfg.utd) + 1;
     const todo = Math.min(due - run.updates, MAX_UPDATES_PER_STEP);
+    const counts = weights.counts(); // rows per task (the weighted strategy), else balanced
+    run.batchCounts = counts;
     for (let u = 0; u < todo; u++) {
-      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch));
+      clock.measure('sampling', () => replay.sample(run.batchSize, rng, batch, counts));
       const m = clock.measure('updates', () => agent.update(batch, u === todo - 1));
       if (m) run.lastMetrics = m;
       state.updates++;
@@ -94,7 +97,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   run.describeScene = () => env.describeScene();
   // A resumed run continues with fresh episodes, not a replay of the first ones.
   let s: ResetResult = await clock.measureAsync('simulation', () => env.reset((cfg.seed + run.envSteps * 7919) >>> 0));
-  agent.observe(s.observation, s.desiredGoal);
+  agent.observe(s.observation, s.achievedGoal, s.desiredGoal);
   for (const o of observers) await o.start?.(run);
 
   let stop: StopReason = 'budget';
@@ -120,7 +123,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     // inside one message-port callback and starve a viewer server in this process.
     await clock.measureAsync('idle', () => new Promise<void>((done) => setImmediate(done)));
     const ended = clock.measure('storing', () => {
-      agent.observe(r.observation, r.desiredGoal);
+      agent.observe(r.observation, r.achievedGoal, r.desiredGoal);
       return episodes.record(s, taken, r, replay.buffers);
     });
     s = r;
@@ -153,7 +156,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
     stoppedEarly: stop !== 'budget',
     stopReason: stop,
     best: state.best,
-    time: breakdown(started, clock.snapshot()),
+    time: breakdown(run.sessionStart, clock.snapshot()),
   };
   for (const o of observers) await o.end?.(result, run);
   return result;

@@ -66,7 +66,8 @@ describe('checkpoints from outside', () => {
       ['block-length', (h) => void (h.blocks[0].length = 'x'), /field "blocks\.0\.length"/],
       ['block-twice', (h) => void (h.blocks[1].name = h.blocks[0].name), /block "norm\.mean" is listed twice/],
       ['header-null', () => null, /has format version undefined/],
-      ['version', (h) => void (h.version = 3), /has format version 3; this build reads version 2/],
+      ['version', (h) => void (h.version = 4), /has format version 4; this build reads version 3/],
+      ['version 2', (h) => void (h.version = 2), /has format version 2; this build reads version 3 \(version 2 agents saw no goal-relative inputs.*train a new agent\)/],
     ];
     const from = good();
     for (const [name, edit, message] of cases) {
@@ -91,7 +92,7 @@ describe('checkpoints from outside', () => {
     const out = join(dir, 'resume-crafted');
     mkdirSync(out);
     writeFileSync(join(out, 'checkpoint.bin'), readFileSync(path));
-    await expect(train(makeConfig({ tasks: ['reach', 'push'], out, sac: { hidden: [16, 16] } }), { resume: true, log: () => {} })).rejects.toThrow(/checkpoint\.bin does not fit the agent/);
+    await expect(train(makeConfig({ tasks: ['reach', 'push'], strategy: 'none', demoEpisodes: 0, out, sac: { hidden: [16, 16] } }), { resume: true, log: () => {} })).rejects.toThrow(/checkpoint\.bin does not fit the agent/);
   });
 
   it('says "is a folder" for a folder, and points at the checkpoint inside a run folder', () => {

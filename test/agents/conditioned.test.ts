@@ -65,7 +65,8 @@ function reference(arch: Arch, descriptor: DescriptorKind, hidden: number[], E: 
       const mixed = tf.sum(tf.mul(tf.reshape(ex, [E, experts, Bx, hidden[n - 1]]), tf.reshape(tf.transpose(w, [0, 2, 1]), [E, experts, Bx, 1])), 1);
       return part(1, mixed, E);
     }
-    case 'independent': {
+    case 'independent':
+    case 'soft': { // soft's networks are independent's; its penalty is tested in strategies.test.ts
       const y = part(n + 1, features, E * K);
       const out = y.shape[2]!;
       return tf.sum(tf.mul(tf.reshape(y, [E, K, Bx, out]), tf.reshape(tf.transpose(onehot), [1, K, Bx, 1])), 1);

@@ -57,12 +57,12 @@ describe('language descriptor', () => {
       const rep = new MultiTaskReplay({ tasks, capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
       const rng = new Rng(1);
       const vec = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-0.2, 0.2));
-      for (const b of rep.buffers) b.addEpisode(Array.from({ length: 20 }, (): Transition => ({ obs: vec(OBS_DIM), action: vec(4), reward: -1, nextObs: vec(OBS_DIM), nextAchieved: vec(GOAL_DIM), desired: vec(GOAL_DIM), terminated: false })));
+      for (const b of rep.buffers) b.addEpisode(Array.from({ length: 20 }, (): Transition => ({ obs: vec(OBS_DIM), achieved: vec(GOAL_DIM), action: vec(4), reward: -1, nextObs: vec(OBS_DIM), nextAchieved: vec(GOAL_DIM), desired: vec(GOAL_DIM), terminated: false })));
       const before = [...agent.sac.actorParams, ...agent.sac.criticParams].map((p) => p.dataSync().slice());
       agent.update(rep.sample(32, rng), false);
       const after = [...agent.sac.actorParams, ...agent.sac.criticParams].map((p) => p.dataSync().slice());
       after.forEach((a, i) => expect(a.some((v, k) => v !== before[i][k])).toBe(true));
-      const act = agent.act(new Float32Array(2 * OBS_DIM), new Float32Array(2 * GOAL_DIM), Int32Array.from([0, 1]), true);
+      const act = agent.act(new Float32Array(2 * OBS_DIM), new Float32Array(2 * GOAL_DIM), new Float32Array(2 * GOAL_DIM), Int32Array.from([0, 1]), true);
       expect(act.every((x) => Number.isFinite(x) && Math.abs(x) <= 1)).toBe(true);
       agent.dispose();
     });
@@ -70,7 +70,7 @@ describe('language descriptor', () => {
 
   it('trains end to end, resumes against the same vectors, and is a sweep condition', async () => {
     const out = join(dir, 'run');
-    const cfg = makeConfig({ tasks: ['reach', 'push'], arch: 'concat', descriptor: 'language', numEnvs: 2, envSteps: 200, learningStartsPerTask: 20, batchSize: 16, evalEvery: 0, evalEpisodes: 1, logEvery: 100, checkpointEvery: 100, out, sac: { hidden: [16] } });
+    const cfg = makeConfig({ tasks: ['reach', 'push'], demoEpisodes: 0, arch: 'concat', descriptor: 'language', numEnvs: 2, envSteps: 200, learningStartsPerTask: 20, batchSize: 16, evalEvery: 0, evalEpisodes: 1, logEvery: 100, checkpointEvery: 100, out, sac: { hidden: [16] } });
     const r = await train(cfg, { log: () => {} });
     expect(r.envSteps).toBe(200);
     const lines: string[] = [];

@@ -34,6 +34,7 @@ function syntheticReplay(): MultiTaskReplay {
   for (let t = 0; t < 2; t++) {
     const ep: Transition[] = Array.from({ length: 30 }, () => ({
       obs: Float32Array.from({ length: OBS_DIM }, () => rng.uniform(-0.2, 0.2)),
+      achieved: Float32Array.from({ length: GOAL_DIM }, () => rng.uniform(-0.2, 0.2)),
       action: Float32Array.from({ length: 4 }, () => rng.uniform(-1, 1)),
       reward: -1,
       nextObs: Float32Array.from({ length: OBS_DIM }, () => rng.uniform(-0.2, 0.2)),
@@ -72,7 +73,7 @@ describe('multi-task SAC', () => {
       const after = snap();
       after.forEach((a, i) => expect(a.some((v, k) => v !== before[i][k])).toBe(true));
       // acting works for rows of any task
-      const act = agent.act(new Float32Array(3 * OBS_DIM), new Float32Array(3 * GOAL_DIM), Int32Array.from([1, 0, 1]), true);
+      const act = agent.act(new Float32Array(3 * OBS_DIM), new Float32Array(3 * GOAL_DIM), new Float32Array(3 * GOAL_DIM), Int32Array.from([1, 0, 1]), true);
       expect(act.length).toBe(12);
       expect(act.every((x) => x >= -1 && x <= 1)).toBe(true);
       agent.dispose();
@@ -88,7 +89,7 @@ describe('checkpoints', () => {
     const run = { envSteps: 1234, updates: 56, episodes: 7, wallSeconds: 8.5, rng: [1, 2, 3, 4], config: { tasks: ['reach', 'push'] } };
     const rep = syntheticReplay();
     const replay = { buffers: rep.buffers.map((b) => b.exportState()), demos: rep.demos.map((b) => b.exportState()) };
-    a.observe(Float32Array.from({ length: 3 * OBS_DIM }, (_, i) => Math.cos(i) / 7), Float32Array.from({ length: 9 }, (_, i) => i / 10));
+    a.observe(Float32Array.from({ length: 3 * OBS_DIM }, (_, i) => Math.cos(i) / 7), Float32Array.from({ length: 9 }, (_, i) => -i / 20), Float32Array.from({ length: 9 }, (_, i) => i / 10));
     const full = a.getState();
     const back = decodeCheckpoint(encodeCheckpoint({ spec, run, agent: full, replay }));
     expect(back.agent.norm.count).toBe(3);
@@ -108,7 +109,8 @@ describe('checkpoints', () => {
     b.setState(back.agent);
     const x = Float32Array.from({ length: 2 * OBS_DIM }, (_, i) => Math.sin(i));
     const g = new Float32Array(6);
-    expect(Array.from(b.act(x, g, Int32Array.from([0, 1]), true))).toEqual(Array.from(a.act(x, g, Int32Array.from([0, 1]), true)));
+    const h = Float32Array.from({ length: 6 }, (_, i) => i / 9);
+    expect(Array.from(b.act(x, h, g, Int32Array.from([0, 1]), true))).toEqual(Array.from(a.act(x, h, g, Int32Array.from([0, 1]), true)));
     a.dispose();
     b.dispose();
   });
@@ -194,7 +196,7 @@ describe('training', () => {
 
   it('checkpoints, refuses to overwrite a run, resumes with its counters, refuses a mismatched resume', async () => {
     const out = join(dir, 'resume');
-    const base = { tasks: ['reach', 'push'], out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
+    const base = { tasks: ['reach', 'push'], demoEpisodes: 0, out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
     const started = performance.now();
     const first = await train(makeConfig({ ...base, envSteps: 600 }), { log: () => {} });
     const elapsed = (performance.now() - started) / 1000;
@@ -236,7 +238,7 @@ describe('training', () => {
     env.close();
     const out = join(dir, 'reach');
     const r = await train(
-      makeConfig({ tasks: ['reach'], envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
+      makeConfig({ tasks: ['reach'], demoEpisodes: 0, envSteps: 7000, out, numEnvs: 8, learningStartsPerTask: 500, utd: 0.5, evalEvery: 1000, evalEpisodes: 40, stopAtSuccess: 0.9, logEvery: 1000, sac: { hidden: [64, 64] } }),
       { log: () => {} },
     );
     const learned = r.final[0].successRate;

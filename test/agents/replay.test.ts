@@ -17,6 +17,7 @@ function episode(ep: number, len: number, tag: number, goal: number[]): Transiti
     nextObs[OBS.objectPos + 1] = k + 1;
     return {
       obs,
+      achieved: new Float32Array([ep, k, tag]),
       action: new Float32Array([k / len, 0, 0, 0]),
       reward: -1,
       nextObs,
@@ -61,6 +62,24 @@ describe('MultiTaskReplay', () => {
     }
     expect(counts).toEqual([128, 128]);
     expect(() => rep.sample(255, new Rng(1))).toThrow(/multiple of the 2 tasks/);
+  });
+
+  it('draws the given rows per task, grouped in task order, and refuses counts that do not add up', () => {
+    const rep = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 1000, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    for (let e = 0; e < 4; e++) rep.buffers[0].addEpisode(episode(e, 20, 0, [9, 9, 9]));
+    rep.buffers[1].addEpisode(episode(0, 5, 1, [9, 9, 9]));
+    const b = rep.sample(255, new Rng(1), undefined, [55, 200]);
+    for (let i = 0; i < 255; i++) {
+      const t = i < 55 ? 0 : 1;
+      expect(b.task[i]).toBe(t);
+      expect(b.state[i * STATE_DIM + OBS.objectPos + 2]).toBe(t);
+    }
+    // a task may get no rows at all (then even an empty buffer is fine)
+    const empty = new MultiTaskReplay({ tasks: [reach, push], capacityPerTask: 100, herK: 0, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    empty.buffers[0].addEpisode(episode(0, 20, 0, [9, 9, 9]));
+    expect(Array.from(empty.sample(8, new Rng(1), undefined, [8, 0]).task)).toEqual(new Array(8).fill(0));
+    expect(() => rep.sample(255, new Rng(1), undefined, [55, 199])).toThrow(/summing to the batch size 255/);
+    expect(() => rep.sample(10, new Rng(1), undefined, [10])).toThrow(/must be 2 non-negative integers/);
   });
 
   it('relabels with goals achieved later in the same episode, rewarded by the task', () => {
@@ -129,6 +148,23 @@ describe('MultiTaskReplay', () => {
     for (let i = 0; i < 4000; i++) if (b.state[i * STATE_DIM + OBS.objectPos + 2] === 7) demo++;
     expect(demo / 4000).toBeGreaterThan(0.22);
     expect(demo / 4000).toBeLessThan(0.28);
+    // and flags exactly those rows as demonstrations (the behaviour-cloning term reads the flag)
+    for (let i = 0; i < 4000; i++) expect(b.demo[i]).toBe(b.state[i * STATE_DIM + OBS.objectPos + 2] === 7 ? 1 : 0);
+  });
+
+  it('ends each state with the goal relative to what was achieved there: desired minus achieved', () => {
+    const rep = new MultiTaskReplay({ tasks: [push], capacityPerTask: 100, herK: 4, reward: 'sparse', terminateOnSuccess: false, demoFraction: 0 });
+    rep.buffers[0].addEpisode(episode(3, 20, 5, [0.1, 0.2, 0.3]));
+    const b = rep.sample(300, new Rng(8));
+    for (let i = 0; i < 300; i++) {
+      const s = b.state.subarray(i * STATE_DIM, (i + 1) * STATE_DIM);
+      const n = b.nextState.subarray(i * STATE_DIM, (i + 1) * STATE_DIM);
+      const k = s[OBS.objectPos + 1];
+      const goal = s.subarray(OBS_DIM, OBS_DIM + GOAL_DIM);
+      // the episode's achieved goal at step k is (3, k, 5), and (3, k + 1, 5) after the step
+      expect(Array.from(s.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k, goal[2] - 5].map(Math.fround));
+      expect(Array.from(n.subarray(OBS_DIM + GOAL_DIM))).toEqual([goal[0] - 3, goal[1] - k - 1, goal[2] - 5].map(Math.fround));
+    }
   });
 });
 

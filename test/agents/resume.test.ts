@@ -111,7 +111,7 @@ describe('metrics survive kills and resumes', () => {
 
   // The same run in-process, stopped at a chosen step; the files are then left as a kill at each
   // of the moments around a checkpoint would leave them.
-  const base = { tasks: ['reach'], numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEvery: 400, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, sac: { hidden: [16, 16] } };
+  const base = { tasks: ['reach'], demoEpisodes: 0, numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEvery: 400, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, sac: { hidden: [16, 16] } };
   /** Stops the run (as a signal does) after the first step at or past n env steps. */
   const stopAt = (n: number): TrainOptions => {
     const stop = new AbortController();

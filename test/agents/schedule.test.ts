@@ -48,7 +48,7 @@ beforeEach(async () => {
   });
 });
 const rowsOf = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
-const base = { tasks: ['reach'], numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEpisodes: 2, logEvery: 100, sac: { hidden: [16, 16] } };
+const base = { tasks: ['reach'], demoEpisodes: 0, numEnvs: 4, learningStartsPerTask: 50, batchSize: 32, evalEpisodes: 2, logEvery: 100, sac: { hidden: [16, 16] } };
 
 describe('the end of a run, once', () => {
   it('budget a multiple of the evaluation and checkpoint intervals: one final evaluation, row and checkpoint', async () => {

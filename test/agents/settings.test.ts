@@ -47,7 +47,7 @@ describe('training settings', () => {
     expect(refused({ utd: -1 })).toBe('utd (--utd): must be a number above 0 and at most 64, got -1');
     expect(refused({ envSteps: 1.5 })).toBe('envSteps (--steps): must be an integer from 1 to 1,000,000,000, got 1.5');
     expect(refused({ sac: { gamma: 1 } })).toBe('sac.gamma (--gamma): must be a number above 0 and below 1, got 1');
-    expect(refused({ arch: 'film' as never })).toMatch(/^arch \(--arch\): must be one of concat, multihead, gated, moe, independent, got "film"/);
+    expect(refused({ arch: 'film' as never })).toMatch(/^arch \(--arch\): must be one of concat, multihead, gated, moe, independent, soft, got "film"/);
     expect(refused({ numEnvs: 0 })).toBe('numEnvs (--envs): must be an integer from 1 to 4,096 or null (4 per task), got 0');
     expect(refused({ tasks: ['reach', 'reach'] })).toMatch(/^tasks \(--tasks\): .*none twice/);
     expect(refused({ sac: { logStdMin: -1, logStdMax: -2 } })).toMatch(/sac\.logStdMin \(--log-std-min\): must be below sac\.logStdMax/);
@@ -72,7 +72,7 @@ describe('training settings', () => {
       [['--utd', '0'], '--utd must be a number above 0 and at most 64 (plain decimal), got "0"'],
       [['--hidden', '64,0x10'], '--hidden must be an integer from 1 to 4,096 (plain decimal digits), got "0x10"'],
       [['--clip-targets', 'yes'], '--clip-targets must be true or false, got "yes"'],
-      [['--arch', 'film'], '--arch must be one of concat, multihead, gated, moe, independent, got "film"'],
+      [['--arch', 'film'], '--arch must be one of concat, multihead, gated, moe, independent, soft, got "film"'],
       [['--tasks', 'reach,reach'], '--tasks: a task is listed twice'],
       [['--target-clip', '0,-1'], '--target-clip must be two plain decimals LO,HI with LO below HI, got "0,-1"'],
       [['--max-minutes', '0'], '--max-minutes must be above 0, got "0"; leave it out for no time limit'],

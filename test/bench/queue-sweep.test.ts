@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 // Tiny learners so a run takes seconds: what is tested is the machinery, not the learning.
-const TINY = ['--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-episodes', '4', '--envs-per-task', '4'];
+const TINY = ['--demos', '0', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-episodes', '4', '--envs-per-task', '4'];
 
 interface Proc {
   child: ChildProcess;

@@ -14,7 +14,7 @@ import { alive, npmRun, treeOf, until } from '../cli/processes.ts';
 const dir = mkdtempSync(join(tmpdir(), 'rrl-bench-signals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = ['--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-episodes', '2', '--envs-per-task', '4', '--jobs', '1'];
+const TINY = ['--demos', '0', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-episodes', '2', '--envs-per-task', '4', '--jobs', '1'];
 
 describe('bench sweep stopped by a signal', () => {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectFromReport, collectResults, curvesFromRows, writeReport, type Results } from '../../agents/bench/report.ts';
 import { DONE_FILE, parseCondition, planRuns, runConfig, sweepSchema, type SweepSpec } from '../../agents/bench/spec.ts';
+import { TRAIN_DEFAULTS } from '../../agents/config.ts';
 import { TSX_LOADER } from '../../agents/bench/sweep.ts';
 import { syntheticSpec, writeSyntheticSweep } from './synthetic.ts';
 import { auc, band, cellStats, efficiencyRatio, firstReach, mean, sampleStd, type CurvePoint, type SeedResult } from '../../agents/bench/stats.ts';
@@ -123,6 +124,31 @@ describe('sweep plan', () => {
     expect(() => sweepSchema.parse({ ...spec, evalEveryPerTask: 250 })).toThrow(/multiple of envsPerTask/);
     expect(() => sweepSchema.parse({ ...spec, budgetPerTask: 1100 })).toThrow(/multiple of evalEveryPerTask/);
     expect(() => parseCondition('transformer')).toThrow(/unknown condition/);
+  });
+});
+
+describe('strategy conditions', () => {
+  it('ARCH[:DESCRIPTOR][+STRATEGY] names a condition, and its runs get the strategy and its settings', () => {
+    expect(parseCondition('multihead+pcgrad')).toEqual({ id: 'multihead-onehot+pcgrad', kind: 'multi', arch: 'multihead', descriptor: 'onehot', strategy: 'pcgrad' });
+    expect(parseCondition('concat:metadata+weighted')).toEqual({ id: 'concat-metadata+weighted', kind: 'multi', arch: 'concat', descriptor: 'metadata', strategy: 'weighted' });
+    expect(parseCondition('soft')).toEqual({ id: 'soft-onehot', kind: 'multi', arch: 'soft', descriptor: 'onehot' });
+    for (const bad of ['multihead+none', 'multihead+pcgrad+weighted', 'multihead+gradnorm', 'single+pcgrad']) expect(() => parseCondition(bad)).toThrow(/unknown condition/);
+    const spec = sweepSchema.parse({
+      version: 1, tasks: ['reach', 'push'], taskNames: ['reach', 'push'], conditions: ['single', 'multihead+pcgrad', 'concat+weighted', 'soft'].map(parseCondition), seeds: [0],
+      budgetPerTask: 1000, evalEveryPerTask: 200, evalEpisodes: 5, envsPerTask: 4, reward: 'sparse', herK: 4, batchSize: 64, utd: 0.25, learningStartsPerTask: 100, replayPerTask: 1000, hidden: [8],
+      softLambda: 0.5, sampleTemperature: 0.2,
+    });
+    const runs = planRuns(spec);
+    expect(runs.map((r) => r.id)).toEqual(['single-task/reach/0', 'single-task/push/0', 'multihead-onehot+pcgrad/0', 'concat-onehot+weighted/0', 'soft-onehot/0']);
+    const cfgs = runs.map((r) => runConfig(spec, r, '/tmp/x'));
+    expect(cfgs.map((c) => [c.arch, c.strategy])).toEqual([['independent', 'none'], ['independent', 'none'], ['multihead', 'pcgrad'], ['concat', 'weighted'], ['soft', 'none']]);
+    expect([cfgs[4].softLambda, cfgs[3].sampleTemperature, cfgs[3].sampleFloor]).toEqual([0.5, 0.2, TRAIN_DEFAULTS.sampleFloor]);
+    // a sweep.json from before the strategies reads as it did: no strategy, default settings
+    const { softLambda, sampleTemperature, sampleFloor, successWindow, ...old } = spec;
+    void [softLambda, sampleTemperature, sampleFloor, successWindow];
+    const reread = sweepSchema.parse({ ...old, conditions: ['single', 'multihead'].map(parseCondition) });
+    expect(runConfig(reread, planRuns(reread)[2], '/tmp/y').strategy).toBe('none');
+    expect(reread.softLambda).toBe(TRAIN_DEFAULTS.softLambda);
   });
 });
 

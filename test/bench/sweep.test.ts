@@ -104,7 +104,7 @@ describe('bench sweep (real runs)', () => {
 
   it('a killed sweep resumes: finished runs are kept, the interrupted one continues from its checkpoint', async () => {
     const s = join(dir, 'killed');
-    const args = ['--out', s, '--tasks', 'reach', '--conditions', 'single,concat', '--seeds', '0', '--budget', '1600', '--eval-every', '200', ...TINY];
+    const args = ['--out', s, '--tasks', 'reach', '--conditions', 'single,concat', '--seeds', '0', '--budget', '1600', '--eval-every', '200', '--demos', '0', ...TINY];
     const first = bench(args);
     const run1 = join(s, 'runs', 'single-task/reach/0');
     const run2 = join(s, 'runs', 'concat-onehot/0');
@@ -155,7 +155,7 @@ export default {
 };
 `,
     );
-    const r = await bench(['--out', s, '--tasks', `reach,${broken}`, '--conditions', 'single', '--seeds', '0', '--budget', '400', '--eval-every', '200', ...TINY]).done;
+    const r = await bench(['--out', s, '--tasks', `reach,${broken}`, '--conditions', 'single', '--seeds', '0', '--budget', '400', '--eval-every', '200', '--demos', '0', ...TINY]).done;
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(/single-task\/broken\/0: FAILED/);
     expect(r.out).toMatch(/report: .*\(1 of 2 runs finished, 1 failed: single-task\/broken\/0\)/);

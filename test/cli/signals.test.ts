@@ -14,7 +14,7 @@ import { alive, commandOf, npmRun, portOpen, treeOf, until } from './processes.t
 const dir = mkdtempSync(join(tmpdir(), 'rrl-signals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TINY = ['--tasks', 'reach', '--envs', '4', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-every', '0', '--eval-episodes', '2', '--log-every', '100', '--checkpoint-every', '100000'];
+const TINY = ['--demos', '0', '--tasks', 'reach', '--envs', '4', '--hidden', '16,16', '--batch', '32', '--learning-starts', '50', '--eval-every', '0', '--eval-episodes', '2', '--log-every', '100', '--checkpoint-every', '100000'];
 const rowsOf = (out: string) => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
 
 describe('npm run train', () => {
@@ -64,7 +64,7 @@ describe('npm start', () => {
   ] as const) {
     it(`${how} stops the trainer with a checkpoint, frees the port and leaves no process`, async () => {
       const out = join(dir, `start-${signal}-${target}`);
-      const run = npmRun('start', ['--tasks', 'reach', '--envs', '4', '--log-every', '100', '--port', '0', '--out', out], { group: target === 'group' });
+      const run = npmRun('start', ['--tasks', 'reach', '--demos', '0', '--envs', '4', '--log-every', '100', '--port', '0', '--out', out], { group: target === 'group' });
       const url = await run.waitFor(/viewer: http:\/\/127\.0\.0\.1:(\d+)\//, 90_000);
       const port = Number(url[1]);
       const printed = Number((await run.waitFor(/process (\d+): Ctrl-C or `kill \d+` stops it cleanly/, 10_000))[1]);

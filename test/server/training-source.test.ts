@@ -42,7 +42,7 @@ const until = async (cond: () => boolean, ms = 60_000) => {
 
 describe('TrainingSource', () => {
   it('streams training, parks on pause, shows evaluation rollouts in eval mode', async () => {
-    const cfg = makeConfig({ tasks: ['reach', 'push'], envSteps: 1200, numEnvs: 2, out: join(dir, 'run'), learningStartsPerTask: 100, evalEvery: 600, evalEpisodes: 2, logEvery: 200, sac: { hidden: [16] } });
+    const cfg = makeConfig({ tasks: ['reach', 'push'], demoEpisodes: 0, envSteps: 1200, numEnvs: 2, out: join(dir, 'run'), learningStartsPerTask: 100, evalEvery: 600, evalEpisodes: 2, logEvery: 200, sac: { hidden: [16] } });
     const src = new TrainingSource(cfg, { speed: 'max', log: () => {} });
     const tap = new RecordingTap();
     const ac = new AbortController();

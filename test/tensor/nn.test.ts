@@ -290,5 +290,52 @@ for (const [backend, blas] of setups) {
       tf.dispose([...actor0, ...critic0, ...target0, ...critic1, ...Object.values(batch)]);
       sac.dispose();
     });
+
+    it("the actor's Q-filtered behaviour cloning on demonstration rows adds the gradient tfjs finds for it", () => {
+      // Actor loss + bcWeight * mean|min Q(s, a~)| * sum over demo rows that pass the filter of
+      // |tanh(mu) - a|^2 / (demo rows), the scale and the filter held constant; the filter passes
+      // where the critics before their step rate the batch's action above the critics after their
+      // step rate the policy's sample.
+      const OBS = 6, A = 2, K = 2, seed = 5, B = 48, bcWeight = 0.7;
+      const sac = new Sac({ obsDim: OBS, actDim: A, numTasks: K, hidden: [16, 16], seed, bcWeight });
+      const hp = sac.hp;
+      const actor0 = sac.actorParams.map((v) => v.clone());
+      const critic0 = sac.criticParams.map((v) => v.clone());
+      const demo = tf.tensor2d(Array.from({ length: B }, (_, i) => (i % 3 === 0 ? 1 : 0)), [B, 1]);
+      const batch: SacBatch = {
+        obs: rand([B, OBS], 80) as tf.Tensor2D,
+        action: tf.tanh(rand([B, A], 81)) as tf.Tensor2D,
+        reward: rand([B, 1], 82) as tf.Tensor2D,
+        nextObs: rand([B, OBS], 83) as tf.Tensor2D,
+        terminated: tf.zeros([B, 1]) as tf.Tensor2D,
+        task: tf.tensor1d(Array.from({ length: B }, (_, i) => i % K), 'int32'),
+        demo,
+      };
+      const noise = (k: number) => policyNoise(seed * 1_000_003 + 17 + k, B, A);
+      const critic = (ps: tf.Tensor[], obs: tf.Tensor, act: tf.Tensor) => referenceMlp(ps, tf.concat([obs, act], 1), { ensemble: 2 });
+      sac.update(batch);
+      const critic1 = sac.criticParams.map((p) => p.clone());
+      const alphaRows = tf.ones([B, 1]);
+      const [aPi] = referenceGaussian(referenceMlp(actor0, batch.obs), noise(2), hp.logStdMin, hp.logStdMax);
+      const minPi = tf.min(critic(critic1, batch.obs, aPi), 0);
+      const mask = tf.mul(demo, tf.cast(tf.greater(tf.min(critic(critic0, batch.obs, batch.action), 0), minPi), 'float32'));
+      const passed = mask.sum().dataSync()[0];
+      // The filter must neither pass nor block everything here, or the test would check less.
+      expect(passed).toBeGreaterThan(0);
+      expect(passed).toBeLessThan(B / 3);
+      const scale = tf.div(tf.mul(tf.mean(tf.abs(minPi)), bcWeight), tf.sum(demo));
+      const gActor = tf.grads((...ps: tf.Tensor[]) => {
+        const [a, lp] = referenceGaussian(referenceMlp(ps, batch.obs), noise(2), hp.logStdMin, hp.logStdMax);
+        const rl = tf.mean(tf.sub(tf.mul(alphaRows, lp), tf.min(critic(critic1, batch.obs, a), 0)));
+        const mu = tf.slice(referenceMlp(ps, batch.obs), [0, 0], [B, A]);
+        const bc = tf.mul(scale, tf.sum(tf.mul(mask, tf.sum(tf.square(tf.sub(tf.tanh(mu), batch.action)), 1, true))));
+        return tf.add(rl, bc);
+      })(actor0);
+      const st = sac.getState();
+      const m = st.optimizers.actor.m.flatMap((a) => Array.from(a, (v) => v / (1 - hp.adamBeta1)));
+      expect(relErr(m, gActor.flatMap((t) => Array.from(t.dataSync())))).toBeLessThan(1e-3);
+      tf.dispose([...actor0, ...critic0, ...critic1, ...Object.values(batch), ...gActor]);
+      sac.dispose();
+    });
   });
 }

@@ -191,7 +191,7 @@ describe.skipIf(!haveChromium && !inCI)('viewer of a training run in headless Ch
     await selectBackend({ log: false });
     await ensureViewerBuilt({ log: () => {} });
     const out = join(mkdtempSync(join(tmpdir(), 'rrl-view-train-')), 'run');
-    const cfg = makeConfig({ tasks: ['reach', 'push'], envSteps: 20_000, numEnvs: 4, out, learningStartsPerTask: 100, evalEvery: 0, logEvery: 500, sac: { hidden: [32, 32] } });
+    const cfg = makeConfig({ tasks: ['reach', 'push'], demoEpisodes: 0, envSteps: 20_000, numEnvs: 4, out, learningStartsPerTask: 100, evalEvery: 0, logEvery: 500, sac: { hidden: [32, 32] } });
     const source = new TrainingSource(cfg, { log: () => {} });
     const hub = new Hub(source, { sendHz: 30 });
     const ac = new AbortController();

@@ -29,6 +29,8 @@ export interface ArchConfig {
   ensemble: number;
   /** Experts of `moe` (default 4). */
   experts?: number;
+  /** Weight lambda of `soft`'s penalty on the differences between task networks (default 0). */
+  softLambda?: number;
   /** LayerNorm after the product of every hidden layer, before its activation (agents/nn/mlp.ts; default off). */
   layerNorm?: boolean;
 }

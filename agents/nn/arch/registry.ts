@@ -7,6 +7,7 @@ import { GatedNet } from './gated.ts';
 import { IndependentNet } from './independent.ts';
 import { MoeNet } from './moe.ts';
 import { MultiheadNet } from './multihead.ts';
+import { SoftNet } from './soft.ts';
 
 export const ARCHITECTURES = {
   concat: ConcatNet,
@@ -14,6 +15,7 @@ export const ARCHITECTURES = {
   gated: GatedNet,
   moe: MoeNet,
   independent: IndependentNet,
+  soft: SoftNet,
 } satisfies Record<string, new (cfg: ArchConfig) => ConditionedArch>;
 
 export type Arch = keyof typeof ARCHITECTURES;
