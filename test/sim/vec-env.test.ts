@@ -166,6 +166,15 @@ describe('determinism', () => {
     }
   }, 120_000);
 
+  it('gives bit-identical trajectories with sweep-into, button-press, door-open and door-close in the mix, random and expert, N = 16', async () => {
+    const tasks = ['sweep-into', 'button-press', 'door-open', 'door-close', 'push', 'drawer-open'];
+    for (const expert of [false, true]) {
+      const a = await trajectoryHash(16, 55, 1000, expert, tasks);
+      expect(await trajectoryHash(16, 55, 1000, expert, tasks)).toBe(a);
+      expect(await trajectoryHash(16, 56, 1000, expert, tasks)).not.toBe(a);
+    }
+  }, 120_000);
+
   it('reproduces after reset on the same instance (no state survives a seeded reset)', async () => {
     const env = await VecEnv.create({ tasks: ['push'], numEnvs: 4 });
     const run = () => {
