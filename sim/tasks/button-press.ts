@@ -1,18 +1,19 @@
 // button-press: press a button down from above (Meta-World's button-press-topdown).
 //
 // A housing (10 x 10 cm, 6 cm tall) with a round button (4 cm across, 20 g) standing 2.5 cm out of
-// its top. The button slides down on a prismatic joint (axis -z), 0 (up) to 2 cm (pressed), with
-// a spring (400 N/m) that pushes it back up when let go and viscous damping (3 N s/m, about
-// critical) so it comes back without bouncing. Gravity sags it by m g / k, half a millimetre.
+// its top. The button slides down on a prismatic joint (axis -z), 0 (up) to 2 cm (pressed), with a
+// spring (400 N/m) that pushes it back up when let go and viscous damping (3 N s/m, about half of
+// critical) so it comes back quickly with little overshoot (the limit at 0 stops it anyway).
+// Gravity sags it by m g / k, half a millimetre.
 //
-// Randomised at every reset: the housing's centre at x in [-0.05, 0.2] m, y in [-0.15, 0.15] m,
-// its yaw in [-0.5, 0.5] rad; the button starts up.
+// Randomised at every reset: the housing's centre at x in [-0.05, 0.2] m, y in [-0.15, 0.15] m, its
+// yaw in [-0.5, 0.5] rad; the button starts up.
 //
-// Achieved goal: the middle of the button's top (TaskState.fixturePoint). Desired goal: where it
-// is with the button pressed 2 cm. Success: within 6 mm of it, i.e. pressed 1.4 cm or more
-// (Meta-World counts a press within 2.4 cm of its 10 cm deep hole). Time limit 60 control steps
-// (2.4 s). dense-v1: 0.3 reach (the gripper over the button's top) + 0.7 progress (the share of
-// the 2 cm pressed), 1 on success.
+// Achieved goal: the middle of the button's top (TaskState.fixturePoint). Desired goal: where it is
+// with the button pressed 2 cm. Success: within 6 mm of it, i.e. pressed 1.4 cm or more (Meta-World
+// counts its button within 2.4 cm of its pressed position). Time limit 60 control steps (2.4 s).
+// dense-v1: 0.3 reach (the gripper over the button's top) + 0.7 progress (the share of the 2 cm
+// pressed), 1 on success.
 import { dist3 } from '../math.ts';
 import type { TaskDefinition, Vec3 } from '../task.ts';
 import { steer } from './steer.ts';

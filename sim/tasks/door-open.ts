@@ -1,19 +1,19 @@
 // door-open: pull a cupboard door open by its handle to a target angle.
 //
-// The door of door.ts (shared with door-close): 16 cm wide, 9 cm tall, facing the robot, on a
-// revolute joint with a vertical axis at its +y edge, 0 (closed) to 1.6 rad toward the robot,
-// damped; a handle bar 4 cm out from its face near the free edge. A closed gripper goes down
-// between bar and face and pulls the handle along its arc.
+// The door of door.ts (shared with door-close): 16 cm wide, its top 9 cm above the table, facing
+// the robot, on a revolute joint with a vertical axis at its +y edge, 0 (closed) to 1.6 rad toward
+// the robot, damped; a handle bar 4 cm out from its face near the free edge. A closed gripper goes
+// down between bar and face and pulls the handle along its arc.
 //
-// Randomised at every reset: the door's origin at x in [0.1, 0.2] m, y in [-0.1, 0.1] m, its yaw
-// in [-0.3, 0.3] rad; the target angle in [0.9, 1.4] rad; the door starts closed.
+// Randomised at every reset: the door's origin at x in [0.1, 0.2] m, y in [-0.1, 0.1] m, its yaw in
+// [-0.3, 0.3] rad; the target angle in [0.9, 1.4] rad; the door starts closed.
 //
 // Achieved goal: the handle bar's centre (TaskState.fixturePoint, so relabeled goals work from
 // stored observations). Desired goal: where it is with the door at the target angle. Success: the
 // handle within 3 cm of it (the handle is 13.5 cm from the hinge: about 0.22 rad of door angle;
-// Meta-World's door-open allows 8 cm along one axis). Time limit 100 control steps (4 s).
-// dense-v1: 0.3 reach (the gripper to the gap behind the handle) + 0.7 progress (the share of the
-// distance to the target covered, of the handle's whole path there), 1 on success.
+// Meta-World's door-open allows 8 cm along one axis). Time limit 100 control steps (4 s). dense-v1:
+// 0.3 reach (the gripper to the gap behind the handle) + 0.7 progress (the share of the distance to
+// the target covered, of the handle's whole path there), 1 on success.
 import { dist3, wrapAngle } from '../math.ts';
 import type { TaskDefinition, TaskState } from '../task.ts';
 import { DOOR, DOOR_X, DOOR_Y, DOOR_YAW, HANDLE, HINGE, HOOK, doorExpert } from './door.ts';

@@ -2,14 +2,14 @@
 // with a vertical axis, the handle points the tasks use, and where a handle point is at any door
 // angle (for the experts, which follow the handle's arc). Not a task itself.
 //
-// The door (16 cm wide, 9 cm tall, 250 g) stands upright facing the robot (-x) at yaw 0, between
-// two posts, hinged on the +y post. Its joint turns it about the vertical line through the hinge
-// so that positive angles swing its free edge toward the robot: 0 (closed) to 1.6 rad (a little
-// past a right angle). Viscous damping (0.1 N m s/rad) stops it soon after the hand lets go; no
-// Coulomb friction (its per-substep correction of a revolute joint is costly: see lever-pull.ts).
-// The handle is a bar along the door's width near its free edge, 4 cm out from its face on two
-// posts: a closed gripper goes down between bar and face to pull the door open, or pushes the
-// bar's front to close it. The door is low (9 cm) so the palm passes over it at handle height.
+// The door (16 cm wide, its top 9 cm above the table, 250 g) stands upright facing the robot (-x)
+// at yaw 0, between two posts, hinged on the +y post. Its joint turns it about the vertical line
+// through the hinge so that positive angles swing its free edge toward the robot: 0 (closed) to 1.6
+// rad (a little past a right angle). Viscous damping (0.1 N m s/rad) stops it soon after the hand
+// lets go; no Coulomb friction (its per-substep correction of a revolute joint is costly: see
+// lever-pull.ts). The handle is a bar along the door's width near its free edge, 4 cm out from its
+// face on two posts: a closed gripper goes down between bar and face to pull the door open, or
+// pushes the bar's front to close it. The door is low so the palm passes over it at handle height.
 import { rotateYaw } from '../math.ts';
 import type { FixturePartSpec, FixtureSpec, TaskState, Vec3 } from '../task.ts';
 import { steer } from './steer.ts';

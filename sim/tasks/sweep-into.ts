@@ -1,21 +1,20 @@
 // sweep-into: sweep a puck into a goal frame at the far edge of the hand's reach (hockey).
 //
-// The goal frame is a static fixture of three low walls (2 cm tall): a back wall and two side
-// walls around a mouth 14 cm wide and 10 cm deep, open toward the robot (-x at yaw 0). The puck
-// (radius 2.5 cm, height 2 cm, 80 g: flat, so it slides rather than tips over and rolls away)
-// slides on the table; a closed gripper sweeps it in.
+// The goal frame is a static fixture of three low walls (2 cm tall): a back wall and two side walls
+// around a mouth 14 cm wide and 10 cm deep, open toward the robot (-x at yaw 0). The puck (radius
+// 2.5 cm, height 2 cm, 80 g: flat, so it slides rather than tips over and rolls away) slides on the
+// table; a closed gripper sweeps it in.
 //
-// Randomised at every reset: the frame's origin (the middle of its inside: the goal) at x
-// in [0.22, 0.27] m, y in [-0.15, 0.15] m, its yaw in [-0.3, 0.3] rad; the puck at x in [-0.12,
-// 0.08] m, y in [-0.15, 0.15] m, at least 15 cm from the goal (Meta-World's sweep-into keeps it 15
-// cm away too).
+// Randomised at every reset: the frame's origin (the middle of its inside: the goal) at x in [0.22,
+// 0.27] m, y in [-0.15, 0.15] m, its yaw in [-0.3, 0.3] rad; the puck at x in [-0.12, 0.08] m, y in
+// [-0.15, 0.15] m, at least 15 cm from the goal (Meta-World's sweep-into keeps it 15 cm away too).
 //
 // Achieved goal: the puck's centre. Desired goal: the middle of the frame's inside. Success: the
 // puck's centre within 5 cm of it in the table plane (Meta-World's sweep-into threshold), i.e.
-// inside the frame: the mouth is 5 cm in front of the middle, and the walls keep the centre
-// within 4.5 cm across and 2.5 cm behind it, so all of the inside counts but its two back corners'
-// last millimetres. Time limit 100 control steps (4 s). dense-v1: (reach + 2 place) / 3 as in
-// push, 1 on success.
+// inside the frame: the mouth is 5 cm in front of the middle, and the walls keep the centre within
+// 4.5 cm across and 2.5 cm behind it, so all of the inside counts but its two back corners' last
+// millimetres. Time limit 100 control steps (4 s). dense-v1: (reach + 2 place) / 3 as in push, 1 on
+// success.
 import { dist2, dist3 } from '../math.ts';
 import type { FixturePartSpec, TaskDefinition, TaskState, Vec3 } from '../task.ts';
 import { steer } from './steer.ts';
