@@ -113,6 +113,8 @@ describe('autoreset', () => {
 
 /** Runs random (or expert) actions and hashes every observation, reward, flag and reset. */
 async function trajectoryHash(numEnvs: number, seed: number, steps: number, expert = false, tasks = ['reach', 'push', 'pick-place', 'peg-insert', 'drawer-open', 'stack']): Promise<string> {
+  // Let the worker's event loop run between long synchronous runs (vitest's RPC times out at 60 s).
+  await new Promise((r) => setImmediate(r));
   const env = await VecEnv.create({ tasks, numEnvs, reward: 'dense-v1' });
   const h = createHash('sha256');
   const policy = expert ? expertPolicy : randomPolicy(seed);
