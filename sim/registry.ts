@@ -16,6 +16,11 @@ import drawerClose from './tasks/drawer-close.ts';
 import windowOpen from './tasks/window-open.ts';
 import windowClose from './tasks/window-close.ts';
 import leverPull from './tasks/lever-pull.ts';
+// sweep-into, button-press, door-open, door-close
+import sweepInto from './tasks/sweep-into.ts';
+import buttonPress from './tasks/button-press.ts';
+import doorOpen from './tasks/door-open.ts';
+import doorClose from './tasks/door-close.ts';
 
 const registry = new Map<string, TaskDefinition>();
 
@@ -29,6 +34,7 @@ export function registerTask(def: TaskDefinition, source?: string): TaskDefiniti
 
 for (const t of [reach, push, pickPlace, pegInsert, drawerOpen, stack]) registerTask(t, `sim/tasks/${t.name}.ts`);
 for (const t of [drawerClose, windowOpen, windowClose, leverPull]) registerTask(t, `sim/tasks/${t.name}.ts`);
+for (const t of [sweepInto, buttonPress, doorOpen, doorClose]) registerTask(t, `sim/tasks/${t.name}.ts`);
 
 /** The CLIs' default task list (the original four); every registered name is in taskNames(). */
 export const BUILTIN_TASKS = ['reach', 'push', 'pick-place', 'peg-insert'] as const;

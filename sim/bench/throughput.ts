@@ -17,6 +17,7 @@ import { taskNames } from '../registry.ts';
 import { expertPolicy, randomPolicy, type Policy } from '../rollout.ts';
 import { VecEnv } from '../vec-env.ts';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../cli/args.ts';
+import { suitesSection, tasksOf } from '../cli/suite-flag.ts';
 import { compare, formatComparison, formatSummary, summarize, type Comparison, type Summary } from '../../bench/compare.ts';
 import { findPeerPython, runPeer, REPO_ROOT } from '../../bench/peer.ts';
 
@@ -26,7 +27,8 @@ const DEFAULT_MW_PATH = resolve(REPO_ROOT, '..', 'shared', 'peers', 'metaworld')
 const USAGE = `usage: npm run bench:sim -- [options]
 Env-steps per second on one core, per task, against Meta-World's push measured in the same run.
 
-  --tasks a,b,...     tasks (default: every registered task: ${taskNames().join(',')})
+  --tasks a,b,...     tasks (default: every registered task, the suite "all")
+  --suite NAME        a named task list instead of --tasks (listed below)
   --envs 1,16         env counts (default: 1,16)
   --flavours f,...    Rapier flavours (default: ${defaultFlavour()}, the one in use; ${FLAVOURS.join(',')} compares them)
   --rounds N          rounds; each measures every row, then the peer (default: 3)
@@ -39,7 +41,9 @@ Env-steps per second on one core, per task, against Meta-World's push measured i
 The peer runs with the Python in MW_PYTHON (mujoco and gymnasium installed) and Meta-World's source
 from MW_PATH (default: ../shared/peers/metaworld beside the repository, when it exists). Every
 task with ${PEER_ENVS} envs is compared with it; a comparison is flagged UNRELIABLE when a side's runs spread
-more than 1.5x (max / min) or the two sides' runs overlap (BENCHMARKS.md, "Simulator throughput").`;
+more than 1.5x (max / min) or the two sides' runs overlap (BENCHMARKS.md, "Simulator throughput").
+
+${suitesSection()}`;
 
 interface Row {
   flavour: Flavour;
@@ -77,6 +81,7 @@ function measure(env: VecEnv, policy: Policy, seconds: number, seed: number): { 
 await runCli(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     tasks: { type: 'string' },
+    suite: { type: 'string' },
     envs: { type: 'string' },
     flavours: { type: 'string' },
     rounds: { type: 'string' },
@@ -92,7 +97,7 @@ await runCli(USAGE, async () => {
   }
   const policyName = values.policy ?? 'random';
   if (policyName !== 'random' && policyName !== 'expert') throw new UsageError(`--policy must be random or expert, got "${policyName}"`);
-  const tasks = listFlag(values.tasks, taskNames());
+  const tasks = tasksOf(values.suite, values.tasks === undefined ? undefined : listFlag(values.tasks, [])) ?? taskNames();
   const known = taskNames();
   for (const t of tasks) if (!known.includes(t)) throw new UsageError(`unknown task "${t}"; known: ${known.join(', ')}`);
   const envCounts = listFlag(values.envs, ['1', String(PEER_ENVS)]).map((s) => intFlag('envs', s, 1, 1, 4096));

@@ -4,9 +4,11 @@ import { BUILTIN_TASKS, resolveTaskArgs } from '../registry.ts';
 import { expertPolicy, formatTable, randomPolicy, runEpisodes, type Policy } from '../rollout.ts';
 import { REWARD_NAMES, VecEnv, type RewardName } from '../vec-env.ts';
 import { fmt, intFlag, listFlag, MAX, parseFlags, runCli, UsageError } from './args.ts';
+import { suitesSection, tasksOf } from './suite-flag.ts';
 
 const USAGE = `usage: npm run rollout -- [options]
-  --tasks a,b,...     task names (${BUILTIN_TASKS.join(', ')}) or paths of task files (default: all built-in)
+  --tasks a,b,...     task names or paths of task files (default: ${BUILTIN_TASKS.join(', ')})
+  --suite NAME        a named task list instead of --tasks (listed below)
   --policy NAME       random | expert (default: expert)
   --checkpoint FILE   run a trained policy (deterministic actions) instead; tasks default to its own
   --episodes K        episodes per task, at most ${fmt(MAX.episodes)} (default: 100)
@@ -14,11 +16,14 @@ const USAGE = `usage: npm run rollout -- [options]
   --seed S            seed, 0 to ${fmt(MAX.seed)} (default: 0)
   --reward NAME       ${REWARD_NAMES.join(' | ')} (default: sparse)
   --json              print one JSON object instead of the table
-  -h, --help          this text`;
+  -h, --help          this text
+
+${suitesSection()}`;
 
 await runCli(USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     tasks: { type: 'string' },
+    suite: { type: 'string' },
     policy: { type: 'string' },
     episodes: { type: 'string' },
     envs: { type: 'string' },
@@ -34,7 +39,7 @@ await runCli(USAGE, async () => {
   }
   // A trained policy comes from agents/ (loaded only when asked, so sim/ needs no tensor library).
   const trained = values.checkpoint ? await (await import('../../agents/load-agent.ts')).loadAgent(values.checkpoint, { log: !values.json }) : null;
-  const taskArgs = listFlag(values.tasks, trained ? trained.taskArgs : [...BUILTIN_TASKS]);
+  const taskArgs = tasksOf(values.suite, values.tasks === undefined ? undefined : listFlag(values.tasks, [])) ?? (trained ? trained.taskArgs : [...BUILTIN_TASKS]);
   const episodes = intFlag('episodes', values.episodes, 100, 1, MAX.episodes);
   const seed = intFlag('seed', values.seed, 0, 0, MAX.seed);
   const reward = (values.reward ?? 'sparse') as RewardName;

@@ -1,6 +1,7 @@
 // The scripted experts prove every task solvable in this physics: over 100 seeded episodes each,
 // reach, push, pick-place, drawer-open and stack succeed in at least 95%, peg-insert in at least
-// 90%; drawer-close, window-open, window-close and lever-pull (one world) in at least 95%.
+// 90%; drawer-close, window-open, window-close and lever-pull (one world) in at least 95%, and so
+// do sweep-into, button-press, door-open and door-close (one world).
 import { describe, expect, it } from 'vitest';
 import { expertPolicy, randomPolicy, runEpisodes } from '../../sim/rollout.ts';
 import { VecEnv } from '../../sim/vec-env.ts';
@@ -51,6 +52,25 @@ describe('scripted experts', () => {
 
   it('do far better than random actions on drawer-close, window-open, window-close and lever-pull', async () => {
     const env = await VecEnv.create({ tasks: ['drawer-close', 'window-open', 'window-close', 'lever-pull'], numEnvs: 16 });
+    const rows = runEpisodes(env, randomPolicy(3), { episodesPerTask: 40, seed: 7 });
+    env.close();
+    for (const r of rows) expect(r.successRate).toBeLessThanOrEqual(0.1);
+  }, 120_000);
+
+  it('solve sweep-into, button-press, door-open and door-close in one world, 100 seeded episodes each, ending by success only', async () => {
+    const env = await VecEnv.create({ tasks: ['sweep-into', 'button-press', 'door-open', 'door-close'], numEnvs: 16 });
+    const rows = runEpisodes(env, expertPolicy, { episodesPerTask: 100, seed: 2026 });
+    env.close();
+    for (const r of rows) {
+      expect(r.episodes).toBe(100);
+      expect(r.successRate).toBeGreaterThanOrEqual(0.95);
+      expect(r.resetReasons.invalidState).toBe(0);
+      expect(r.resetReasons.success + r.resetReasons.timeLimit).toBe(100);
+    }
+  }, 120_000);
+
+  it('do far better than random actions on sweep-into, button-press, door-open and door-close', async () => {
+    const env = await VecEnv.create({ tasks: ['sweep-into', 'button-press', 'door-open', 'door-close'], numEnvs: 16 });
     const rows = runEpisodes(env, randomPolicy(3), { episodesPerTask: 40, seed: 7 });
     env.close();
     for (const r of rows) expect(r.successRate).toBeLessThanOrEqual(0.1);
