@@ -42,22 +42,31 @@ export function solveIk(px: number, py: number, pz: number, out: number[] = new 
 
 /** Forward kinematics: the arm's key points for the given joint angles. */
 export function forwardKinematics(q: ArrayLike<number>): ArmPoints {
-  const [bx, by, bz] = ARM.base;
+  const o = armPointsInto(q, new Float64Array(12));
+  return { shoulder: [o[0], o[1], o[2]], elbow: [o[3], o[4], o[5]], wrist: [o[6], o[7], o[8]], palm: [o[9], o[10], o[11]] };
+}
+
+/**
+ * Forward kinematics into `out` (12 numbers: shoulder, elbow, wrist, palm, each x y z), without
+ * allocating: the robot poses its arm from it after every physics substep.
+ */
+export function armPointsInto(q: ArrayLike<number>, out: Float64Array): Float64Array {
   const c1 = Math.cos(q[0]);
   const s1 = Math.sin(q[0]);
-  const dir = (a: number, len: number): [number, number, number] => [
-    len * Math.cos(a) * c1,
-    len * Math.cos(a) * s1,
-    len * Math.sin(a),
-  ];
-  const shoulder: [number, number, number] = [bx, by, bz + ARM.shoulderHeight];
-  const u = dir(q[1], ARM.upperArm);
-  const elbow: [number, number, number] = [shoulder[0] + u[0], shoulder[1] + u[1], shoulder[2] + u[2]];
-  const f = dir(q[1] + q[2], ARM.forearm);
-  const wrist: [number, number, number] = [elbow[0] + f[0], elbow[1] + f[1], elbow[2] + f[2]];
-  const w = dir(q[1] + q[2] + q[4], ARM.wristAbovePalm);
-  const palm: [number, number, number] = [wrist[0] + w[0], wrist[1] + w[1], wrist[2] + w[2]];
-  return { shoulder, elbow, wrist, palm };
+  out[0] = ARM.base[0];
+  out[1] = ARM.base[1];
+  out[2] = ARM.base[2] + ARM.shoulderHeight;
+  link(out, 3, q[1], ARM.upperArm, c1, s1);
+  link(out, 6, q[1] + q[2], ARM.forearm, c1, s1);
+  link(out, 9, q[1] + q[2] + q[4], ARM.wristAbovePalm, c1, s1);
+  return out;
+}
+
+/** Point k of `out` = point k - 3 plus a link of length len at pitch a, in the plane of yaw (c1, s1). */
+function link(out: Float64Array, k: number, a: number, len: number, c1: number, s1: number): void {
+  out[k] = out[k - 3] + len * Math.cos(a) * c1;
+  out[k + 1] = out[k - 2] + len * Math.cos(a) * s1;
+  out[k + 2] = out[k - 1] + len * Math.sin(a);
 }
 
 /** Palm-centre bounds that correspond to the TCP workspace. */

@@ -14,7 +14,7 @@
 import type { ImpulseJoint, RigidBody, World } from '@dimforge/rapier3d-simd-compat';
 import { G_ARM, G_HAND, G_OBJECT, G_PART, G_STATIC, IDENTITY, ScratchVectors, Y_TO_Z, groups, toRapierQuat, type SlotBody, type VisualPart } from './bodies.ts';
 import { ACTION_SCALE, ARM, HAND, HAND_MAX_FORCE, HAND_MAX_LEAD, HAND_MAX_SPEED, HAND_TRACKING_TAU, PHYSICS_DT } from './config.ts';
-import { PALM_BOUNDS, forwardKinematics, solveIk } from './ik.ts';
+import { PALM_BOUNDS, armPointsInto, solveIk } from './ik.ts';
 import { clamp, quatFromYTo, type Vec3 } from './math.ts';
 import type { Rapier } from './rapier.ts';
 
@@ -26,7 +26,10 @@ export class Robot {
   readonly fingerB: RigidBody; // -y side
   private readonly jointA: ImpulseJoint;
   private readonly jointB: ImpulseJoint;
-  private readonly links: { body: RigidBody; from: 'shoulder' | 'elbow' | 'wrist'; to: 'elbow' | 'wrist' | 'palmTop' }[] = [];
+  /** Arm links in chain order: link i spans key points i and i + 1 of `armPoints`. */
+  private readonly links: RigidBody[] = [];
+  /** Shoulder, elbow, wrist and the wrist link's lower end (x, y, z each, env frame), from IK. */
+  private readonly armPoints = new Float64Array(12);
 
   /** Palm centre, env frame, read after each substep. */
   readonly palmPos = new Float64Array(3);
@@ -43,6 +46,8 @@ export class Robot {
     world: World,
     readonly origin: Vec3,
     bodies: SlotBody[],
+    /** Whether the arm links get colliders: they collide with objects only, so not without any. */
+    armCollides = true,
   ) {
     const [ox, oy, oz] = origin;
     const add = (name: string, kind: 'static' | 'kinematic' | 'dynamic', body: RigidBody, parts: VisualPart[]) =>
@@ -56,16 +61,19 @@ export class Robot {
     );
     add('pedestal', 'static', ped, [{ geometry: { shape: 'cylinder', radius: 0.07, halfHeight: ARM.shoulderHeight / 2 }, offset: [0, 0, 0], rotation: Y_TO_Z, color: '#3b4252' }]);
 
-    // Arm links: kinematic capsules between the IK key points (colliding with objects only).
+    // Arm links: kinematic capsules between consecutive IK key points, shoulder to the wrist link's
+    // lower end (colliding with objects only).
     const linkSpec = [
-      { name: 'upper-arm', from: 'shoulder', to: 'elbow', len: ARM.upperArm, r: ARM.linkRadius, color: '#d8dee9' },
-      { name: 'forearm', from: 'elbow', to: 'wrist', len: ARM.forearm, r: ARM.linkRadius * 0.85, color: '#e5e9f0' },
-      { name: 'wrist', from: 'wrist', to: 'palmTop', len: ARM.wristAbovePalm - HAND.palmHalf[2] - 0.025, r: 0.025, color: '#4c566a' },
+      { name: 'upper-arm', len: ARM.upperArm, r: ARM.linkRadius, color: '#d8dee9' },
+      { name: 'forearm', len: ARM.forearm, r: ARM.linkRadius * 0.85, color: '#e5e9f0' },
+      { name: 'wrist', len: ARM.wristAbovePalm - HAND.palmHalf[2] - 0.025, r: 0.025, color: '#4c566a' },
     ] as const;
     for (const l of linkSpec) {
       const body = world.createRigidBody(R.RigidBodyDesc.kinematicPositionBased());
-      world.createCollider(R.ColliderDesc.capsule(l.len / 2, l.r).setCollisionGroups(groups(G_ARM, G_OBJECT)), body);
-      this.links.push({ body, from: l.from, to: l.to });
+      // A task without objects leaves the links without colliders: they could touch nothing, and
+      // long capsules moved every substep cost the broad and narrow phases 5-15% of a step.
+      if (armCollides) world.createCollider(R.ColliderDesc.capsule(l.len / 2, l.r).setCollisionGroups(groups(G_ARM, G_OBJECT)), body);
+      this.links.push(body);
       add(l.name, 'kinematic', body, [{ geometry: { shape: 'capsule', radius: l.r, halfHeight: l.len / 2 }, offset: [0, 0, 0], rotation: IDENTITY, color: l.color }]);
     }
 
@@ -205,25 +213,26 @@ export class Robot {
   /** Poses the arm links from IK of the current palm position. */
   private poseArm(teleport: boolean): void {
     solveIk(this.palmPos[0], this.palmPos[1], this.palmPos[2], this.joints);
-    const p = forwardKinematics(this.joints);
-    const palmTop: [number, number, number] = [p.palm[0], p.palm[1], p.palm[2] + HAND.palmHalf[2] + 0.025];
-    const pts = { shoulder: p.shoulder, elbow: p.elbow, wrist: p.wrist, palmTop };
+    const p = armPointsInto(this.joints, this.armPoints);
+    // The last point: from the palm's centre up to the wrist link's lower end.
+    p[11] = p[11] + HAND.palmHalf[2] + 0.025;
     const [ox, oy, oz] = this.origin;
-    for (const l of this.links) {
-      const a = pts[l.from];
-      const b = pts[l.to];
-      const dx = b[0] - a[0];
-      const dy = b[1] - a[1];
-      const dz = b[2] - a[2];
+    for (let i = 0; i < this.links.length; i++) {
+      const body = this.links[i];
+      const a = 3 * i;
+      const b = a + 3;
+      const dx = p[b] - p[a];
+      const dy = p[b + 1] - p[a + 1];
+      const dz = p[b + 2] - p[a + 2];
       const n = Math.sqrt(dx * dx + dy * dy + dz * dz) || 1;
-      const t = this.s.vec(ox + (a[0] + b[0]) / 2, oy + (a[1] + b[1]) / 2, oz + (a[2] + b[2]) / 2);
+      const t = this.s.vec(ox + (p[a] + p[b]) / 2, oy + (p[a + 1] + p[b + 1]) / 2, oz + (p[a + 2] + p[b + 2]) / 2);
       const r = this.s.quat(quatFromYTo(dx / n, dy / n, dz / n));
       if (teleport) {
-        l.body.setTranslation(t, true);
-        l.body.setRotation(r, true);
+        body.setTranslation(t, true);
+        body.setRotation(r, true);
       }
-      l.body.setNextKinematicTranslation(t);
-      l.body.setNextKinematicRotation(r);
+      body.setNextKinematicTranslation(t);
+      body.setNextKinematicRotation(r);
     }
   }
 }

@@ -177,6 +177,7 @@ export class Scene {
     const [ox, oy, oz] = this.origin;
     for (let k = 0; k < 3; k++) this.fixtureOrigin[k] = pos[k];
     this.fixtureYaw = yaw;
+    this.qMoved.fill(NaN);
     this.fixture.setTranslation(this.s.vec(ox + pos[0], oy + pos[1], oz + pos[2]), true);
     this.fixture.setRotation(this.s.quat(quatYaw(yaw)), true);
   }
@@ -203,7 +204,13 @@ export class Scene {
     const f = this.fixtureOrigin;
     const s = this.s;
     const b = part.body;
-    b.setTranslation(s.vec(ox + f[0] + t[0], oy + f[1] + t[1], oz + f[2] + t[2]), true);
+    const x = ox + f[0] + t[0];
+    const y = oy + f[1] + t[1];
+    const z = oz + f[2] + t[2];
+    b.setTranslation(s.vec(x, y, z), true);
+    // Rapier keeps the translation in 32-bit floats: the joint position it will read back is the
+    // one of the rounded point.
+    this.qMoved[j] = part.spec.joint === 'prismatic' ? this.prismaticPosition(part, Math.fround(x), Math.fround(y), Math.fround(z)) : NaN;
     // Joint velocity qdot as body velocities (world frame).
     const a = rotateYaw(this.fixtureYaw, part.axis);
     if (part.spec.joint === 'prismatic') {
@@ -246,12 +253,17 @@ export class Scene {
     const inv = -this.fixtureYaw;
     if (part.spec.joint === 'prismatic') {
       const t = part.body.translation();
-      const f = this.fixtureOrigin;
-      const [ox, oy, oz] = this.origin;
-      return jointPosition(part.spec, part.axis, rotateYaw(inv, [t.x - ox - f[0], t.y - oy - f[1], t.z - oz - f[2]]), IDENTITY);
+      return this.prismaticPosition(part, t.x, t.y, t.z);
     }
     const r = part.body.rotation();
     return jointPosition(part.spec, part.axis, ZERO, quatMul(quatYaw(inv), [r.x, r.y, r.z, r.w]));
+  }
+
+  /** A prismatic part's joint position with its body's origin at (x, y, z), world frame. */
+  private prismaticPosition(part: MovingPart, x: number, y: number, z: number): number {
+    const f = this.fixtureOrigin;
+    const [ox, oy, oz] = this.origin;
+    return jointPosition(part.spec, part.axis, rotateYaw(-this.fixtureYaw, [x - ox - f[0], y - oy - f[1], z - oz - f[2]]), IDENTITY);
   }
 
   /** Moving part j's joint velocity, from its body's linear (prismatic) or angular (revolute) velocity. */
@@ -267,15 +279,24 @@ export class Scene {
   }
 
   private readonly qBefore = new Float64Array(MAX_JOINTS);
+  /**
+   * Joint position each part was last moved to by movePart (prismatic parts), NaN once physics
+   * may have moved it since: spares preSubstep reading back a body that friction just placed.
+   */
+  private readonly qMoved = new Float64Array(MAX_JOINTS).fill(NaN);
 
   /** Before each physics substep: where the joints with friction start it. */
   preSubstep(): void {
-    for (const p of this.frictionParts) this.qBefore[p.index] = this.jointPositionOf(p.index);
+    for (const p of this.frictionParts) {
+      const q = this.qMoved[p.index];
+      this.qBefore[p.index] = Number.isNaN(q) ? this.jointPositionOf(p.index) : q;
+    }
   }
 
   /** After each physics substep: Coulomb friction of the joints that have it (see joints.ts). */
   postSubstep(): void {
     for (const p of this.frictionParts) {
+      this.qMoved[p.index] = NaN;
       const qdot = this.jointVelocityOf(p.index);
       if (qdot === 0) continue;
       const q = this.jointPositionOf(p.index);

@@ -9,7 +9,7 @@ import { writeObservation } from './observe.ts';
 import type { Rapier } from './rapier.ts';
 import { Robot } from './robot.ts';
 import { Scene } from './scene.ts';
-import type { TaskDefinition, Vec3 } from './task.ts';
+import { objectsOf, type TaskDefinition, type Vec3 } from './task.ts';
 
 export type { BodyDescription, VisualPart, VisualShape } from './bodies.ts';
 
@@ -27,7 +27,7 @@ export class Slot {
     readonly task: TaskDefinition,
   ) {
     this.scene = new Scene(R, world, origin, this.bodies);
-    this.robot = new Robot(R, world, origin, this.bodies);
+    this.robot = new Robot(R, world, origin, this.bodies, objectsOf(task).length > 0);
     this.scene.addTaskBodies(task);
     // Goal marker: drawn by the viewer only, no collider.
     this.bodies.push({
