@@ -116,7 +116,7 @@ export class Scene {
     const visuals = fx.parts.map((p, k) => {
       const placed = partPrimitive(p);
       const { desc, visual } = primitiveCollider(R, placed, p.color ?? fx.color);
-      world.createCollider(desc.setFriction(fx.friction ?? 1.0).setCollisionGroups(groups(G_STATIC, G_OBJECT | G_HAND)), base);
+      if (p.solid !== false) world.createCollider(desc.setFriction(fx.friction ?? 1.0).setCollisionGroups(groups(G_STATIC, G_OBJECT | G_HAND)), base);
       this.baseQuery.push(this.query(placed, base, `fixture part ${k}`));
       return visual;
     });
@@ -131,9 +131,10 @@ export class Scene {
       if (spec.joint === 'prismatic') desc.lockRotations();
       const body = world.createRigidBody(desc);
       const placed = spec.parts.map(partPrimitive);
-      const volume = placed.reduce((v, p) => v + volumeOf(p.primitive), 0);
+      const volume = placed.reduce((v, p, k) => v + (spec.parts[k].solid === false ? 0 : volumeOf(p.primitive)), 0);
       const pv = placed.map((p, k) => {
         const { desc, visual } = primitiveCollider(R, p, spec.parts[k].color ?? spec.color ?? fx.color);
+        if (spec.parts[k].solid === false) return visual;
         world.createCollider(
           desc
             .setDensity(spec.mass / volume)

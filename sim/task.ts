@@ -41,6 +41,12 @@ export type FixturePartSpec = ({ shape?: 'box'; halfExtents: Vec3 } | { shape: '
   offset: Vec3;
   rotation?: Vec3;
   color?: string;
+  /**
+   * false: drawn but given no collider, so nothing touches it (default true). For pieces that
+   * only show, such as the inside of a drawer nothing is ever put in: each collider near the hand
+   * costs simulation time. A moving part's mass is spread over its solid pieces.
+   */
+  solid?: boolean;
 };
 
 /**
@@ -182,7 +188,7 @@ const objectSchema = z.discriminatedUnion('shape', [
   z.object({ shape: z.literal('sphere'), radius: positive, mass: positive, friction: positive.optional(), color }).strict(),
 ]);
 
-const pieceCommon = { offset: vec3, rotation: vec3.optional(), color: color.optional() };
+const pieceCommon = { offset: vec3, rotation: vec3.optional(), color: color.optional(), solid: z.boolean().optional() };
 // A piece without `shape` is a box (the original fixture format).
 const partSchema = z.preprocess(
   (p) => (p && typeof p === 'object' && !Array.isArray(p) && !('shape' in p) ? { ...p, shape: 'box' } : p),
@@ -194,7 +200,8 @@ const partSchema = z.preprocess(
 
 const movingSchema = jointSchema({
   name: partName.optional(),
-  parts: z.array(partSchema).min(1),
+  // At least one solid piece: the part's mass is spread over those.
+  parts: z.array(partSchema).min(1).refine((ps) => ps.some((p) => (p as { solid?: boolean }).solid !== false), { message: 'needs at least one solid piece (its mass is spread over them)' }),
   mass: positive,
   friction: positive.optional(),
   color: color.optional(),

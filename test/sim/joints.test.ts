@@ -336,3 +336,42 @@ describe('fixture pose and fixturePoint', () => {
     expect(row(1)[OBS.jointPos + 1]).toBe(0); // no second moving part
   });
 });
+
+describe('pieces that only show (solid: false)', () => {
+  /** The hand pressed down for 40 steps onto a 2 cm slab whose top is 10 cm up; the tcp's lowest height. */
+  async function pressOnSlab(solid: boolean): Promise<number> {
+    const task = defineTask({
+      name: `slab-${solid}`,
+      description: 'a slab under the hand, for tests',
+      maxSteps: 1000,
+      metadata: { objectKind: 'none', needsGrasp: false, usesFixture: true, goalInAir: false },
+      fixture: { color: '#4c566a', parts: [{ halfExtents: [0.08, 0.08, 0.01], offset: [0, 0, 0.09], solid }] },
+      initializeEpisode(ctx) {
+        ctx.placeHand([0, 0, 0.2]);
+        ctx.placeFixture([0, 0, 0], 0);
+        ctx.setGoal([0.2, 0.2, 0.1]);
+      },
+      achievedGoal: (s) => s.tcp,
+      isSuccess: () => false,
+      denseReward: () => 0,
+    });
+    const env = await VecEnv.create({ tasks: [task], numEnvs: 1 });
+    let s = env.reset({ seed: 1 });
+    let lowest = Infinity;
+    for (let k = 0; k < 40; k++) {
+      s = env.step(Float32Array.from([0, 0, -1, -1]));
+      lowest = Math.min(lowest, s.observation[OBS.tcp + 2]);
+    }
+    env.close();
+    return lowest;
+  }
+
+  it('a solid piece stops the hand; the same piece with solid: false is drawn but lets it through', async () => {
+    expect(await pressOnSlab(true)).toBeGreaterThan(0.1);
+    expect(await pressOnSlab(false)).toBeLessThan(0.08);
+  });
+
+  it('a moving part needs a solid piece to carry its mass, and says so', () => {
+    expect(() => jointTask('all-shown', slider({ parts: [{ halfExtents: [0.03, 0.03, 0.02], offset: [0, 0, 0.05], solid: false }] }))).toThrow(/needs at least one solid piece/);
+  });
+});

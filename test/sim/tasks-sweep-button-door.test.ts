@@ -15,22 +15,9 @@ import { DOOR_OPEN } from '../../sim/tasks/door-open.ts';
 import { doorExpert, doorPointAt, HINGE, HOOK, MAX_ANGLE } from '../../sim/tasks/door.ts';
 import { SWEEP } from '../../sim/tasks/sweep-into.ts';
 import { computeSparseReward, VecEnv } from '../../sim/vec-env.ts';
+import { resets, row } from './helpers.ts';
 
 const EPS = 1e-5;
-const row = (a: Float32Array, i: number, d: number) => a.slice(i * d, (i + 1) * d);
-
-/** Views of every env's first observation over `n` resets (n envs, one reset each). */
-async function resets(task: string, n: number, seed = 11) {
-  const env = await VecEnv.create({ tasks: [task], numEnvs: n });
-  const r = env.reset({ seed });
-  env.close();
-  const t = getTask(task);
-  return Array.from({ length: n }, (_, i) => ({
-    view: new TaskStateView(row(r.observation, i, OBS_DIM), row(r.desiredGoal, i, GOAL_DIM), t),
-    achieved: row(r.achievedGoal, i, GOAL_DIM),
-    desired: row(r.desiredGoal, i, GOAL_DIM),
-  }));
-}
 
 /** A hand-made state: fixture at `origin` with `yaw`, joint at q, hand at `tcp`, object 0 at `object`. */
 function state(task: TaskDefinition, origin: number[], yaw: number, q: number, tcp: ArrayLike<number>, goal: ArrayLike<number>, object: number[] = [0, 0, 0]) {
