@@ -35,7 +35,7 @@ export const CABINET: FixtureSpec = {
   friction: 0.8,
   parts: [
     box([0.08, 0.1, 0.005], [0, 0, 0.075]), // top
-    { ...box([0.08, 0.1, 0.005], [0, 0, 0.005]), solid: false }, // bottom (on the table: nothing reaches it)
+    box([0.08, 0.1, 0.005], [0, 0, 0.005]), // bottom
     box([0.08, 0.005, 0.03], [0, 0.095, 0.04]), // sides
     box([0.08, 0.005, 0.03], [0, -0.095, 0.04]),
     box([0.005, 0.09, 0.03], [0.075, 0, 0.04]), // back
@@ -52,12 +52,10 @@ export const CABINET: FixtureSpec = {
       color: '#b08f6a',
       parts: [
         box([0.005, 0.095, 0.034], [FRONT + 0.005, 0, 0.04]), // front panel
-        // The drawer's inside only shows: nothing is put in it, and colliders near the hand cost
-        // simulation time (the hand reaches in only past the front panel of an open drawer).
-        { ...box([0.07, 0.085, 0.004], [-0.01, 0, 0.015]), solid: false }, // floor
-        { ...box([0.07, 0.004, 0.02], [-0.01, 0.081, 0.035]), solid: false }, // sides
-        { ...box([0.07, 0.004, 0.02], [-0.01, -0.081, 0.035]), solid: false },
-        { ...box([0.004, 0.085, 0.02], [0.056, 0, 0.035]), solid: false }, // back
+        box([0.07, 0.085, 0.004], [-0.01, 0, 0.015]), // floor
+        box([0.07, 0.004, 0.02], [-0.01, 0.081, 0.035]), // sides
+        box([0.07, 0.004, 0.02], [-0.01, -0.081, 0.035]),
+        box([0.004, 0.085, 0.02], [0.056, 0, 0.035]), // back
         { halfExtents: [BAR_HALF, 0.05, 0.008], offset: HANDLE, color: '#d8dee9' }, // handle bar
         { halfExtents: [0.02, 0.005, 0.006], offset: [FRONT - 0.02, 0.045, HANDLE_Z], color: '#d8dee9' }, // its posts
         { halfExtents: [0.02, 0.005, 0.006], offset: [FRONT - 0.02, -0.045, HANDLE_Z], color: '#d8dee9' },
