@@ -273,6 +273,9 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     const w = worker('W', work);
     const runDir = join(work, sweepIdOf(s), 'runs', 'single-task/reach/0');
     await until(() => existsSync(join(runDir, 'checkpoint.bin')), 120_000, 'the run to checkpoint');
+    // The case under test: the coordinator had seen the first attempt when Redis lost it (on a
+    // quiet machine the run can checkpoint before the coordinator's next read of the stream).
+    await coord.waitFor(/single-task\/reach\/0: started on W \(attempt 1\)/, 60_000);
     await redis.client.flushall();
     await coord.waitFor(/single-task\/reach\/0: its job was missing from Redis; enqueued again/, 60_000);
     await w.waitFor(/single-task\/reach\/0: (its lock could not be renewed|no lock renewal for [\d.]+ s); killing its run/, 60_000);
