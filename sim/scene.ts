@@ -20,7 +20,7 @@ import {
   type Primitive,
   type SlotBody,
 } from './bodies.ts';
-import { CONTROL_DT, PHYSICS_DT, TABLE } from './config.ts';
+import { CONTROL_DT, GRAVITY, PHYSICS_DT, TABLE } from './config.ts';
 import { MAX_JOINTS } from './layout.ts';
 import { applyFriction, createJoint, defaultJointPosition, jointInertia, jointPosition, jointVelocity, partTransform, unitAxis } from './joints.ts';
 import { quatMul, quatYaw, rotate, rotateYaw, wrapAngle, type Quat, type Vec3 } from './math.ts';
@@ -125,7 +125,11 @@ export class Scene {
 
     movingPartsOf(task).forEach((spec, j) => {
       // The part's body frame is the base frame at joint position 0 (see joints.ts).
-      const desc = R.RigidBodyDesc.dynamic().setTranslation(ox, oy, oz).setCanSleep(false);
+      // Only a part with Coulomb friction may sleep: friction stops it within a few substeps, far
+      // inside Rapier's 2 s below its sleep thresholds (0.4 m/s, 0.5 rad/s), so sleeping freezes
+      // nothing that would have moved; a part with damping alone can still creep below them. The
+      // hand or an object touching it wakes it. An idle drawer then costs the solver nothing.
+      const desc = R.RigidBodyDesc.dynamic().setTranslation(ox, oy, oz).setCanSleep(!!spec.jointFriction);
       // A prismatic part on a fixed base never turns: locking its rotations is exact and spares the
       // solver three degrees of freedom.
       if (spec.joint === 'prismatic') desc.lockRotations();
@@ -190,6 +194,11 @@ export class Scene {
   setJoint(j: number, q: number, qdot = 0): void {
     this.movePart(j, q, qdot, true);
     this.jointPrev[j] = q;
+    // A part placed at rest that its friction holds would stay exactly put: it goes to sleep after
+    // the next substep instead of after Rapier's 2 s (the hand or an object touching it wakes it).
+    // Not at once: a body put to sleep in the step it was moved in did not wake on contact later.
+    const part = this.parts[j];
+    this.sleepPending[j] = qdot === 0 && !!part.spec.jointFriction && restingLoad(part, q) < part.spec.jointFriction;
   }
 
   /**
@@ -280,6 +289,7 @@ export class Scene {
   }
 
   private readonly qBefore = new Float64Array(MAX_JOINTS);
+  private readonly sleepPending: boolean[] = [];
   /**
    * Joint position each part was last moved to by movePart (prismatic parts), NaN once physics
    * may have moved it since: spares preSubstep reading back a body that friction just placed.
@@ -299,12 +309,19 @@ export class Scene {
     for (const p of this.frictionParts) {
       this.qMoved[p.index] = NaN;
       const qdot = this.jointVelocityOf(p.index);
-      if (qdot === 0) continue;
-      const q = this.jointPositionOf(p.index);
-      const [q2, v2] = applyFriction(this.qBefore[p.index], q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
-      const lo = p.spec.limits[0];
-      const hi = p.spec.limits[1];
-      this.movePart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2, false);
+      const pending = this.sleepPending[p.index];
+      this.sleepPending[p.index] = false;
+      let stopped = qdot === 0;
+      if (!stopped) {
+        const q = this.jointPositionOf(p.index);
+        const [q2, v2] = applyFriction(this.qBefore[p.index], q, qdot, p.spec.jointFriction!, p.inertia, PHYSICS_DT);
+        const lo = p.spec.limits[0];
+        const hi = p.spec.limits[1];
+        this.movePart(p.index, q2 < lo ? lo : q2 > hi ? hi : q2, v2, false);
+        stopped = v2 === 0;
+      }
+      // Placed at rest and still held after the first substep (nothing touched it): sleep.
+      if (pending && stopped) p.body.sleep();
     }
   }
 
@@ -352,6 +369,22 @@ export class Scene {
 }
 
 const ZERO: Vec3 = [0, 0, 0];
+
+/**
+ * The force (prismatic, N) or torque (revolute, N m) along a resting part's joint at position q:
+ * its weight's component and its spring's pull. The fixture turns about z only, so gravity (along
+ * z) is the same in its base frame as in the world.
+ */
+function restingLoad(part: MovingPart, q: number): number {
+  const { spec, axis } = part;
+  const m = part.body.mass();
+  const spring = spec.spring ? spec.spring.stiffness * Math.abs(q - spec.spring.rest) : 0;
+  const g: Vec3 = [0, 0, m * GRAVITY];
+  if (spec.joint === 'prismatic') return Math.abs(g[0] * axis[0] + g[1] * axis[1] + g[2] * axis[2]) + spring;
+  const r = rotate(partTransform(spec, axis, q).rot, [part.com[0] - spec.anchor[0], part.com[1] - spec.anchor[1], part.com[2] - spec.anchor[2]]);
+  const torque: Vec3 = [r[1] * g[2] - r[2] * g[1], r[2] * g[0] - r[0] * g[2], r[0] * g[1] - r[1] * g[0]];
+  return Math.abs(torque[0] * axis[0] + torque[1] * axis[1] + torque[2] * axis[2]) + spring;
+}
 
 function volumeOf(p: Primitive): number {
   if (p.shape === 'box') return 8 * p.halfExtents[0] * p.halfExtents[1] * p.halfExtents[2];

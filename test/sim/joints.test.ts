@@ -1,7 +1,8 @@
 // Fixtures with moving parts, in real Rapier worlds: joint limits hold under a push, a spring
 // returns a displaced part to rest, damping slows it, friction holds a part against a load below
 // it, and the fixture's yaw places parts where TaskState.fixturePoint says they are (also after
-// they moved). The joint kinematics (joints.ts) are checked on their own first.
+// they moved); a part its friction holds sleeps and the hand wakes it. The joint kinematics (joints.ts)
+// are checked on their own first.
 import { describe, expect, it } from 'vitest';
 import { ACTION_SCALE, CONTROL_DT } from '../../sim/config.ts';
 import { applyFriction, jointPosition, partTransform, unitAxis, type JointSpec } from '../../sim/joints.ts';
@@ -217,6 +218,35 @@ describe('springs, damping and friction', () => {
     expect(q - 0.05).toBeGreaterThan(0.004);
     expect(q - 0.05).toBeLessThan(0.006);
     for (let t = 0; t < 20; t++) expect(jointPos(held.env.step(zeros()).observation)).toBeCloseTo(q, 6);
+  });
+
+  it('a part placed at rest that its friction holds sleeps, and the hand wakes it and pulls it open', async () => {
+    // Friction would hold the closed drawer exactly where it is, so it sleeps from the first
+    // substep on (it costs the solver nothing) until the hand touches it.
+    const env = await VecEnv.create({ tasks: ['drawer-open'], numEnvs: 1, terminateOnSuccess: false });
+    let s = env.reset({ seed: 5 });
+    const drawer = (env as unknown as { slots: { slot: { scene: { parts: { body: { isSleeping(): boolean } }[] } } }[] }).slots[0].slot.scene.parts[0].body;
+    s = env.step(zeros());
+    expect(drawer.isSleeping()).toBe(true);
+    for (let t = 0; t < 30; t++) s = env.step(zeros());
+    expect(drawer.isSleeping()).toBe(true);
+    expect(Math.abs(jointPos(s.observation))).toBeLessThan(1e-6);
+    let most = 0;
+    for (let t = 0; t < 40; t++) {
+      s = env.step(env.expertActions(s.observation));
+      most = Math.max(most, jointPos(s.observation));
+    }
+    expect(drawer.isSleeping()).toBe(false);
+    expect(most).toBeGreaterThan(0.09);
+  });
+
+  it('a part placed where its friction cannot hold it does not sleep', async () => {
+    // 0.2 kg on a vertical joint (1.96 N of weight) against 1 N of friction: it must slide down.
+    const task = jointTask('friction-slips-awake', slider({ axis: [0, 0, 1], limits: [0, 0.1], initial: 0.05, mass: 0.2, jointFriction: 1 }));
+    const { env } = await run(task);
+    const body = (env as unknown as { slots: { slot: { scene: { parts: { body: { isSleeping(): boolean } }[] } } }[] }).slots[0].slot.scene.parts[0].body;
+    env.step(zeros());
+    expect(body.isSleeping()).toBe(false);
   });
 
   it('observes joint velocity as the change of joint position over the control step', async () => {
