@@ -1,7 +1,7 @@
 // The scene of one env slot: the table, the task's movable objects, and its fixture (a static base,
 // moved as a whole at each reset, with moving parts on joints). Placement at reset, joint reads for
-// the observation, joint friction after each physics substep, and the overlap check of a reset's
-// placements. Joint kinds themselves live in joints.ts.
+// the observation, joint friction after each physics substep (a part it holds sleeps), and the
+// overlap check of a reset's placements. Joint kinds themselves live in joints.ts.
 import type { ImpulseJoint, RigidBody, Shape, World } from '@dimforge/rapier3d-simd-compat';
 import {
   G_ARM,
