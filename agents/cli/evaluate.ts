@@ -11,7 +11,7 @@ import { BACKEND, SUITE, suitesSection, tasksOf } from './common.ts';
 import { flagSwitch, given, HELP_LINE, int, optionsHelp, readFlags, text, valuesOf } from './options.ts';
 
 const OPTIONS = {
-  checkpoint: text({ default: null, none: 'required', flag: 'checkpoint', metavar: 'FILE', help: 'a checkpoint.bin or best.bin written by training (required)' }),
+  checkpoint: text({ default: null, none: 'required', flag: 'checkpoint', metavar: 'FILE', help: 'a checkpoint.bin or best.bin written by training' }),
   suite: SUITE.derive({ group: 'Options', help: 'evaluate on the tasks of this suite (each must be one the agent was trained on)' }),
   tasks: SETTINGS.tasks.derive({ group: 'Options', help: 'evaluate on these of its tasks', shown: 'every task it was trained on' }),
   episodes: int({ default: 50, min: 1, max: MAX.episodes, flag: 'episodes', metavar: 'K', help: 'episodes per task' }),
