@@ -20,7 +20,7 @@ import {
   type Primitive,
   type SlotBody,
 } from './bodies.ts';
-import { CONTROL_DT, GRAVITY, PHYSICS_DT, TABLE } from './config.ts';
+import { CONTROL_DT, PHYSICS_DT, TABLE } from './config.ts';
 import { MAX_JOINTS } from './layout.ts';
 import { applyFriction, createJoint, defaultJointPosition, jointInertia, jointPosition, jointVelocity, partTransform, unitAxis } from './joints.ts';
 import { quatMul, quatYaw, rotate, rotateYaw, wrapAngle, type Quat, type Vec3 } from './math.ts';
@@ -194,11 +194,11 @@ export class Scene {
   setJoint(j: number, q: number, qdot = 0): void {
     this.movePart(j, q, qdot, true);
     this.jointPrev[j] = q;
-    // A part placed at rest that its friction holds would stay exactly put: it goes to sleep after
-    // the next substep instead of after Rapier's 2 s (the hand or an object touching it wakes it).
-    // Not at once: a body put to sleep in the step it was moved in did not wake on contact later.
-    const part = this.parts[j];
-    this.sleepPending[j] = qdot === 0 && !!part.spec.jointFriction && restingLoad(part, q) < part.spec.jointFriction;
+    // A part placed at rest that its friction holds would stay exactly put: postSubstep puts it to
+    // sleep after the next substep if friction stopped it there (so its load, weight or spring, is
+    // below its friction) instead of after Rapier's 2 s; the hand or an object touching it wakes
+    // it. Not at once: a body put to sleep in the step it was moved in did not wake on contact later.
+    this.sleepPending[j] = qdot === 0;
   }
 
   /**
@@ -369,22 +369,6 @@ export class Scene {
 }
 
 const ZERO: Vec3 = [0, 0, 0];
-
-/**
- * The force (prismatic, N) or torque (revolute, N m) along a resting part's joint at position q:
- * its weight's component and its spring's pull. The fixture turns about z only, so gravity (along
- * z) is the same in its base frame as in the world.
- */
-function restingLoad(part: MovingPart, q: number): number {
-  const { spec, axis } = part;
-  const m = part.body.mass();
-  const spring = spec.spring ? spec.spring.stiffness * Math.abs(q - spec.spring.rest) : 0;
-  const g: Vec3 = [0, 0, m * GRAVITY];
-  if (spec.joint === 'prismatic') return Math.abs(g[0] * axis[0] + g[1] * axis[1] + g[2] * axis[2]) + spring;
-  const r = rotate(partTransform(spec, axis, q).rot, [part.com[0] - spec.anchor[0], part.com[1] - spec.anchor[1], part.com[2] - spec.anchor[2]]);
-  const torque: Vec3 = [r[1] * g[2] - r[2] * g[1], r[2] * g[0] - r[0] * g[2], r[0] * g[1] - r[1] * g[0]];
-  return Math.abs(torque[0] * axis[0] + torque[1] * axis[1] + torque[2] * axis[2]) + spring;
-}
 
 function volumeOf(p: Primitive): number {
   if (p.shape === 'box') return 8 * p.halfExtents[0] * p.halfExtents[1] * p.halfExtents[2];

@@ -63,6 +63,10 @@ async function run(task: TaskDefinition, seed = 1) {
   return { env, first };
 }
 
+/** Env 0's first moving part's Rapier body (VecEnv keeps its slots private), to ask if it sleeps. */
+const firstPartBody = (env: VecEnv) =>
+  (env as unknown as { slots: { slot: { scene: { parts: { body: { isSleeping(): boolean } }[] } } }[] }).slots[0].slot.scene.parts[0].body;
+
 /** World pose of a described body (position, quaternion), from the env's transform buffer. */
 function bodyPose(env: VecEnv, name: string): { p: Vec3; q: Quat } {
   const scene = env.describeScene();
@@ -225,7 +229,7 @@ describe('springs, damping and friction', () => {
     // substep on (it costs the solver nothing) until the hand touches it.
     const env = await VecEnv.create({ tasks: ['drawer-open'], numEnvs: 1, terminateOnSuccess: false });
     let s = env.reset({ seed: 5 });
-    const drawer = (env as unknown as { slots: { slot: { scene: { parts: { body: { isSleeping(): boolean } }[] } } }[] }).slots[0].slot.scene.parts[0].body;
+    const drawer = firstPartBody(env);
     s = env.step(zeros());
     expect(drawer.isSleeping()).toBe(true);
     for (let t = 0; t < 30; t++) s = env.step(zeros());
@@ -241,10 +245,11 @@ describe('springs, damping and friction', () => {
   });
 
   it('a part placed where its friction cannot hold it does not sleep', async () => {
-    // 0.2 kg on a vertical joint (1.96 N of weight) against 1 N of friction: it must slide down.
+    // 0.2 kg on a vertical joint (1.96 N of weight) against 1 N of friction: it must slide down, so
+    // the first substep must not find it stopped.
     const task = jointTask('friction-slips-awake', slider({ axis: [0, 0, 1], limits: [0, 0.1], initial: 0.05, mass: 0.2, jointFriction: 1 }));
     const { env } = await run(task);
-    const body = (env as unknown as { slots: { slot: { scene: { parts: { body: { isSleeping(): boolean } }[] } } }[] }).slots[0].slot.scene.parts[0].body;
+    const body = firstPartBody(env);
     env.step(zeros());
     expect(body.isSleeping()).toBe(false);
   });
