@@ -73,7 +73,7 @@ export const SETTINGS = {
   evalEvery: int({ default: 20_000, min: 0, max: MAX.envSteps, flag: 'eval-every', group: SCHEDULE, help: 'env steps between evaluations (deterministic actions, fresh seeds); 0: only at the end' }),
   evalEpisodes: int({ default: 20, min: 1, max: MAX.episodes, flag: 'eval-episodes', group: SCHEDULE, help: 'evaluation episodes per task' }),
   logEvery: int({ default: 5_000, min: 1, max: MAX.envSteps, flag: 'log-every', group: SCHEDULE, help: 'env steps between metrics rows' }),
-  checkpointEvery: int({ default: 20_000, min: 1, max: MAX.envSteps, flag: 'checkpoint-every', group: SCHEDULE, help: 'env steps between checkpoints (and one at the end, and on a stop signal)' }),
+  checkpointEvery: int({ default: 20_000, min: 1, max: MAX.envSteps, flag: 'checkpoint-every', group: SCHEDULE, help: 'env steps between checkpoints (and one at the end, and on a stop signal); once a write takes over a second (the replay grows), grid points are skipped to keep checkpointing near 5% of training time' }),
 
   reward: choice({ default: 'sparse', values: ['sparse', 'dense-v1'], flag: 'reward', group: LEARNING, help: "the tasks' reward: HER's -1/0 or the staged dense one" }),
   utd: num({ default: 0.25, above: 0, max: 64, flag: 'utd', group: LEARNING, help: 'gradient updates per environment step (update-to-data ratio)' }),
