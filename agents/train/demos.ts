@@ -1,16 +1,27 @@
-// Demonstrations: scripted-expert episodes into each task's demonstration buffer, from a local env
-// on its own seed stream; the agent's input statistics see them too. Tasks without an expert get
+// Demonstrations: scripted-expert episodes into each task's demonstration buffer, from envs on
+// their own seed stream; the agent's input statistics see them too. Tasks without an expert get
 // none. The expert's actions carry Gaussian noise (demoNoise): the buffer then covers states a
 // little off the expert's path too, which is where a learning policy finds itself; the stored
 // action is the noisy one the env executed.
+//
+// Both cores: half the envs step in a worker thread (agents/remote-env.ts) while this thread steps
+// the other half, which about halves the collection's wall time (it is minutes on ten tasks). The
+// order of everything that touches shared state (noise draws, input statistics, episodes into the
+// buffers) is fixed, worker's half first, so a seed gives the same demonstrations every time.
 import { Rng } from '../../sim/rng.ts';
+import type { ResetResult, StepResult } from '../../sim/vec-env.ts';
 import { VecEnv } from '../../sim/vec-env.ts';
 import { EpisodeStager } from '../replay.ts';
+import { RemoteVecEnv } from '../remote-env.ts';
 import { transitionOf } from './episodes.ts';
 import type { TrainRun } from './run.ts';
 
 /** The Rng stream of the demonstrations' action noise. */
 const NOISE_STREAM = 0xde70;
+/** Envs per task in each half. */
+const ENVS_PER_TASK = 2;
+/** The halves' reset seeds: base + this times the half's index (independent env streams). */
+const HALF_SEED_STRIDE = 0x9e3779b1;
 
 export async function collectDemos(run: TrainRun): Promise<void> {
   const { cfg, replay, agent } = run;
@@ -20,29 +31,54 @@ export async function collectDemos(run: TrainRun): Promise<void> {
   if (withExpert.length === 0) return;
   run.log(`demonstrations: collecting ${cfg.demoEpisodes} scripted-expert episodes per task (--demos 0 turns them off)...`);
   const t0 = performance.now();
-  const env = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), numEnvs: 4 * withExpert.length, reward: cfg.reward, terminateOnSuccess: false });
-  const noise = new Rng(cfg.seed, NOISE_STREAM);
-  const stager = new EpisodeStager(env.numEnvs);
-  const counts = new Array(withExpert.length).fill(0);
-  let s = env.reset({ seed: (cfg.seed + 0x5eed) >>> 0 });
-  for (let steps = 0; counts.some((c) => c < cfg.demoEpisodes) && steps < 1_000_000; steps++) {
-    const a = env.expertActions(s.observation);
-    if (cfg.demoNoise > 0) for (let k = 0; k < a.length; k++) a[k] = Math.max(-1, Math.min(1, a[k] + cfg.demoNoise * noise.normal()));
-    agent.observe(s.observation, s.achievedGoal, s.desiredGoal);
-    const r = env.step(a);
-    for (let i = 0; i < env.numEnvs; i++) {
-      stager.push(i, transitionOf(s, a, r, i));
-      if (!r.finalInfo[i]) continue;
-      const k = env.taskOfEnv[i];
-      if (counts[k] < cfg.demoEpisodes) {
-        stager.finish(i, replay.demos[withExpert[k]]);
-        counts[k]++;
-      } else stager.drop(i);
+  const numEnvs = ENVS_PER_TASK * withExpert.length;
+  const opts = { numEnvs, reward: cfg.reward, terminateOnSuccess: false };
+  const remote = new RemoteVecEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts });
+  const local = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), ...opts }).catch(async (e) => {
+    await remote.close();
+    throw e;
+  });
+  try {
+    const noise = new Rng(cfg.seed, NOISE_STREAM);
+    const stagers = [new EpisodeStager(numEnvs), new EpisodeStager(numEnvs)];
+    const counts = new Array(withExpert.length).fill(0);
+    const seed = (h: number) => (cfg.seed + 0x5eed + h * HALF_SEED_STRIDE) >>> 0;
+    let s: ResetResult[] = [await remote.reset(seed(0)), local.reset({ seed: seed(1) })];
+
+    const perturb = (a: Float32Array) => {
+      if (cfg.demoNoise > 0) for (let k = 0; k < a.length; k++) a[k] = Math.max(-1, Math.min(1, a[k] + cfg.demoNoise * noise.normal()));
+    };
+    const store = (h: number, before: ResetResult, a: Float32Array, r: StepResult) => {
+      for (let i = 0; i < numEnvs; i++) {
+        stagers[h].push(i, transitionOf(before, a, r, i));
+        if (!r.finalInfo[i]) continue;
+        const k = local.taskOfEnv[i]; // both halves assign tasks to envs alike (round-robin)
+        if (counts[k] < cfg.demoEpisodes) {
+          stagers[h].finish(i, replay.demos[withExpert[k]]);
+          counts[k]++;
+        } else stagers[h].drop(i);
+      }
+    };
+
+    for (let steps = 0; counts.some((c) => c < cfg.demoEpisodes) && steps < 1_000_000; steps++) {
+      const remoteExpert = remote.expertActions(s[0].observation);
+      const aLocal = local.expertActions(s[1].observation);
+      const aRemote = await remoteExpert;
+      perturb(aRemote);
+      perturb(aLocal);
+      const taken = aRemote.slice(); // the step transfers aRemote to the worker
+      const remoteStep = remote.step(aRemote);
+      for (const h of s) agent.observe(h.observation, h.achievedGoal, h.desiredGoal);
+      const rLocal = local.step(aLocal);
+      const rRemote = await remoteStep;
+      store(0, s[0], taken, rRemote);
+      store(1, s[1], aLocal, rLocal);
+      s = [rRemote, rLocal];
     }
-    s = r;
+  } finally {
+    local.close();
+    await remote.close();
   }
-  env.close();
   const names = withExpert.map((k) => run.tasks[k].name).join(', ');
   run.log(`demonstrations: ${cfg.demoEpisodes} expert episodes per task (${names}), action noise ${cfg.demoNoise}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-
