@@ -12,6 +12,7 @@ import { holdsRun } from '../agents/train/run-folder.ts';
 import { numFlag, runCli, UsageError } from '../sim/cli/args.ts';
 import { onStopSignals } from '../sim/cli/signals.ts';
 import { resolveTaskArgs } from '../sim/registry.ts';
+import { suiteTasks } from '../sim/suites.ts';
 import { TrainingSource } from './training-source.ts';
 import { POLICY_NAMES, PolicySource } from './policy-source.ts';
 import { MODES, type Speed } from './protocol.ts';
@@ -51,8 +52,14 @@ const SETTINGS_HERE = {
   ...SETTINGS,
   seed: SETTINGS.seed.derive({ default: 1, max: 2 ** 31 - 1, help: 'seeds training, the env resets and the random policy' }),
   out: SETTINGS.out.derive({ default: 'runs/viewer' }),
+  // The whole family by default: what a new user watches is one policy learning every task.
+  tasks: SETTINGS.tasks.derive({ default: suiteTasks('all') }),
   numEnvs: SETTINGS.numEnvs.derive({ none: '4 per task; 2 per task with --policy' }),
-  envSteps: SETTINGS.envSteps.derive({ help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
+  // About 29k env steps per task over the fourteen (BENCHMARKS.md, "Bar 4").
+  // Fourteen tasks make an evaluation round 14 x 20 episodes: every 20,000 env steps that took 11%
+  // of the first 15 minutes, every 40,000 about half as much.
+  evalEvery: SETTINGS.evalEvery.derive({ default: 40_000 }),
+  envSteps: SETTINGS.envSteps.derive({ default: 400_000, help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
 };
 const TREES = [OWN, SETTINGS_HERE];
 /** Settings that also apply to --policy rollouts. */
@@ -60,7 +67,7 @@ const POLICY_SETTINGS = ['--tasks', '--envs', '--seed', '--steps'];
 
 const HELP = `usage: npm start -- [options]
 
-Trains the multi-task policy on the built-in tasks and serves a live browser viewer of it:
+Trains one multi-task policy on every built-in task (or the ones given) and serves a live browser viewer of it:
 the robots at work, training or evaluation rollouts, and per-task learning curves. The terminal
 shows the training's progress line under the viewer's address.
 
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
   } else if (!v.policy) {
     let cfg;
     try {
-      cfg = makeConfig({ ...settings, tasks, seed: here.seed, out: here.out });
+      cfg = makeConfig({ ...settings, tasks: tasks ?? here.tasks, envSteps: here.envSteps, evalEvery: here.evalEvery, seed: here.seed, out: here.out });
       await resolveTaskArgs(cfg.tasks);
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -118,7 +125,7 @@ async function main(): Promise<void> {
   } else {
     let resolved;
     try {
-      resolved = await resolveTaskArgs(tasks ?? SETTINGS.tasks.default);
+      resolved = await resolveTaskArgs(tasks ?? here.tasks);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
