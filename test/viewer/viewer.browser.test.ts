@@ -134,6 +134,14 @@ describe.skipIf(!haveChromium && !inCI)('viewer in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'viewer.png'), await page.screenshot());
 
+    // Small cells (many envs, a small window) get a one-line HUD, so the robot stays in view.
+    await page.setViewportSize({ width: 700, height: 420 });
+    await expect.poll(() => page.locator('#hud .cell.compact').count(), { timeout: 5000 }).toBe(4);
+    await expect.poll(() => page.locator('#hud .cell').first().textContent(), { timeout: 5000 }).toMatch(/^reach \d+ · \d+\/\d+/);
+    await page.setViewportSize({ width: 1280, height: 760 });
+    await expect.poll(() => page.locator('#hud .cell.compact').count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => page.locator('#hud .cell').first().textContent(), { timeout: 5000 }).toMatch(/reach.*step \d+.*return/s);
+
     // Pause from the UI: the rollouts stop, so frames stop advancing; resume brings them back.
     await page.click('#pause');
     await expect.poll(() => page.locator('#pause').textContent(), { timeout: 5000 }).toBe('Resume');

@@ -229,7 +229,10 @@ function sendWatch(): void {
 
 // ----- Layout of the grid cells and their HUD overlays.
 
-let hudCells: { env: number; el: HTMLElement; text: HTMLElement; last: string }[] = [];
+let hudCells: { env: number; el: HTMLElement; text: HTMLElement; last: string; compact: boolean }[] = [];
+/** Below this cell size the HUD is one short line, so the robot stays in view (14 tasks x 4 envs). */
+const COMPACT_W = 230;
+const COMPACT_H = 160;
 
 function relayout(): void {
   const W = stage.clientWidth;
@@ -263,11 +266,13 @@ function relayout(): void {
     el.className = 'cell';
     el.style.cssText = `left:${c.x}px;top:${c.y}px;width:${c.w}px;height:${c.h}px`;
     el.dataset.env = String(c.env);
+    const compact = c.w < COMPACT_W || c.h < COMPACT_H;
+    el.classList.toggle('compact', compact);
     const text = document.createElement('div');
     text.className = 'tag';
     el.append(text);
     hudRoot.append(el);
-    return { env: c.env, el, text, last: '' };
+    return { env: c.env, el, text, last: '', compact };
   });
   hudDirty = true;
 }
@@ -285,11 +290,13 @@ function updateHud(now: number): void {
     const succNow = (hudFlags[i] & ENV_FLAG_SUCCESS) !== 0;
     const lr = lastResult[i];
     const last = lr < 0 ? '' : lr === 1 ? '<span class="ok">last: success</span>' : '<span class="bad">last: failed</span>';
-    const html =
-      `<span class="task">${escapeHtml(task)}</span> <span class="muted">env ${i}${scene.mode === 'eval' ? ' &middot; evaluation' : ''}</span><br>` +
-      `step ${hudStep[i]} &middot; return ${hudReturn[i].toFixed(1)}` +
-      (succNow ? ' &middot; <span class="ok">success</span>' : '') +
-      `<br>episodes ${hudEpisodes[i]} &middot; ${hudSuccesses[i]} solved ${last ? '&middot; ' + last : ''}`;
+    const html = c.compact
+      ? `<span class="task">${escapeHtml(task)}</span> <span class="muted">${i}</span> &middot; ${hudSuccesses[i]}/${hudEpisodes[i]}` +
+        (succNow ? ' <span class="ok">&check;</span>' : '')
+      : `<span class="task">${escapeHtml(task)}</span> <span class="muted">env ${i}${scene.mode === 'eval' ? ' &middot; evaluation' : ''}</span><br>` +
+        `step ${hudStep[i]} &middot; return ${hudReturn[i].toFixed(1)}` +
+        (succNow ? ' &middot; <span class="ok">success</span>' : '') +
+        `<br>episodes ${hudEpisodes[i]} &middot; ${hudSuccesses[i]} solved ${last ? '&middot; ' + last : ''}`;
     if (html !== c.last) {
       c.text.innerHTML = html;
       c.last = html;
