@@ -4,8 +4,8 @@
 // generated from the declarations.
 import { resolve } from 'node:path';
 import { BACKEND, SUITE, suitesSection, tasksOf } from '../agents/cli/common.ts';
-import { choice, flagSwitch, given, givenFlags, HELP_LINE, int, optionsHelp, readFlags, text, valuesOf } from '../agents/cli/options.ts';
-import { ConfigError, makeConfig, SETTINGS } from '../agents/config.ts';
+import { choice, flagSwitch, given, givenFlags, HELP_LINE, int, optionsHelp, overlay, readFlags, text, valuesOf } from '../agents/cli/options.ts';
+import { ConfigError, makeConfig, savedSettings, SETTINGS } from '../agents/config.ts';
 import { selectBackend } from '../agents/tensor/index.ts';
 import { ProgressLine } from '../agents/train/progress.ts';
 import { holdsRun } from '../agents/train/run-folder.ts';
@@ -43,7 +43,7 @@ const OWN = {
   headless: flagSwitch({ flag: 'headless', group: 'Instead of training', help: 'do not serve the viewer (e.g. only --record, which needs --steps); exits when done' }),
   budget: text({ default: null, none: 'none', flag: 'budget', group: 'Instead of training', help: 'renamed: the training budget is --steps, as in npm run train' }),
   suite: SUITE,
-  resume: flagSwitch({ flag: 'resume', group: 'Run', help: 'continue the training run in --out (one stopped before its first checkpoint starts over)' }),
+  resume: flagSwitch({ flag: 'resume', group: 'Run', help: 'continue the training run in --out, with its own settings (flags given change those only; one stopped before its first checkpoint starts over)' }),
   backend: BACKEND,
 };
 
@@ -113,7 +113,10 @@ async function main(): Promise<void> {
   } else if (!v.policy) {
     let cfg;
     try {
-      cfg = makeConfig({ ...settings, tasks: tasks ?? here.tasks, envSteps: here.envSteps, evalEvery: here.evalEvery, seed: here.seed, out: here.out });
+      // This CLI's defaults, then (--resume) the run's own settings, then the command line's.
+      const ownDefaults = { tasks: SETTINGS_HERE.tasks.default, envSteps: SETTINGS_HERE.envSteps.default, evalEvery: SETTINGS_HERE.evalEvery.default, seed: SETTINGS_HERE.seed.default };
+      const saved = v.resume ? savedSettings(here.out) : null;
+      cfg = makeConfig({ ...overlay(overlay(ownDefaults, saved ?? {}), { ...settings, tasks }), out: here.out });
       await resolveTaskArgs(cfg.tasks);
     } catch (e) {
       throw new UsageError((e as Error).message);

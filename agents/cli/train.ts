@@ -5,16 +5,16 @@
 // <out>/checkpoint.bin.
 import { runCli, UsageError } from '../../sim/cli/args.ts';
 import { onStopSignals, signalExitCode } from '../../sim/cli/signals.ts';
-import { ConfigError, makeConfig, SETTINGS, type TrainConfig } from '../config.ts';
+import { ConfigError, makeConfig, savedSettings, SETTINGS, type TrainConfig } from '../config.ts';
 import { selectBackend } from '../tensor/index.ts';
 import { ProgressLine } from '../train/progress.ts';
 import { train } from '../train/train.ts';
 import { BACKEND, SUITE, suitesSection, tasksOf } from './common.ts';
-import { flagSwitch, given, HELP_LINE, optionsHelp, readFlags, valuesOf } from './options.ts';
+import { flagSwitch, given, HELP_LINE, optionsHelp, overlay, readFlags, valuesOf } from './options.ts';
 
 const OWN = {
   suite: SUITE,
-  resume: flagSwitch({ flag: 'resume', group: 'Run', help: 'continue the run in --out from its checkpoint (a run stopped before its first checkpoint starts over, and says so)' }),
+  resume: flagSwitch({ flag: 'resume', group: 'Run', help: 'continue the run in --out from its checkpoint, with its own settings (flags given change those only; a run stopped before its first checkpoint starts over, and says so)' }),
   backend: BACKEND,
 };
 const TREES = [OWN, SETTINGS];
@@ -40,7 +40,9 @@ await runCli(USAGE, async () => {
   const settings = given(SETTINGS, flags);
   let cfg: TrainConfig;
   try {
-    cfg = makeConfig({ ...settings, tasks: tasksOf(own.suite, settings.tasks) });
+    // --resume: the run's own settings, changed only where the command line says.
+    const saved = own.resume ? savedSettings(settings.out ?? SETTINGS.out.default) : null;
+    cfg = makeConfig(overlay(saved ?? {}, { ...settings, tasks: tasksOf(own.suite, settings.tasks) }));
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
