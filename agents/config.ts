@@ -3,11 +3,10 @@
 // declarations; `npm run train`, `npm start`, `npm run bench` (the settings a sweep passes to its
 // runs) and their --help read the same declarations. SAC's hyperparameters are the `sac` subtree,
 // with the field names of agents/sac/update.ts's SacHyper (checked below).
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fmt, MAX, numFlag, UsageError } from '../sim/cli/args.ts';
 import { looksLikeTaskFile } from '../sim/registry.ts';
-import { bool, choice, defaultsOf, int, isSetting, list, num, overlay, problems, range, text, type Overrides, type SettingsTree, type ValuesOf } from './cli/options.ts';
+import { bool, choice, defaultsOf, int, list, num, overlay, problems, range, text, type Overrides, type ValuesOf } from './cli/options.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
 import { STRATEGIES } from './strategy.ts';
 import type { SacHyper } from './sac/update.ts';
@@ -151,36 +150,6 @@ export function makeConfig(over: ConfigOverrides = {}): TrainConfig {
   if (issues.length === 0 && cfg.sac.logStdMin >= cfg.sac.logStdMax) issues.push(`sac.logStdMin (--log-std-min): must be below sac.logStdMax (${cfg.sac.logStdMax}), got ${cfg.sac.logStdMin}`);
   if (issues.length) throw new ConfigError(issues.join('; '));
   return cfg;
-}
-
-/**
- * The settings a run folder's config.json holds, for --resume: a resumed run continues with its
- * own settings, and the command line changes only the ones it gives (a longer --steps, say). Only
- * declared settings are taken (config.json also records derived fields such as taskNames), and
- * not the folder itself. null: the folder has no config.json (nothing to resume: a new run).
- */
-export function savedSettings(dir: string): ConfigOverrides | null {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message}); give the run's settings on the command line or start a new run in another --out`);
-  }
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (!isObject(raw)) throw new ConfigError(`${path}: not a settings object`);
-  const keep = (v: Record<string, unknown>, tree: SettingsTree): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, t] of Object.entries(tree)) {
-      if (!(k in v)) continue;
-      if (isSetting(t)) out[k] = v[k];
-      else if (isObject(v[k])) out[k] = keep(v[k] as Record<string, unknown>, t);
-    }
-    return out;
-  };
-  const { out: _out, ...saved } = keep(raw, SETTINGS);
-  return saved as ConfigOverrides;
 }
 
 /** Envs of a run: the setting, or 4 per task; at least one per task. */

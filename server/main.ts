@@ -4,11 +4,11 @@
 // generated from the declarations.
 import { resolve } from 'node:path';
 import { BACKEND, SUITE, suitesSection, tasksOf } from '../agents/cli/common.ts';
-import { choice, flagSwitch, given, givenFlags, HELP_LINE, int, optionsHelp, overlay, readFlags, text, valuesOf } from '../agents/cli/options.ts';
-import { ConfigError, makeConfig, savedSettings, SETTINGS } from '../agents/config.ts';
+import { choice, defaultsOf, flagSwitch, given, givenFlags, HELP_LINE, int, optionsHelp, overlay, readFlags, text, valuesOf } from '../agents/cli/options.ts';
+import { ConfigError, makeConfig, SETTINGS } from '../agents/config.ts';
 import { selectBackend } from '../agents/tensor/index.ts';
 import { ProgressLine } from '../agents/train/progress.ts';
-import { holdsRun } from '../agents/train/run-folder.ts';
+import { holdsRun, savedSettings } from '../agents/train/run-folder.ts';
 import { numFlag, runCli, UsageError } from '../sim/cli/args.ts';
 import { onStopSignals } from '../sim/cli/signals.ts';
 import { resolveTaskArgs } from '../sim/registry.ts';
@@ -55,10 +55,10 @@ const SETTINGS_HERE = {
   // The whole family by default: what a new user watches is one policy learning every task.
   tasks: SETTINGS.tasks.derive({ default: suiteTasks('all') }),
   numEnvs: SETTINGS.numEnvs.derive({ none: '4 per task; 2 per task with --policy' }),
-  // About 29k env steps per task over the fourteen (BENCHMARKS.md, "Bar 4").
   // Fourteen tasks make an evaluation round 14 x 20 episodes: every 20,000 env steps that took 11%
   // of the first 15 minutes, every 40,000 about half as much.
   evalEvery: SETTINGS.evalEvery.derive({ default: 40_000 }),
+  // About 29k env steps per task over the fourteen (BENCHMARKS.md, "Bar 4").
   envSteps: SETTINGS.envSteps.derive({ default: 400_000, help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
 };
 const TREES = [OWN, SETTINGS_HERE];
@@ -67,9 +67,9 @@ const POLICY_SETTINGS = ['--tasks', '--envs', '--seed', '--steps'];
 
 const HELP = `usage: npm start -- [options]
 
-Trains one multi-task policy on every built-in task (or the ones given) and serves a live browser viewer of it:
-the robots at work, training or evaluation rollouts, and per-task learning curves. The terminal
-shows the training's progress line under the viewer's address.
+Trains one multi-task policy on every built-in task (or the ones given) and serves a live
+browser viewer of it: the robots at work, training or evaluation rollouts, and per-task learning
+curves. The terminal shows the training's progress line under the viewer's address.
 
 ${optionsHelp(TREES, { skip: ['budget'] })}
 ${HELP_LINE}
@@ -114,9 +114,8 @@ async function main(): Promise<void> {
     let cfg;
     try {
       // This CLI's defaults, then (--resume) the run's own settings, then the command line's.
-      const ownDefaults = { tasks: SETTINGS_HERE.tasks.default, envSteps: SETTINGS_HERE.envSteps.default, evalEvery: SETTINGS_HERE.evalEvery.default, seed: SETTINGS_HERE.seed.default };
       const saved = v.resume ? savedSettings(here.out) : null;
-      cfg = makeConfig({ ...overlay(overlay(ownDefaults, saved ?? {}), { ...settings, tasks }), out: here.out });
+      cfg = makeConfig(overlay(overlay(defaultsOf(SETTINGS_HERE), saved ?? {}), { ...settings, tasks }));
       await resolveTaskArgs(cfg.tasks);
     } catch (e) {
       throw new UsageError((e as Error).message);

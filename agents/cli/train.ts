@@ -5,9 +5,10 @@
 // <out>/checkpoint.bin.
 import { runCli, UsageError } from '../../sim/cli/args.ts';
 import { onStopSignals, signalExitCode } from '../../sim/cli/signals.ts';
-import { ConfigError, makeConfig, savedSettings, SETTINGS, type TrainConfig } from '../config.ts';
+import { ConfigError, makeConfig, SETTINGS, type TrainConfig } from '../config.ts';
 import { selectBackend } from '../tensor/index.ts';
 import { ProgressLine } from '../train/progress.ts';
+import { savedSettings } from '../train/run-folder.ts';
 import { train } from '../train/train.ts';
 import { BACKEND, SUITE, suitesSection, tasksOf } from './common.ts';
 import { flagSwitch, given, HELP_LINE, optionsHelp, overlay, readFlags, valuesOf } from './options.ts';

@@ -10,6 +10,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentSpec, MultiTaskAgent } from '../agent.ts';
+import { isSetting, type SettingsTree } from '../cli/options.ts';
+import { ConfigError, SETTINGS, type ConfigOverrides } from '../config.ts';
 import { assertCompatible, loadCheckpoint, removeStaleTemps, restoreAgent, saveCheckpoint, type Checkpoint, type RunState } from '../checkpoint.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -20,6 +22,36 @@ export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const BEST_FILE = 'best.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 export const CONFIG_FILE = 'config.json';
+
+/**
+ * The settings `out`'s config.json holds (RunFolder.writeConfig), for --resume: a resumed run
+ * continues with its own settings, and the command line changes only the ones it gives (a longer
+ * --steps, say). Only declared settings are taken (config.json also records derived fields such as
+ * taskNames), and not the folder itself. null: no config.json (nothing to resume: a new run).
+ */
+export function savedSettings(out: string): ConfigOverrides | null {
+  const path = join(out, CONFIG_FILE);
+  if (!existsSync(path)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid JSON (${(e as Error).message}); give the run's settings on the command line or start a new run in another --out`);
+  }
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(raw)) throw new ConfigError(`${path}: not a settings object`);
+  const keep = (v: Record<string, unknown>, tree: SettingsTree): Record<string, unknown> => {
+    const kept: Record<string, unknown> = {};
+    for (const [k, t] of Object.entries(tree)) {
+      if (!(k in v)) continue;
+      if (isSetting(t)) kept[k] = v[k];
+      else if (isObject(v[k])) kept[k] = keep(v[k] as Record<string, unknown>, t);
+    }
+    return kept;
+  };
+  const { out: _out, ...saved } = keep(raw, SETTINGS);
+  return saved as ConfigOverrides;
+}
 
 /** Does `out` hold a training run (metrics or a checkpoint), which only --resume may continue? */
 export function holdsRun(out: string): boolean {

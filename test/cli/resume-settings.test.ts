@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, savedSettings } from '../../agents/config.ts';
+import { ConfigError } from '../../agents/config.ts';
+import { savedSettings } from '../../agents/train/run-folder.ts';
 import type { MetricsRow } from '../../agents/train/observer.ts';
 import { npmRun } from './processes.ts';
 
