@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
 import { compare, formatComparison, formatSummary, median, summarize, type Comparison, type Summary } from '../../bench/compare.ts';
 import { findPeerPython, runPeer, REPO_ROOT } from '../../bench/peer.ts';
+import { CallLog, formatBreakdowns, sgemmRate, summarizeCalls, type Breakdown } from './nn-breakdown.ts';
 
 const OBS = 40;
 const ACT = 4;
@@ -36,6 +37,9 @@ project's tensor backends and on PyTorch (bench/peers/torch_sac_update.py), inte
                           for PyTorch (default: each library's own default)
   --critics N             critics in the ensemble, both sides (default: 2)
   --layer-norm            LayerNorm in the hidden layers, both sides
+  --breakdown             instead of the comparison: where one update's time goes, kernel by kernel,
+                          at 1 thread and at --threads (default: one per core, at most 4), with the
+                          network kernels' GFLOP/s against one core's sgemm (BENCHMARKS.md, "Bar 5")
   --json                  print one JSON object
   -h, --help              this text
 
@@ -53,6 +57,8 @@ interface WorkerResult {
   updates?: number;
   /** tfjs kernels one update runs (machine-independent: the op count the fused kernels cut). */
   kernels?: number;
+  /** With --breakdown: the timed addon calls. */
+  breakdown?: Breakdown;
 }
 
 interface PeerOutput {
@@ -67,6 +73,7 @@ interface Settings {
   threads: number | null;
   critics: number;
   layerNorm: boolean;
+  breakdown: boolean;
 }
 
 /** In a child: select the backend, warm up, time updates. Prints one JSON line. */
@@ -76,6 +83,11 @@ async function worker(choice: string, s: Settings): Promise<void> {
     const tf = await import('@tensorflow/tfjs');
     const { selectBackend } = await import('../tensor/backend.ts');
     const { Sac } = await import('../sac/update.ts');
+    const calls = new CallLog();
+    if (s.breakdown) {
+      const { wrapBlasAddon } = await import('../tensor/native.ts');
+      if (!wrapBlasAddon((addon) => calls.wrap(addon))) throw new Error('--breakdown times the native kernels, and the addon does not load here');
+    }
     const status = await selectBackend({ force: choice, log: false });
     out.backend = status.choice;
     out.line = status.line;
@@ -95,6 +107,7 @@ async function worker(choice: string, s: Settings): Promise<void> {
     const warmStart = performance.now();
     for (let i = 0; i < WARMUP && (i < 2 || performance.now() - warmStart < s.seconds * 250); i++) sac.update(batch);
     let n = 0;
+    calls.on = s.breakdown;
     const t0 = performance.now();
     while (n < 3 || performance.now() - t0 < s.seconds * 1000) {
       sac.update(batch);
@@ -102,6 +115,11 @@ async function worker(choice: string, s: Settings): Promise<void> {
     }
     out.msPerUpdate = (performance.now() - t0) / n;
     out.updates = n;
+    calls.on = false;
+    if (s.breakdown) {
+      const { loadBlasAddon } = await import('../tensor/native.ts');
+      out.breakdown = summarizeCalls(calls, n, out.msPerUpdate, status.threads ?? 1, sgemmRate(loadBlasAddon().addon!));
+    }
     out.kernels = (await tf.profile(() => {
       sac.update(batch);
     })).kernels.length;
@@ -113,7 +131,7 @@ async function worker(choice: string, s: Settings): Promise<void> {
 }
 
 function workerArgs(s: Settings): string[] {
-  return ['--seconds', String(s.seconds), '--critics', String(s.critics), ...(s.layerNorm ? ['--layer-norm'] : [])];
+  return ['--seconds', String(s.seconds), '--critics', String(s.critics), ...(s.layerNorm ? ['--layer-norm'] : []), ...(s.breakdown ? ['--breakdown'] : [])];
 }
 
 function runWorker(choice: string, s: Settings): WorkerResult {
@@ -149,6 +167,7 @@ await runCli(USAGE, async () => {
     threads: { type: 'string' },
     critics: { type: 'string' },
     'layer-norm': { type: 'boolean' },
+    breakdown: { type: 'boolean' },
     json: { type: 'boolean' },
     worker: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -164,8 +183,10 @@ await runCli(USAGE, async () => {
     threads: v.threads === undefined ? null : intFlag('threads', v.threads, 1, 1, 256),
     critics: intFlag('critics', v.critics, 2, 1, 64),
     layerNorm: v['layer-norm'] === true,
+    breakdown: v.breakdown === true,
   };
   if (v.worker) return worker(v.backend ?? 'auto', settings);
+  if (settings.breakdown) return breakdown(settings, v.json === true);
 
   const { BACKEND_CHOICES } = await import('../tensor/backend.ts');
   const spec = v.backend ?? 'auto';
@@ -257,3 +278,20 @@ await runCli(USAGE, async () => {
     console.log(`\nPyTorch peer failed: ${peerError}`);
   }
 });
+
+/** --breakdown: the timed kernels of one update on the native backend, at 1 thread and at the thread setting. */
+async function breakdown(s: Settings, json: boolean): Promise<void> {
+  const { defaultThreads } = await import('../tensor/native.ts');
+  const many = s.threads ?? defaultThreads();
+  const results = [...new Set([1, many])].map((threads) => runWorker('auto', { ...s, threads }));
+  const failed = results.find((r) => !r.ok || !r.breakdown);
+  if (failed) throw new Error(`--breakdown: the update did not run on the native kernels (${failed.reason ?? failed.line ?? 'no breakdown'})`);
+  const bs = results.map((r) => r.breakdown!);
+  if (json) {
+    console.log(JSON.stringify({ config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...s }, line: results[0].line, breakdowns: bs }));
+    return;
+  }
+  console.log(`bench:nn --breakdown  one SAC update (obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${s.critics} critics${s.layerNorm ? ', LayerNorm' : ''}), every addon call timed over ${s.seconds} s`);
+  console.log(`${results[0].line!.replace(/, \d+ threads?:/, ':').replace(/ \[(forced by .*|auto)\]$/, '')}\n`);
+  console.log(formatBreakdowns(bs));
+}

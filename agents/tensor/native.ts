@@ -103,6 +103,18 @@ function requireAddon(): BlasAddon {
 
 let cached: { addon: BlasAddon | null; reason: string } | undefined;
 
+/**
+ * Puts wrap(addon) in the loaded addon's place for everything that loads it afterwards, the
+ * kernels a backend registers included: instrumentation (bench:nn --breakdown times every call).
+ * Call before selectBackend. False, and nothing changed, when the addon does not load.
+ */
+export function wrapBlasAddon(wrap: (addon: BlasAddon) => BlasAddon): boolean {
+  const loaded = loadBlasAddon();
+  if (!loaded.addon) return false;
+  cached = { addon: wrap(loaded.addon), reason: '' };
+  return true;
+}
+
 export function loadBlasAddon(): { addon: BlasAddon | null; reason: string } {
   if (cached) return cached;
   let threads: number | null = null;

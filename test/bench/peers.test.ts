@@ -6,6 +6,8 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { compare, summarize, formatComparison, SPREAD_LIMIT } from '../../bench/compare.ts';
 import { findPeerPython } from '../../bench/peer.ts';
+import { existsSync } from 'node:fs';
+import { ADDON_PATH } from '../../agents/tensor/native.ts';
 
 /** Runs a benchmark in a child process (asynchronously: a blocked test worker misses vitest's RPC). */
 function run(script: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -104,6 +106,44 @@ describe('bench:nn, a real short run', () => {
     expect(b.threads).toBe(1);
     expect(b.vsPeer.ratio).toBeCloseTo(out.peer.summary.median / b.summary.median, 6);
   }, 180_000);
+});
+
+describe('bench:nn --breakdown', () => {
+  const addonBuilt = existsSync(ADDON_PATH) && process.env.RRL_DISABLE_BLAS !== '1';
+  it.skipIf(!addonBuilt)('times every kernel of one update at 1 and 2 threads, with the network kernels\' multiply-adds counted from their shapes', async () => {
+    const r = await run('agents/bench/nn.ts', ['--breakdown', '--threads', '2', '--seconds', '0.3', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.breakdowns.map((b: { threads: number }) => b.threads)).toEqual([1, 2]);
+    // obs 40, act 4, hidden 256x2, batch 256, 2 critics: actor 40-256-256-8, critics 44-256-256-1.
+    const B = 256;
+    const actor = [40 * 256, 256 * 256, 256 * 8];
+    const critic = [44 * 256, 256 * 256, 256 * 1];
+    const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+    const expected: Record<string, number> = {
+      'mlpForward (E=2)': 3 * 2 * B * sum(critic), // targets at s', online at s, online at the policy's actions
+      'mlpForward (E=1)': 3 * B * sum(actor), // at s', at s, and again at s for the temperature
+      'mlpBackward (E=2, params)': 2 * B * (sum(critic) + critic[1] + critic[2]), // every dW, dx below the top two layers' inputs
+      'mlpBackward (E=2, dx)': 2 * B * sum(critic), // through every layer to the input (the actions' columns)
+      'mlpBackward (E=1, params)': B * (sum(actor) + actor[1] + actor[2]),
+    };
+    for (const b of out.breakdowns) {
+      for (const [kernel, macs] of Object.entries(expected)) {
+        const row = b.rows.find((x: { kernel: string }) => x.kernel === kernel);
+        expect(row, kernel).toBeDefined();
+        expect(row.macsPerUpdate).toBe(macs);
+      }
+      expect(b.networkMacs).toBe(sum(Object.values(expected)));
+      expect(b.rows.find((x: { kernel: string }) => x.kernel === 'adam').callsPerUpdate).toBe(3);
+      expect(b.nativeMsPerUpdate).toBeGreaterThan(0);
+      expect(b.nativeMsPerUpdate).toBeLessThan(b.msPerUpdate);
+      expect(b.networkGflops).toBeGreaterThan(0);
+      expect(b.sgemmGflopsOneCore).toBeGreaterThan(0);
+    }
+    const text = await run('agents/bench/nn.ts', ['--breakdown', '--threads', '2', '--seconds', '0.3']);
+    expect(text.stdout).toMatch(/mlpForward \(E=2\)\s+3\s+236\.7/);
+    expect(text.stdout).toMatch(/network kernels 656 MFLOP per update/);
+  }, 120_000);
 });
 
 describe('bench:sim, a real short run', () => {

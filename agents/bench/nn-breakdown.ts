@@ -1,0 +1,154 @@
+// bench:nn --breakdown: where one SAC update's time goes, kernel by kernel. Every addon call is
+// timed (the addon wrapped before the backend registers its kernels), the whole-network products
+// are converted to multiply-adds from their shapes, and one core's sgemm rate on the update's
+// largest product (256 x 256 x 256 through the same addon, single-threaded as the BLAS always runs
+// here) is the yardstick: the network kernels cannot beat that rate per thread.
+import type { BlasAddon } from '../tensor/native.ts';
+
+export interface BreakdownRow {
+  /** Addon function, with the network's ensemble size and what a backward computes. */
+  kernel: string;
+  callsPerUpdate: number;
+  usPerUpdate: number;
+  /** Multiply-adds per update (network kernels only). */
+  macsPerUpdate: number | null;
+}
+
+export interface Breakdown {
+  threads: number;
+  msPerUpdate: number;
+  nativeMsPerUpdate: number;
+  rows: BreakdownRow[];
+  /** The network kernels' multiply-adds per update, and their rate in GFLOP/s (2 per multiply-add). */
+  networkMacs: number;
+  networkGflops: number;
+  /** One core's sgemm rate on 256 x 256 x 256, GFLOP/s (best of 5 blocks). */
+  sgemmGflopsOneCore: number;
+}
+
+/** Layer widths of an MLP spec (native/rrl_nets.c): [n, E, B, xShared, <extra>, in0, out_0, act_0, norm_0, ...]. */
+function layers(spec: Int32Array, extra: number): { E: number; B: number; dims: [number, number][] } {
+  const n = spec[0];
+  const dims: [number, number][] = [];
+  let inDim = spec[4 + extra];
+  for (let l = 0; l < n; l++) {
+    const out = spec[5 + extra + 3 * l];
+    dims.push([inDim, out]);
+    inDim = out;
+  }
+  return { E: spec[1], B: spec[2], dims };
+}
+
+/** Label and multiply-adds of one addon call (null for the elementwise kernels). */
+function describe(name: string, args: unknown[]): { label: string; macs: number | null } {
+  if (name === 'mlpForward') {
+    const { E, B, dims } = layers(args[2] as Int32Array, 0);
+    return { label: `mlpForward (E=${E})`, macs: E * B * dims.reduce((a, [i, o]) => a + i * o, 0) };
+  }
+  if (name === 'mlpBackward') {
+    const spec = args[2] as Int32Array;
+    const needDx = spec[4] !== 0;
+    const needParams = spec[5] !== 0;
+    const { E, B, dims } = layers(spec, 2);
+    // dW of every layer when asked; dx of every layer but the first, and of the first when asked.
+    const macs = dims.reduce((a, [i, o], l) => a + (needParams ? i * o : 0) + (l > 0 || needDx ? i * o : 0), 0);
+    return { label: `mlpBackward (E=${E}, ${[needDx ? 'dx' : '', needParams ? 'params' : ''].filter(Boolean).join(' + ')})`, macs: E * B * macs };
+  }
+  return { label: name, macs: null };
+}
+
+const TIMED = ['gemm', 'adam', 'axpby', 'mlpForward', 'mlpBackward', 'tanhGaussian', 'tanhGaussianGrad', 'sacTarget', 'sacCriticGrad', 'sacActorGrad', 'sacAlphaGrad', 'concat', 'slice'] as const;
+
+/** The addon with every kernel call timed into `log` while `log.on` (label -> durations in ms, and multiply-adds). */
+export class CallLog {
+  on = false;
+  readonly calls = new Map<string, { ms: number[]; macs: number | null }>();
+
+  wrap(addon: BlasAddon): BlasAddon {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const k of Object.getOwnPropertyNames(addon) as (keyof BlasAddon)[]) {
+      const f = addon[k] as unknown as (...a: unknown[]) => unknown;
+      if (typeof f !== 'function') continue;
+      if (!(TIMED as readonly string[]).includes(k)) {
+        out[k] = f.bind(addon);
+        continue;
+      }
+      out[k] = (...args: unknown[]) => {
+        if (!this.on) return f.apply(addon, args);
+        const t0 = performance.now();
+        const r = f.apply(addon, args);
+        const ms = performance.now() - t0;
+        const { label, macs } = describe(k, args);
+        const entry = this.calls.get(label) ?? { ms: [], macs };
+        entry.ms.push(ms);
+        this.calls.set(label, entry);
+        return r;
+      };
+    }
+    return out as unknown as BlasAddon;
+  }
+}
+
+/** GFLOP/s of one 256 x 256 x 256 sgemm on the calling thread, best of 5 blocks of 100. */
+export function sgemmRate(addon: BlasAddon): number {
+  const n = 256;
+  const a = new Float32Array(n * n).map((_, i) => (i % 7) * 0.1);
+  const b = new Float32Array(n * n).map((_, i) => (i % 5) * 0.1);
+  const c = new Float32Array(n * n);
+  const once = () => addon.gemm(a.buffer, 0, b.buffer, 0, c.buffer, 0, 1, n, n, n, false, false, 0, 0, null, 0, 0, 0, 0, 0, 0);
+  for (let i = 0; i < 20; i++) once();
+  let best = Infinity;
+  for (let block = 0; block < 5; block++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) once();
+    best = Math.min(best, (performance.now() - t0) / 100);
+  }
+  return (2 * n * n * n) / (best * 1e-3) / 1e9;
+}
+
+/** The log of `updates` timed updates as rows, heaviest first. */
+export function summarizeCalls(log: CallLog, updates: number, msPerUpdate: number, threads: number, sgemmGflopsOneCore: number): Breakdown {
+  const rows: BreakdownRow[] = [...log.calls].map(([kernel, { ms, macs }]) => ({
+    kernel,
+    callsPerUpdate: ms.length / updates,
+    usPerUpdate: (1000 * ms.reduce((a, x) => a + x, 0)) / updates,
+    macsPerUpdate: macs === null ? null : (macs * ms.length) / updates,
+  })).sort((x, y) => y.usPerUpdate - x.usPerUpdate);
+  const net = rows.filter((r) => r.macsPerUpdate !== null);
+  const networkMacs = net.reduce((a, r) => a + r.macsPerUpdate!, 0);
+  const networkUs = net.reduce((a, r) => a + r.usPerUpdate, 0);
+  return {
+    threads,
+    msPerUpdate,
+    nativeMsPerUpdate: rows.reduce((a, r) => a + r.usPerUpdate, 0) / 1000,
+    rows,
+    networkMacs,
+    networkGflops: networkUs > 0 ? (2 * networkMacs) / (networkUs * 1e-6) / 1e9 : 0,
+    sgemmGflopsOneCore,
+  };
+}
+
+/** The breakdowns as text, one column per thread setting. */
+export function formatBreakdowns(bs: Breakdown[]): string {
+  const labels = [...new Set(bs.flatMap((b) => b.rows.map((r) => r.kernel)))];
+  const cell = (b: Breakdown, k: string) => {
+    const r = b.rows.find((x) => x.kernel === k);
+    return r ? `${Math.round(r.usPerUpdate)}` : '-';
+  };
+  const table: string[][] = [['kernel', 'calls/update', 'MFLOP/update', ...bs.map((b) => `us/update, ${b.threads} thread${b.threads === 1 ? '' : 's'}`)]];
+  for (const k of labels) {
+    const r = bs.map((b) => b.rows.find((x) => x.kernel === k)).find(Boolean)!;
+    table.push([k, String(+r.callsPerUpdate.toFixed(2)), r.macsPerUpdate === null ? '-' : (2 * r.macsPerUpdate / 1e6).toFixed(1), ...bs.map((b) => cell(b, k))]);
+  }
+  table.push(['native, total', '', '', ...bs.map((b) => `${Math.round(b.nativeMsPerUpdate * 1000)}`)]);
+  table.push(['tfjs and JavaScript (the rest)', '', '', ...bs.map((b) => `${Math.round((b.msPerUpdate - b.nativeMsPerUpdate) * 1000)}`)]);
+  table.push(['whole update', '', '', ...bs.map((b) => `${Math.round(b.msPerUpdate * 1000)}`)]);
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const lines = table.map((row) => row.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of bs) {
+    lines.push(`${b.threads} thread${b.threads === 1 ? '' : 's'}: network kernels ${(2 * b.networkMacs / 1e6).toFixed(0)} MFLOP per update at ${b.networkGflops.toFixed(1)} GFLOP/s `
+      + `(${(b.networkGflops / b.threads).toFixed(1)} per thread); one core's sgemm on 256x256x256: ${b.sgemmGflopsOneCore.toFixed(1)} GFLOP/s`);
+  }
+  return lines.join('\n');
+}
