@@ -39,17 +39,17 @@ function layers(spec: Int32Array, extra: number): { E: number; B: number; dims: 
   return { E: spec[1], B: spec[2], dims };
 }
 
-/** Label and multiply-adds of one addon call (null for the elementwise kernels). */
-function describe(name: string, args: unknown[]): { label: string; macs: number | null } {
+/** Label and multiply-adds of one addon call, from its spec (null for the elementwise kernels). */
+function describe(name: string, spec: unknown): { label: string; macs: number | null } {
   if (name === 'mlpForward') {
-    const { E, B, dims } = layers(args[2] as Int32Array, 0);
+    const { E, B, dims } = layers(spec as Int32Array, 0);
     return { label: `mlpForward (E=${E})`, macs: E * B * dims.reduce((a, [i, o]) => a + i * o, 0) };
   }
   if (name === 'mlpBackward') {
-    const spec = args[2] as Int32Array;
-    const needDx = spec[4] !== 0;
-    const needParams = spec[5] !== 0;
-    const { E, B, dims } = layers(spec, 2);
+    const d = spec as Int32Array;
+    const needDx = d[4] !== 0;
+    const needParams = d[5] !== 0;
+    const { E, B, dims } = layers(d, 2);
     // dW of every layer when asked; dx of every layer but the first, and of the first when asked.
     const macs = dims.reduce((a, [i, o], l) => a + (needParams ? i * o : 0) + (l > 0 || needDx ? i * o : 0), 0);
     return { label: `mlpBackward (E=${E}, ${[needDx ? 'dx' : '', needParams ? 'params' : ''].filter(Boolean).join(' + ')})`, macs: E * B * macs };
@@ -57,31 +57,34 @@ function describe(name: string, args: unknown[]): { label: string; macs: number 
   return { label: name, macs: null };
 }
 
-const TIMED = ['gemm', 'adam', 'axpby', 'mlpForward', 'mlpBackward', 'tanhGaussian', 'tanhGaussianGrad', 'sacTarget', 'sacCriticGrad', 'sacActorGrad', 'sacAlphaGrad', 'concat', 'slice'] as const;
+/** Addon functions that are not kernels: called, never timed. */
+const UNTIMED = new Set(['info', 'setThreads', 'abi']);
 
-/** The addon with every kernel call timed into `log` while `log.on` (label -> durations in ms, and multiply-adds). */
+/** One timed addon call: the function, its spec (the network kernels' shapes) and its duration. */
+interface Call {
+  name: string;
+  spec: unknown;
+  ms: number;
+}
+
+/**
+ * The addon with every kernel call timed while `on`. The hot path only records the call; labels
+ * and multiply-adds are worked out afterwards (summarizeCalls), so they add nothing to the timings.
+ */
 export class CallLog {
   on = false;
-  readonly calls = new Map<string, { ms: number[]; macs: number | null }>();
+  readonly calls: Call[] = [];
 
   wrap(addon: BlasAddon): BlasAddon {
     const out = Object.create(null) as Record<string, unknown>;
-    for (const k of Object.getOwnPropertyNames(addon) as (keyof BlasAddon)[]) {
-      const f = addon[k] as unknown as (...a: unknown[]) => unknown;
+    for (const name of Object.getOwnPropertyNames(addon) as (keyof BlasAddon)[]) {
+      const f = addon[name] as unknown as (...a: unknown[]) => unknown;
       if (typeof f !== 'function') continue;
-      if (!(TIMED as readonly string[]).includes(k)) {
-        out[k] = f.bind(addon);
-        continue;
-      }
-      out[k] = (...args: unknown[]) => {
+      out[name] = UNTIMED.has(name) ? f.bind(addon) : (...args: unknown[]) => {
         if (!this.on) return f.apply(addon, args);
         const t0 = performance.now();
         const r = f.apply(addon, args);
-        const ms = performance.now() - t0;
-        const { label, macs } = describe(k, args);
-        const entry = this.calls.get(label) ?? { ms: [], macs };
-        entry.ms.push(ms);
-        this.calls.set(label, entry);
+        this.calls.push({ name, spec: args[2], ms: performance.now() - t0 });
         return r;
       };
     }
@@ -108,11 +111,19 @@ export function sgemmRate(addon: BlasAddon): number {
 
 /** The log of `updates` timed updates as rows, heaviest first. */
 export function summarizeCalls(log: CallLog, updates: number, msPerUpdate: number, threads: number, sgemmGflopsOneCore: number): Breakdown {
-  const rows: BreakdownRow[] = [...log.calls].map(([kernel, { ms, macs }]) => ({
+  const byLabel = new Map<string, { ms: number; count: number; macs: number | null }>();
+  for (const c of log.calls) {
+    const { label, macs } = describe(c.name, c.spec);
+    const e = byLabel.get(label) ?? { ms: 0, count: 0, macs };
+    e.ms += c.ms;
+    e.count++;
+    byLabel.set(label, e);
+  }
+  const rows: BreakdownRow[] = [...byLabel].map(([kernel, { ms, count, macs }]) => ({
     kernel,
-    callsPerUpdate: ms.length / updates,
-    usPerUpdate: (1000 * ms.reduce((a, x) => a + x, 0)) / updates,
-    macsPerUpdate: macs === null ? null : (macs * ms.length) / updates,
+    callsPerUpdate: count / updates,
+    usPerUpdate: (1000 * ms) / updates,
+    macsPerUpdate: macs === null ? null : (macs * count) / updates,
   })).sort((x, y) => y.usPerUpdate - x.usPerUpdate);
   const net = rows.filter((r) => r.macsPerUpdate !== null);
   const networkMacs = net.reduce((a, r) => a + r.macsPerUpdate!, 0);
