@@ -5,6 +5,7 @@
 // with the field names of agents/sac/update.ts's SacHyper (checked below).
 import { resolve } from 'node:path';
 import { fmt, MAX, numFlag, UsageError } from '../sim/cli/args.ts';
+import { ENV_SHARES } from '../sim/env-share.ts';
 import { looksLikeTaskFile } from '../sim/registry.ts';
 import { bool, choice, defaultsOf, int, list, num, overlay, problems, range, text, type Overrides, type ValuesOf } from './cli/options.ts';
 import { ARCHS, DESCRIPTORS } from './nn/conditioned.ts';
@@ -68,7 +69,14 @@ export const SETTINGS = {
   }),
   stopAtSuccess: num({ default: null, none: 'never', above: 0, max: 1, flag: 'stop-at-success', metavar: 'P', group: SCHEDULE, help: 'stop once an evaluation has every task at or above success rate P' }),
   seed: int({ default: 0, min: 0, max: MAX.seed, flag: 'seed', group: SCHEDULE, help: 'seeds everything: envs, networks, sampling' }),
-  numEnvs: int({ default: null, none: '4 per task', min: 1, max: MAX.envs, flag: 'envs', group: SCHEDULE, help: 'envs stepped together, round-robin over the tasks (at least one per task)' }),
+  numEnvs: int({ default: null, none: '4 per task', min: 1, max: MAX.envs, flag: 'envs', group: SCHEDULE, help: 'envs stepped together, shared among the tasks as --env-share says (at least one per task)' }),
+  envShare: choice({
+    default: 'episode-length',
+    values: ENV_SHARES,
+    flag: 'env-share',
+    group: SCHEDULE,
+    help: "how the envs are shared among the tasks, in training and in collecting demonstrations: even: round-robin; episode-length: in proportion to each task's episode length (every task finishes episodes at about the same rate)",
+  }),
   out: text({ default: 'runs/latest', flag: 'out', metavar: 'DIR', group: SCHEDULE, help: 'output folder: metrics.jsonl, checkpoint.bin, best.bin, config.json' }),
   evalEvery: int({ default: 20_000, min: 0, max: MAX.envSteps, flag: 'eval-every', group: SCHEDULE, help: 'env steps between evaluations (deterministic actions, fresh seeds); 0: only at the end' }),
   evalEpisodes: int({ default: 20, min: 1, max: MAX.episodes, flag: 'eval-episodes', group: SCHEDULE, help: 'evaluation episodes per task' }),

@@ -9,6 +9,8 @@ export interface WorkerInit {
   /** Registered names or task-file paths. */
   tasks: string[];
   numEnvs: number;
+  /** Which task each env runs; default round-robin. */
+  taskOfEnv?: number[];
   reward: VecEnvOptions['reward'];
   terminateOnSuccess: boolean;
 }
@@ -26,7 +28,7 @@ const init = workerData as WorkerInit;
 
 const ready = (async () => {
   const tasks = await resolveTaskArgs(init.tasks);
-  return VecEnv.create({ tasks, numEnvs: init.numEnvs, reward: init.reward, terminateOnSuccess: init.terminateOnSuccess });
+  return VecEnv.create({ tasks, numEnvs: init.numEnvs, taskOfEnv: init.taskOfEnv, reward: init.reward, terminateOnSuccess: init.terminateOnSuccess });
 })();
 
 port.on('message', async (req: WorkerRequest) => {

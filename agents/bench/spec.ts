@@ -173,6 +173,8 @@ export function runConfig(spec: SweepSpec, run: RunPlan, out: string): TrainConf
     envSteps: spec.budgetPerTask * K,
     seed: run.seed,
     numEnvs: spec.envsPerTask * K,
+    // Every task the same env steps, as the single-task runs it is compared with get.
+    envShare: 'even',
     out,
     reward: spec.reward,
     replayPerTask: spec.replayPerTask,

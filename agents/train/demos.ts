@@ -8,6 +8,7 @@
 // the other half, which about halves the collection's wall time (it is minutes on ten tasks). The
 // order of everything that touches shared state (noise draws, input statistics, episodes into the
 // buffers) is fixed, worker's half first, so a seed gives the same demonstrations every time.
+import { envCounts, taskOfEnvs } from '../../sim/env-share.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { ResetResult, StepResult } from '../../sim/vec-env.ts';
 import { VecEnv } from '../../sim/vec-env.ts';
@@ -18,26 +19,31 @@ import type { TrainRun } from './run.ts';
 
 /** The Rng stream of the demonstrations' action noise. */
 const NOISE_STREAM = 0xde70;
-/** Envs per task in each half. */
+/** Envs per task in each half, on average. */
 const ENVS_PER_TASK = 2;
 /** The halves' reset seeds: base + this times the half's index (independent env streams). */
 const HALF_SEED_STRIDE = 0x9e3779b1;
 
-export async function collectDemos(run: TrainRun): Promise<void> {
+/** Collects the demonstrations; returns the lockstep steps it took (each stepping every env of both halves). */
+export async function collectDemos(run: TrainRun): Promise<number> {
   const { cfg, replay, agent } = run;
   const withExpert = run.tasks.map((t, k) => (t.expert ? k : -1)).filter((k) => k >= 0);
   const without = run.tasks.filter((t) => !t.expert).map((t) => t.name);
   if (without.length) run.log(`demonstrations: no scripted expert for ${without.join(', ')}; those tasks learn without`);
-  if (withExpert.length === 0) return;
+  if (withExpert.length === 0) return 0;
   run.log(`demonstrations: collecting ${cfg.demoEpisodes} scripted-expert episodes per task (--demos 0 turns them off)...`);
   const t0 = performance.now();
   const numEnvs = ENVS_PER_TASK * withExpert.length;
-  const opts = { numEnvs, reward: cfg.reward, terminateOnSuccess: false };
+  // Shared as in training: by episode length, every task has its episodes at about the same step
+  // and the collection stops when the last does, instead of waiting for the longest task.
+  const taskOfEnv = taskOfEnvs(envCounts(withExpert.map((k) => run.tasks[k].maxSteps), numEnvs, cfg.envShare));
+  const opts = { numEnvs, taskOfEnv, reward: cfg.reward, terminateOnSuccess: false };
   const remote = new RemoteVecEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts });
   const local = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), ...opts }).catch(async (e) => {
     await remote.close();
     throw e;
   });
+  let steps = 0;
   try {
     const noise = new Rng(cfg.seed, NOISE_STREAM);
     const stagers = [new EpisodeStager(numEnvs), new EpisodeStager(numEnvs)];
@@ -52,7 +58,7 @@ export async function collectDemos(run: TrainRun): Promise<void> {
       for (let i = 0; i < numEnvs; i++) {
         stagers[h].push(i, transitionOf(before, a, r, i));
         if (!r.finalInfo[i]) continue;
-        const k = local.taskOfEnv[i]; // both halves assign tasks to envs alike (round-robin)
+        const k = taskOfEnv[i]; // both halves assign tasks to envs alike
         if (counts[k] < cfg.demoEpisodes) {
           stagers[h].finish(i, replay.demos[withExpert[k]]);
           counts[k]++;
@@ -60,7 +66,7 @@ export async function collectDemos(run: TrainRun): Promise<void> {
       }
     };
 
-    for (let steps = 0; counts.some((c) => c < cfg.demoEpisodes) && steps < 1_000_000; steps++) {
+    for (; counts.some((c) => c < cfg.demoEpisodes) && steps < 1_000_000; steps++) {
       const remoteExpert = remote.expertActions(s[0].observation);
       const aLocal = local.expertActions(s[1].observation);
       const aRemote = await remoteExpert;
@@ -80,5 +86,6 @@ export async function collectDemos(run: TrainRun): Promise<void> {
     await remote.close();
   }
   const names = withExpert.map((k) => run.tasks[k].name).join(', ');
-  run.log(`demonstrations: ${cfg.demoEpisodes} expert episodes per task (${names}), action noise ${cfg.demoNoise}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  run.log(`demonstrations: ${cfg.demoEpisodes} expert episodes per task (${names}), action noise ${cfg.demoNoise}, in ${((performance.now() - t0) / 1000).toFixed(1)} s (${steps} steps of ${2 * numEnvs} envs)`);
+  return steps;
 }

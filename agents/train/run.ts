@@ -1,6 +1,7 @@
 // One training run's state, shared by the loop and its built-in observers: the settings, the tasks,
 // the agent (fresh, or restored from the run's checkpoint with --resume), replay, the learner's
 // generator, the counters a checkpoint keeps (RunState), the run folder and the phase clock.
+import { envCounts, taskOfEnvs } from '../../sim/env-share.ts';
 import { resolveTaskArgs } from '../../sim/registry.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { TaskDefinition } from '../../sim/task.ts';
@@ -100,6 +101,14 @@ export class TrainRun implements RunView {
   }
   get numEnvs(): number {
     return envsOf(this.cfg, this.tasks.length);
+  }
+  /** Envs per task: cfg.envShare over the tasks' episode lengths. */
+  get envsPerTask(): number[] {
+    return envCounts(this.tasks.map((t) => t.maxSteps), this.numEnvs, this.cfg.envShare);
+  }
+  /** Which task each env runs, interleaved (sim/env-share.ts). */
+  get taskOfEnv(): Int32Array {
+    return Int32Array.from(taskOfEnvs(this.envsPerTask));
   }
   /** Transitions per update: the setting rounded up to a multiple of the task count (an equal share each). */
   get batchSize(): number {

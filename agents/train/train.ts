@@ -44,9 +44,13 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   try {
     // Training time (and its breakdown) starts here: demonstrations are part of what learning costs.
     run.startClock();
+    if (run.numTasks > 1) {
+      const counts = run.envsPerTask;
+      run.log(`envs: ${run.numEnvs}, ${cfg.envShare === 'even' ? 'round-robin' : 'by episode length'} (${run.tasks.map((t, k) => `${t.name} ${counts[k]}`).join(', ')})`);
+    }
     // A resumed run has its demonstrations in its replay already.
     if (cfg.demoEpisodes > 0 && !run.replayRestored) await run.clock.measureAsync('demonstrations', () => collectDemos(run));
-    const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, reward: cfg.reward, terminateOnSuccess: false });
+    const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, taskOfEnv: [...run.taskOfEnv], reward: cfg.reward, terminateOnSuccess: false });
     try {
       return await loop(run, env, opts);
     } finally {
@@ -61,7 +65,7 @@ async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promi
   const { cfg, agent, replay, rng, clock, state } = run;
   const K = run.numTasks;
   const numEnvs = run.numEnvs;
-  const taskOfEnv = Int32Array.from({ length: numEnvs }, (_, i) => i % K);
+  const taskOfEnv = run.taskOfEnv;
   const learningStarts = cfg.learningStartsPerTask * K;
   const batch = replay.allocBatch(run.batchSize);
   const episodes = new EpisodeRecorder(taskOfEnv);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeConfig } from '../../agents/config.ts';
+import { makeConfig, type ConfigOverrides } from '../../agents/config.ts';
 import { collectDemos } from '../../agents/train/demos.ts';
 import { TrainRun } from '../../agents/train/run.ts';
 import { getTask } from '../../sim/registry.ts';
@@ -13,20 +13,21 @@ import { getTask } from '../../sim/registry.ts';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function demosOf(seed: number, episodes = 5) {
+async function collect(over: ConfigOverrides) {
   const out = mkdtempSync(join(tmpdir(), 'rrl-demos-'));
   dirs.push(out);
-  const cfg = makeConfig({ tasks: ['reach', 'push'], demoEpisodes: episodes, seed, out, sac: { hidden: [16, 16] } });
-  const run = await TrainRun.open(cfg, { resume: false, log: () => {} });
+  const run = await TrainRun.open(makeConfig({ ...over, out, sac: { hidden: [16, 16] } }), { resume: false, log: () => {} });
   try {
-    await collectDemos(run);
-    return run.replay.demos.map((b) => {
-      const s = b.exportState();
-      return { episodes: s.episodes, written: s.written, obs: Array.from(s.arrays.obs), action: Array.from(s.arrays.action), reward: Array.from(s.arrays.reward) };
-    });
+    const steps = await collectDemos(run);
+    return { steps, demos: run.replay.demos.map((b) => b.exportState()) };
   } finally {
     run.agent.dispose();
   }
+}
+
+async function demosOf(seed: number, episodes = 5) {
+  const { demos } = await collect({ tasks: ['reach', 'push'], demoEpisodes: episodes, seed });
+  return demos.map((s) => ({ episodes: s.episodes, written: s.written, obs: Array.from(s.arrays.obs), action: Array.from(s.arrays.action), reward: Array.from(s.arrays.reward) }));
 }
 
 describe('demonstrations', () => {
@@ -42,6 +43,23 @@ describe('demonstrations', () => {
       expect(d.reward.filter((r) => r === 0).length, names[t]).toBeGreaterThan(0);
     });
     expect(b).toEqual(a);
+  }, 120_000);
+
+  it('envs shared by episode length: a 50-step and a 150-step task finish together, in half the steps of round-robin', async () => {
+    // 6 episodes each, 4 envs per half. Round-robin: 2 + 2 each, so peg-insert needs two rounds of
+    // 150 steps; by episode length: reach 1, peg-insert 3 per half, one round of 150 for both.
+    const tasks = ['reach', 'peg-insert'];
+    const even = await collect({ tasks, demoEpisodes: 6, seed: 1, envShare: 'even' });
+    const byLength = await collect({ tasks, demoEpisodes: 6, seed: 1, envShare: 'episode-length' });
+    expect(even.steps).toBe(300);
+    expect(byLength.steps).toBe(150);
+    for (const r of [even, byLength]) {
+      // Each episode whole and in its own task's buffer (both halves' envs agree on their tasks).
+      r.demos.forEach((d, t) => {
+        expect(d.episodes, tasks[t]).toBe(6);
+        expect(d.written, tasks[t]).toBe(6 * getTask(tasks[t]).maxSteps);
+      });
+    }
   }, 120_000);
 
   it('another seed gives other demonstrations', async () => {

@@ -111,7 +111,7 @@ describe('the training loop', () => {
 describe('multi-task strategies in the loop', () => {
   it("weighted: each task's recent outcomes go into the checkpoint, and a resumed run starts from them", async () => {
     const out = join(dir, 'weighted');
-    const cfg = { ...base, strategy: 'weighted' as const, successWindow: 3, out };
+    const cfg = { ...base, strategy: 'weighted' as const, successWindow: 3, envShare: 'even' as const, out };
     await train(makeConfig({ ...cfg, envSteps: 600 }), { log: () => {} });
     // 600 env steps over 4 envs, 2 per task: reach (50-step episodes) ended 6, push (100 steps) 2.
     const saved = loadCheckpoint(join(out, 'checkpoint.bin')).run.recentSuccess!;
@@ -132,6 +132,27 @@ describe('multi-task strategies in the loop', () => {
       expect(r.updates).toBeGreaterThan(0);
       const spec = loadCheckpoint(join(out, 'checkpoint.bin')).spec;
       expect([spec.arch, spec.strategy, spec.softLambda]).toEqual(name === 'pcgrad' ? ['multihead', 'pcgrad', undefined] : ['soft', 'none', 0.1]);
+    }
+  });
+});
+
+describe('envs shared among the tasks', () => {
+  it('by episode length: the loop stores each env under the task the env worker runs, and says how the envs are shared', async () => {
+    const seen: string[][] = [];
+    const names = ['reach', 'peg-insert'];
+    const check: TrainObserver = {
+      afterStep(step: StepView) {
+        seen.push(step.result.info.map((info, i) => `${info.task}=${names[step.taskOfEnv[i]]}`));
+      },
+    };
+    const logs: string[] = [];
+    const cfg = makeConfig({ ...base, tasks: names, demoEpisodes: 0, numEnvs: 8, envSteps: 400, evalEvery: 0, out: join(dir, 'share') });
+    await train(cfg, { log: (l) => logs.push(l), observers: [check] });
+    expect(logs).toContain('envs: 8, by episode length (reach 2, peg-insert 6)');
+    expect(seen).toHaveLength(50);
+    for (const row of seen) {
+      expect(row.filter((p) => p === 'reach=reach')).toHaveLength(2);
+      expect(row.filter((p) => p === 'peg-insert=peg-insert')).toHaveLength(6);
     }
   });
 });
