@@ -125,6 +125,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     }
   }
   let idleWorkers: string[] = [];
+  let otherSweeps: Record<string, number> = {};
 
   const dataOf = (r: RunPlan): RunJobData => ({ sweepId, runId: r.id, spec, commit: opts.commit });
   const addJob = (r: RunPlan) => queue.add('run', dataOf(r), { ...JOB_OPTIONS, jobId: jobIdOf(sweepId, r.id) });
@@ -242,7 +243,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     return elapsed > 5 && rate > 0 ? (stepsTotal - stepsDone) / rate : null;
   };
   const publish = (state: 'running' | 'finished' | 'stopped') => {
-    const p = progressFile(runProgress(), { state, mode: 'queue', queue: target.display, sweepId, eta: eta(), idleWorkers });
+    const p = progressFile(runProgress(), { state, mode: 'queue', queue: target.display, sweepId, eta: eta(), idleWorkers, otherSweeps });
     try {
       writeProgressFile(opts.reportDir, p);
     } catch (e) {
@@ -309,6 +310,15 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       idleWorkers = await queue.getWorkers().then(
         (ws) => ws.map((w) => w.rawname?.split(':w:')[1]).filter((n): n is string => typeof n === 'string' && n.length > 0),
         () => [],
+      );
+      // Workers busy with another sweep's run on the same queue (BullMQ records who took a job).
+      otherSweeps = await queue.getActive().then(
+        (jobs) => {
+          const n: Record<string, number> = {};
+          for (const j of jobs) if (j.data?.sweepId !== sweepId && j.processedBy) n[j.processedBy] = (n[j.processedBy] ?? 0) + 1;
+          return n;
+        },
+        () => ({}),
       );
     }
     return changed;

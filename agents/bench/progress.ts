@@ -23,6 +23,8 @@ export interface WorkerProgress {
   /** Runs it finished, and runs that failed on it. */
   done: number;
   failed: number;
+  /** Runs of other sweeps on the same queue it is training now (so it is busy, not idle). */
+  otherSweeps: number;
 }
 
 export interface ProgressFile {
@@ -47,11 +49,15 @@ export interface ProgressFile {
   runs: RunProgress[];
 }
 
-/** Per-worker lines from the runs (workers that hold no run yet can be named in `idle`). */
-export function workersOf(runs: readonly RunProgress[], idle: readonly string[] = []): WorkerProgress[] {
+/**
+ * Per-worker lines from the runs; workers that hold no run of this sweep can be named in `idle`
+ * (connected to the queue), and `otherSweeps` counts the runs of other sweeps each is training.
+ */
+export function workersOf(runs: readonly RunProgress[], idle: readonly string[] = [], otherSweeps: Readonly<Record<string, number>> = {}): WorkerProgress[] {
   const by = new Map<string, WorkerProgress>();
-  const of = (name: string) => by.get(name) ?? by.set(name, { name, running: [], done: 0, failed: 0 }).get(name)!;
+  const of = (name: string) => by.get(name) ?? by.set(name, { name, running: [], done: 0, failed: 0, otherSweeps: 0 }).get(name)!;
   for (const n of idle) of(n);
+  for (const [n, k] of Object.entries(otherSweeps)) of(n).otherSweeps = k;
   for (const r of runs) {
     if (!r.worker) continue;
     const w = of(r.worker);
@@ -62,7 +68,7 @@ export function workersOf(runs: readonly RunProgress[], idle: readonly string[] 
   return [...by.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export function progressFile(runs: RunProgress[], o: { state: ProgressFile['state']; mode: ProgressFile['mode']; queue?: string | null; sweepId?: string | null; eta: number | null; idleWorkers?: string[] }): ProgressFile {
+export function progressFile(runs: RunProgress[], o: { state: ProgressFile['state']; mode: ProgressFile['mode']; queue?: string | null; sweepId?: string | null; eta: number | null; idleWorkers?: string[]; otherSweeps?: Record<string, number> }): ProgressFile {
   const count = (s: RunProgressState) => runs.filter((r) => r.state === s).length;
   return {
     version: 1,
@@ -79,7 +85,7 @@ export function progressFile(runs: RunProgress[], o: { state: ProgressFile['stat
     stepsDone: runs.reduce((a, r) => a + (r.state === 'done' ? r.budget : Math.min(r.envSteps, r.budget)), 0),
     stepsTotal: runs.reduce((a, r) => a + r.budget, 0),
     eta: o.eta,
-    workers: workersOf(runs, o.idleWorkers),
+    workers: workersOf(runs, o.idleWorkers, o.otherSweeps),
     runs,
   };
 }
@@ -93,11 +99,16 @@ export function writeProgressFile(reportDir: string, p: ProgressFile): void {
   renameSync(tmp, path);
 }
 
-/** "a (1 running, 2 done); b (idle)": the terminal's per-worker line. */
+/** "a (1 running, 2 done); b (idle); c (1 of another sweep running)": the terminal's per-worker line. */
 export function workersText(ws: readonly WorkerProgress[]): string {
   return ws
     .map((w) => {
-      const parts = [...(w.running.length ? [`${w.running.length} running`] : []), ...(w.done ? [`${w.done} done`] : []), ...(w.failed ? [`${w.failed} failed`] : [])];
+      const parts = [
+        ...(w.running.length ? [`${w.running.length} running`] : []),
+        ...(w.done ? [`${w.done} done`] : []),
+        ...(w.failed ? [`${w.failed} failed`] : []),
+        ...(w.otherSweeps ? [`${w.otherSweeps} of another sweep running`] : []),
+      ];
       return `${w.name} (${parts.join(', ') || 'idle'})`;
     })
     .join('; ');

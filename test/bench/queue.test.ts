@@ -177,14 +177,16 @@ describe('progress', () => {
     { id: 'e', state: 'queued', worker: null, envSteps: 0, budget: 100 },
   ];
   it('counts runs and env steps, per worker, idle workers included', () => {
-    const p = progressFile(runs, { state: 'running', mode: 'queue', queue: 'redis://h:6379', sweepId: 's', eta: 12, idleWorkers: ['w3', 'w1'] });
+    const p = progressFile(runs, { state: 'running', mode: 'queue', queue: 'redis://h:6379', sweepId: 's', eta: 12, idleWorkers: ['w3', 'w1', 'w4'], otherSweeps: { w4: 1 } });
     expect(p).toMatchObject({ total: 5, done: 1, running: 2, queued: 1, failed: 1, stepsDone: 100 + 30 + 50 + 10, stepsTotal: 600, eta: 12, queue: 'redis://h:6379', sweepId: 's' });
     expect(p.workers).toEqual([
-      { name: 'w1', running: ['c'], done: 1, failed: 0 },
-      { name: 'w2', running: ['b'], done: 0, failed: 1 },
-      { name: 'w3', running: [], done: 0, failed: 0 },
+      { name: 'w1', running: ['c'], done: 1, failed: 0, otherSweeps: 0 },
+      { name: 'w2', running: ['b'], done: 0, failed: 1, otherSweeps: 0 },
+      { name: 'w3', running: [], done: 0, failed: 0, otherSweeps: 0 },
+      { name: 'w4', running: [], done: 0, failed: 0, otherSweeps: 1 },
     ]);
-    expect(workersText(p.workers)).toBe('w1 (1 running, 1 done); w2 (1 running, 1 failed); w3 (idle)');
+    // w4 trains a run of another sweep on the same queue: busy, not idle.
+    expect(workersText(p.workers)).toBe('w1 (1 running, 1 done); w2 (1 running, 1 failed); w3 (idle); w4 (1 of another sweep running)');
     expect(workersOf([])).toEqual([]);
   });
 });

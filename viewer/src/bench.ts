@@ -48,7 +48,7 @@ interface Progress {
   stepsDone: number;
   stepsTotal: number;
   eta: number | null;
-  workers: { name: string; running: string[]; done: number; failed: number }[];
+  workers: { name: string; running: string[]; done: number; failed: number; otherSweeps?: number }[];
   runs: { id: string; state: string; worker: string | null; envSteps: number; budget: number }[];
 }
 /** How often a running sweep's progress is read. */
@@ -272,7 +272,7 @@ function renderProgress(p: Progress | null): void {
         w.running.map((id) => {
           const r = byId.get(id);
           return r ? `${id} (${Math.round((100 * r.envSteps) / Math.max(1, r.budget))}%)` : id;
-        }).join(', ') || 'idle',
+        }).join(', ') || (w.otherSweeps ? `a run of another sweep` : 'idle'),
         String(w.done),
         String(w.failed),
       ]),
