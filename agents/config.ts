@@ -71,11 +71,11 @@ export const SETTINGS = {
   seed: int({ default: 0, min: 0, max: MAX.seed, flag: 'seed', group: SCHEDULE, help: 'seeds everything: envs, networks, sampling' }),
   numEnvs: int({ default: null, none: '4 per task', min: 1, max: MAX.envs, flag: 'envs', group: SCHEDULE, help: 'envs stepped together, shared among the tasks as --env-share says (at least one per task)' }),
   envShare: choice({
-    default: 'episode-length',
+    default: 'even',
     values: ENV_SHARES,
     flag: 'env-share',
     group: SCHEDULE,
-    help: "how the envs are shared among the tasks, in training and in collecting demonstrations: even: round-robin; episode-length: in proportion to each task's episode length (every task finishes episodes at about the same rate)",
+    help: "how the training envs are shared among the tasks: even: round-robin; episode-length: in proportion to each task's episode length (every task finishes episodes at about the same rate; BENCHMARKS.md has its ablation)",
   }),
   out: text({ default: 'runs/latest', flag: 'out', metavar: 'DIR', group: SCHEDULE, help: 'output folder: metrics.jsonl, checkpoint.bin, best.bin, config.json' }),
   evalEvery: int({ default: 20_000, min: 0, max: MAX.envSteps, flag: 'eval-every', group: SCHEDULE, help: 'env steps between evaluations (deterministic actions, fresh seeds); 0: only at the end' }),

@@ -34,9 +34,9 @@ export async function collectDemos(run: TrainRun): Promise<number> {
   run.log(`demonstrations: collecting ${cfg.demoEpisodes} scripted-expert episodes per task (--demos 0 turns them off)...`);
   const t0 = performance.now();
   const numEnvs = ENVS_PER_TASK * withExpert.length;
-  // Shared as in training: by episode length, every task has its episodes at about the same step
-  // and the collection stops when the last does, instead of waiting for the longest task.
-  const taskOfEnv = taskOfEnvs(envCounts(withExpert.map((k) => run.tasks[k].maxSteps), numEnvs, cfg.envShare));
+  // Envs by episode length: every task has its episodes at about the same step, so the collection
+  // does not step the other tasks' envs for nothing while the longest task finishes its own.
+  const taskOfEnv = taskOfEnvs(envCounts(withExpert.map((k) => run.tasks[k].maxSteps), numEnvs, 'episode-length'));
   const opts = { numEnvs, taskOfEnv, reward: cfg.reward, terminateOnSuccess: false };
   const remote = new RemoteVecEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts });
   const local = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), ...opts }).catch(async (e) => {

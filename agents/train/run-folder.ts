@@ -23,9 +23,6 @@ export const BEST_FILE = 'best.bin';
 export const METRICS_FILE = 'metrics.jsonl';
 export const CONFIG_FILE = 'config.json';
 
-/** Settings added after runs were saved without them, at the value that continues such a run as it started. */
-const ADDED_LATER: ConfigOverrides = { envShare: 'even' };
-
 /**
  * The settings `out`'s config.json holds (RunFolder.writeConfig), for --resume: a resumed run
  * continues with its own settings, and the command line changes only the ones it gives (a longer
@@ -53,7 +50,7 @@ export function savedSettings(out: string): ConfigOverrides | null {
     return kept;
   };
   const { out: _out, ...saved } = keep(raw, SETTINGS);
-  return { ...ADDED_LATER, ...saved } as ConfigOverrides;
+  return saved as ConfigOverrides;
 }
 
 /** Does `out` hold a training run (metrics or a checkpoint), which only --resume may continue? */

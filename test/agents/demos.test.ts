@@ -45,15 +45,14 @@ describe('demonstrations', () => {
     expect(b).toEqual(a);
   }, 120_000);
 
-  it('envs shared by episode length: a 50-step and a 150-step task finish together, in half the steps of round-robin', async () => {
-    // 6 episodes each, 4 envs per half. Round-robin: 2 + 2 each, so peg-insert needs two rounds of
-    // 150 steps; by episode length: reach 1, peg-insert 3 per half, one round of 150 for both.
+  it('shares its envs by episode length: a 50-step and a 150-step task have their episodes at the same step', async () => {
+    // 6 episodes each, 4 envs per half: reach gets 1 and peg-insert 3 per half, so both are done
+    // after one 150-step episode per env. Round-robin (2 + 2) would take two rounds of peg-insert,
+    // 300 steps. Training's own --env-share does not change it.
     const tasks = ['reach', 'peg-insert'];
-    const even = await collect({ tasks, demoEpisodes: 6, seed: 1, envShare: 'even' });
-    const byLength = await collect({ tasks, demoEpisodes: 6, seed: 1, envShare: 'episode-length' });
-    expect(even.steps).toBe(300);
-    expect(byLength.steps).toBe(150);
-    for (const r of [even, byLength]) {
+    for (const envShare of ['even', 'episode-length'] as const) {
+      const r = await collect({ tasks, demoEpisodes: 6, seed: 1, envShare });
+      expect(r.steps, envShare).toBe(150);
       // Each episode whole and in its own task's buffer (both halves' envs agree on their tasks).
       r.demos.forEach((d, t) => {
         expect(d.episodes, tasks[t]).toBe(6);

@@ -196,8 +196,7 @@ describe('training', () => {
 
   it('checkpoints, refuses to overwrite a run, resumes with its counters, refuses a mismatched resume', async () => {
     const out = join(dir, 'resume');
-    // Two envs per task: each has its replay filled by the time updates are due.
-    const base = { tasks: ['reach', 'push'], demoEpisodes: 0, out, numEnvs: 4, envShare: 'even' as const, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
+    const base = { tasks: ['reach', 'push'], demoEpisodes: 0, out, numEnvs: 4, learningStartsPerTask: 150, evalEvery: 0, evalEpisodes: 2, logEvery: 100, checkpointEvery: 200, utd: 0.25, sac: small };
     const started = performance.now();
     const first = await train(makeConfig({ ...base, envSteps: 600 }), { log: () => {} });
     const elapsed = (performance.now() - started) / 1000;

@@ -111,7 +111,7 @@ describe('the training loop', () => {
 describe('multi-task strategies in the loop', () => {
   it("weighted: each task's recent outcomes go into the checkpoint, and a resumed run starts from them", async () => {
     const out = join(dir, 'weighted');
-    const cfg = { ...base, strategy: 'weighted' as const, successWindow: 3, envShare: 'even' as const, out };
+    const cfg = { ...base, strategy: 'weighted' as const, successWindow: 3, out };
     await train(makeConfig({ ...cfg, envSteps: 600 }), { log: () => {} });
     // 600 env steps over 4 envs, 2 per task: reach (50-step episodes) ended 6, push (100 steps) 2.
     const saved = loadCheckpoint(join(out, 'checkpoint.bin')).run.recentSuccess!;
@@ -146,7 +146,7 @@ describe('envs shared among the tasks', () => {
       },
     };
     const logs: string[] = [];
-    const cfg = makeConfig({ ...base, tasks: names, demoEpisodes: 0, numEnvs: 8, envSteps: 400, evalEvery: 0, out: join(dir, 'share') });
+    const cfg = makeConfig({ ...base, tasks: names, demoEpisodes: 0, numEnvs: 8, envShare: 'episode-length', envSteps: 400, evalEvery: 0, out: join(dir, 'share') });
     await train(cfg, { log: (l) => logs.push(l), observers: [check] });
     expect(logs).toContain('envs: 8, by episode length (reach 2, peg-insert 6)');
     expect(seen).toHaveLength(50);

@@ -23,10 +23,7 @@ describe('savedSettings', () => {
     mkdirSync(d, { recursive: true });
     expect(savedSettings(d)).toBeNull();
     writeFileSync(join(d, 'config.json'), JSON.stringify({ tasks: ['reach'], out: '/elsewhere', taskNames: ['reach'], envSteps: 500, sac: { hidden: [16, 16], notASetting: 1 } }));
-    // A run saved before --env-share existed shared its envs round-robin, and continues so.
-    expect(savedSettings(d)).toEqual({ tasks: ['reach'], envSteps: 500, envShare: 'even', sac: { hidden: [16, 16] } });
-    writeFileSync(join(d, 'config.json'), JSON.stringify({ tasks: ['reach'], envShare: 'episode-length' }));
-    expect(savedSettings(d)).toEqual({ tasks: ['reach'], envShare: 'episode-length' });
+    expect(savedSettings(d)).toEqual({ tasks: ['reach'], envSteps: 500, sac: { hidden: [16, 16] } });
   });
 
   it('names a malformed config.json', () => {
