@@ -19,7 +19,7 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../train/run-folder.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
-import { progressFile, writeProgressFile, type RunProgress } from './progress.ts';
+import { EtaClock, progressFile, writeProgressFile, type RunProgress } from './progress.ts';
 import { checkRedis, decodeEvent, eventsKey, jobIdOf, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
 import { collectResults, writeReport } from './report.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
@@ -223,10 +223,9 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     log(`${r.id}: FAILED${worker ? ` on ${worker}` : ''}; see ${join(runDir(sweepDir, r), ERROR_FILE)}`);
   };
 
-  const t0 = performance.now();
   const stepsOf = (r: RunPlan) => (done.has(r.id) ? budgetOf(r) : (active.get(r.id)?.envSteps ?? ledgers.get(r.id)!.rows.at(-1)?.envSteps ?? 0));
-  // Set after the first look at the queue, so the rate counts only this session's progress.
-  let stepsAtStart: number | null = null;
+  // Started after the first look at the queue, so the rate counts only this session's progress.
+  let etaClock: EtaClock | null = null;
   const runProgress = (): RunProgress[] =>
     plans.map((r) => {
       const a = active.get(r.id);
@@ -237,10 +236,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     });
   const eta = (): number | null => {
     const stepsDone = plans.reduce((a, r) => a + stepsOf(r), 0);
-    const stepsTotal = plans.reduce((a, r) => a + budgetOf(r), 0);
-    const elapsed = (performance.now() - t0) / 1000;
-    const rate = (stepsDone - (stepsAtStart ?? stepsDone)) / Math.max(1e-9, elapsed);
-    return elapsed > 5 && rate > 0 ? (stepsTotal - stepsDone) / rate : null;
+    return etaClock?.eta(stepsDone, plans.reduce((a, r) => a + budgetOf(r), 0)) ?? null;
   };
   const publish = (state: 'running' | 'finished' | 'stopped') => {
     const p = progressFile(runProgress(), { state, mode: 'queue', queue: target.display, sweepId, eta: eta(), idleWorkers, otherSweeps });
@@ -338,7 +334,10 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       } catch (e) {
         log(`reading the queue: ${(e as Error).message}`);
       }
-      stepsAtStart ??= plans.reduce((a, r) => a + stepsOf(r), 0);
+      if (!etaClock) {
+        etaClock = new EtaClock();
+        eta(); // its first sample: the steps done before this session
+      }
       // A report from the start (the report page lists folders that hold one), then after each change.
       if (changed || !reported) await report().catch((e: Error) => log(`report not written: ${e.message}`));
       reported = true;

@@ -90,6 +90,32 @@ export function progressFile(runs: RunProgress[], o: { state: ProgressFile['stat
   };
 }
 
+/**
+ * Time left from the env-step rate of the last `windowSeconds` (ten minutes by default), not of
+ * the whole session: after a pause, or a stretch of slow multi-task runs, the estimate recovers
+ * within the window instead of staying hours off for the rest of the sweep.
+ */
+export class EtaClock {
+  private readonly samples: { t: number; steps: number }[] = [];
+
+  constructor(
+    private readonly windowSeconds = 600,
+    private readonly now: () => number = () => performance.now() / 1000,
+  ) {}
+
+  /** Records the steps done now; seconds left for stepsTotal, or null while there is no rate yet. */
+  eta(stepsDone: number, stepsTotal: number): number | null {
+    const t = this.now();
+    this.samples.push({ t, steps: stepsDone });
+    // Keep one sample at or beyond the window's start, so the rate spans the whole window.
+    while (this.samples.length > 2 && this.samples[1].t <= t - this.windowSeconds) this.samples.shift();
+    const first = this.samples[0];
+    const dt = t - first.t;
+    const rate = (stepsDone - first.steps) / Math.max(1e-9, dt);
+    return dt > 5 && rate > 0 ? Math.max(0, stepsTotal - stepsDone) / rate : null;
+  }
+}
+
 /** Written whole and renamed into place, so a page never reads half a file. */
 export function writeProgressFile(reportDir: string, p: ProgressFile): void {
   mkdirSync(reportDir, { recursive: true });

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT_STOPPED, type RunMessage } from './run-one.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
-import { progressFile, writeProgressFile, type RunProgress, type WorkerProgress } from './progress.ts';
+import { EtaClock, progressFile, writeProgressFile, type RunProgress, type WorkerProgress } from './progress.ts';
 import { QUEUE_FILE } from './queue.ts';
 import { collectResults, loadRun, writeReport, type Results } from './report.ts';
 import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
@@ -90,15 +90,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   }
   if (done.length) log(`${done.length} of ${plans.length} runs already finished; ${queue.length} to go`);
   const stepsTotal = plans.reduce((a, r) => a + budgetOf(r), 0);
-  const stepsAtStart = [...steps.values()].reduce((a, b) => a + b, 0);
-  const t0 = performance.now();
+  const etaClock = new EtaClock();
+  etaClock.eta([...steps.values()].reduce((a, b) => a + b, 0), stepsTotal); // its first sample: the steps done before this session
   const running = new Map<string, ChildProcess>();
   let stopping = false;
 
   const progress = (): SweepProgress => {
     const stepsDone = [...steps.values()].reduce((a, b) => a + b, 0);
-    const elapsed = (performance.now() - t0) / 1000;
-    const rate = (stepsDone - stepsAtStart) / Math.max(1e-9, elapsed);
     return {
       total: plans.length,
       done: done.length,
@@ -107,7 +105,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       left: plans.length - done.length - running.size - failed.length,
       stepsDone,
       stepsTotal,
-      eta: elapsed > 5 && rate > 0 ? (stepsTotal - stepsDone) / rate : null,
+      eta: etaClock.eta(stepsDone, stepsTotal),
     };
   };
   // progress.json for the report page: this machine is the one worker.

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { progressFile, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
+import { EtaClock, progressFile, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
 import { decodeEvent, encodeEvent, jobIdOf, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
 import { committedRows } from '../../agents/bench/run-one.ts';
 import type { MetricsRow } from '../../agents/train/observer.ts';
@@ -188,5 +188,25 @@ describe('progress', () => {
     // w4 trains a run of another sweep on the same queue: busy, not idle.
     expect(workersText(p.workers)).toBe('w1 (1 running, 1 done); w2 (1 running, 1 failed); w3 (idle); w4 (1 of another sweep running)');
     expect(workersOf([])).toEqual([]);
+  });
+
+  it('time left from the last ten minutes of progress: a pause moves it for a window, not for the rest of the sweep', () => {
+    let t = 0;
+    const clock = new EtaClock(600, () => t);
+    expect(clock.eta(0, 10_000)).toBeNull(); // no rate yet
+    t = 3;
+    expect(clock.eta(10, 10_000)).toBeNull(); // under 5 s
+    // 10 steps/s for 20 minutes: 8,000 steps left at 10 steps/s.
+    for (t = 10; t < 1200; t += 10) clock.eta(10 * t, 100_000);
+    t = 1200;
+    expect(clock.eta(12_000, 20_000)).toBeCloseTo(800, 6);
+    // A 30-minute pause: while it lasts the rate falls, and no progress means no estimate.
+    t = 1200 + 1800;
+    expect(clock.eta(12_000, 20_000)).toBeNull();
+    // Ten minutes after work resumes at the old rate, the estimate is the old rate's again
+    // (a whole-session average would still be at 12,000 + 6,000 steps over 3,600 s: 5 steps/s).
+    for (t = 3010; t < 3600; t += 10) clock.eta(12_000 + 10 * (t - 3000), 20_000);
+    t = 3600;
+    expect(clock.eta(18_000, 20_000)).toBeCloseTo(200, 6);
   });
 });
