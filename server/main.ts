@@ -59,7 +59,7 @@ const SETTINGS_HERE = {
   // of the first 15 minutes, every 40,000 about half as much.
   evalEvery: SETTINGS.evalEvery.derive({ default: 40_000 }),
   // The weighted strategy's temperature: with thirteen tasks solved, at 0.3 the one still failing
-  // (peg-insert) got about a quarter of each batch; 0.15 gives it about half (BENCHMARKS.md, "Bar 4").
+  // (peg-insert) got 21-69 of 266 batch rows, at 0.15 54-118 (seed 1; BENCHMARKS.md, "Bar 4").
   sampleTemperature: SETTINGS.sampleTemperature.derive({ default: 0.15 }),
   // About 29k env steps per task over the fourteen (BENCHMARKS.md, "Bar 4").
   envSteps: SETTINGS.envSteps.derive({ default: 400_000, help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
