@@ -1,7 +1,6 @@
 // `npm run bench -- ...`: the multi-task vs single-task benchmark sweep. Running the same command
 // again resumes it (finished runs are kept, unfinished ones resume from their checkpoints);
 // `--report-only` rewrites the report from whatever the sweep folder holds.
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { BOOTSTRAP_DEFAULTS, type BootstrapOptions } from './bootstrap.ts';
 import { runQueuedSweep } from './coordinator.ts';
 import { workersText } from './progress.ts';
 import { checkRedis, parseRedisUrl, PASSWORD_ENV, redactArgs } from './queue.ts';
+import { gitState } from './git-state.ts';
 import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
 import { CONDITION_STRATEGIES, parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
 import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
@@ -92,20 +92,6 @@ ${suitesSection()}
 Numbers are plain decimals (not 1e5 or 0x10). Ctrl-C, SIGTERM or SIGHUP stop the running runs,
 each with a checkpoint, and write the report (exit code 128 + the signal's number, 130 for
 Ctrl-C); the same command resumes the sweep. A second Ctrl-C a moment later aborts at once.`;
-
-function gitInfo(): Invocation['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .split('\n')
-      .map((l) => l.slice(3).trim())
-      .filter(Boolean);
-    // Which files differed from the commit, so a reader can judge whether they touch the results.
-    return { commit, dirty: changed.length > 0, changed: changed.slice(0, 50) };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
 
 function fmtEta(s: number | null): string {
   if (s === null) return '...';
@@ -217,7 +203,7 @@ await runCli(USAGE, async () => {
     command: ['npm run bench --', ...redactArgs(process.argv.slice(2)).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' '),
     cwd: process.cwd(),
     startedAt: new Date().toISOString(),
-    git: gitInfo(),
+    git: gitState(),
     node: process.version,
     machine: { cpu, cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform, arch: process.arch },
     // The runs get RRL_BLAS_THREADS=1 unless it is set (agents/bench/sweep.ts).

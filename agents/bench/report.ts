@@ -11,6 +11,7 @@ import type { TaskSummary } from '../../sim/rollout.ts';
 import type { MetricsRow } from '../train/observer.ts';
 import { METRICS_FILE } from '../train/run-folder.ts';
 import { bootstrap, BOOTSTRAP_DEFAULTS, pooledIqm, probabilityOfImprovement, type BootstrapOptions, type Estimate, type ScoreSet } from './bootstrap.ts';
+import type { GitState } from './git-state.ts';
 import { performanceProfile, PROFILE_TAUS } from './profiles.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, SINGLE, sweepSchema, type RunPlan, type SweepSpec } from './spec.ts';
 import { auc, band, cellStats, efficiencyRatio, firstReach, iqmEstimate, mean, MIN_SEEDS_FOR_FLAG, THRESHOLD, transferTest, type CellStats, type CurvePoint, type RatioKind, type SeedResult } from './stats.ts';
@@ -23,7 +24,7 @@ export interface Invocation {
   command: string;
   cwd: string;
   startedAt: string;
-  git: { commit: string | null; dirty: boolean | null; changed?: string[] };
+  git: GitState;
   node: string;
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string; arch: string };
   /** Settings read from the environment that change numbers: backend, BLAS threads, Rapier flavour. */
