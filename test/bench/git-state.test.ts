@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitState, splitChanges } from '../../agents/bench/git-state.ts';
 
@@ -35,6 +35,15 @@ describe('gitState', () => {
     expect(gitState(top)).toMatchObject({ dirty: false, changed: [], sweepResults: 1 });
     writeFileSync(join(top, 'code.ts'), 'b');
     expect(gitState(top)).toMatchObject({ dirty: true, changed: ['code.ts'], sweepResults: 1 });
-    expect(gitState(tmpdir())).toEqual({ commit: null, dirty: null });
+    // Outside any repository: git is told not to look above a fresh folder (the temp dir may itself lie in one).
+    const outside = mkdtempSync(join(tmpdir(), 'rrl-nogit-'));
+    const before = process.env.GIT_CEILING_DIRECTORIES;
+    process.env.GIT_CEILING_DIRECTORIES = dirname(outside);
+    try {
+      expect(gitState(outside)).toEqual({ commit: null, dirty: null });
+    } finally {
+      if (before === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+      else process.env.GIT_CEILING_DIRECTORIES = before;
+    }
   });
 });
