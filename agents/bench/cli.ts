@@ -1,5 +1,6 @@
 // `npm run bench -- ...`: the multi-task vs single-task benchmark sweep. Running the same command
-// again resumes it (finished runs are kept, unfinished ones resume from their checkpoints);
+// again resumes it (finished runs are kept, unfinished ones resume from their checkpoints; in a
+// fresh clone of a committed sweep, the finished runs come back from the report's raw/ folder);
 // `--report-only` rewrites the report from whatever the sweep folder holds.
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -18,7 +19,8 @@ import { gitState } from './git-state.ts';
 import { workersText } from './progress.ts';
 import { checkRedis, parseRedisUrl, PASSWORD_ENV, redactArgs } from './queue.ts';
 import { collectFromReport, collectResults, INVOCATIONS_FILE, RESULTS_FILE, writeReport, type Invocation } from './report.ts';
-import { CONDITION_STRATEGIES, parseCondition, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
+import { restoreFinishedRuns } from './restore.ts';
+import { CONDITION_STRATEGIES, parseCondition, planRuns, specDiff, SWEEP_DEFAULTS, SWEEP_FILE, sweepSchema, type SweepSpec } from './spec.ts';
 import { readStoredSpec, runSweep, type SweepProgress } from './sweep.ts';
 
 const D = SWEEP_DEFAULTS;
@@ -187,6 +189,13 @@ await runCli(USAGE, async () => {
     if (diff.length) {
       throw new UsageError(`${sweepDir} holds a sweep with other settings (${diff.join(', ')}): run the same command to resume it, or choose another --out`);
     }
+  }
+
+  // A fresh clone of a committed sweep has no runs/ folder: its finished runs come back from the
+  // report's raw/ folder, so they are neither trained again nor dropped from the rewritten report.
+  if (stored) {
+    const restored = restoreFinishedRuns(sweepDir, reportDir, planRuns(spec));
+    if (restored.length) console.log(`${restored.length} finished run(s) restored from ${join(reportDir, 'raw')} (a sweep's runs/ folder is not committed)`);
   }
 
   if (v.reportOnly) {

@@ -1,9 +1,10 @@
 // The benchmark sweep for real: child processes training tiny networks on real Rapier worlds.
-// A tiny sweep end to end through the CLI (and again, for identical success figures), a sweep
+// A tiny sweep end to end through the CLI (and again, for identical success figures; and once
+// more as a fresh clone has it, its finished runs restored from the report's raw/), a sweep
 // killed mid-run and resumed without redoing finished runs, and a failing run that does not sink
 // the sweep.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,18 @@ describe('bench sweep (real runs)', () => {
     expect(r3.code, r3.out).toBe(0);
     expect(r3.out).toContain('3 of 3 runs already finished; 0 to go');
     expect(readFileSync(join(a, 'runs', 'concat-onehot/0', 'done.json'), 'utf8')).toBe(before);
+
+    // As a fresh clone of a committed sweep has it (runs/ is not committed, the report's raw/ is):
+    // the finished runs come back from raw/, nothing trains again, the report keeps every run.
+    const c = join(dir, 'tiny-clone');
+    cpSync(a, c, { recursive: true, filter: (src) => src !== join(a, 'runs') });
+    expect(existsSync(join(c, 'runs'))).toBe(false);
+    const r5 = await bench(['--out', c, ...args]).done;
+    expect(r5.code, r5.out).toBe(0);
+    expect(r5.out).toContain('3 finished run(s) restored from');
+    expect(r5.out).toContain('3 of 3 runs already finished; 0 to go');
+    expect(readFileSync(join(c, 'runs', 'concat-onehot/0', 'done.json'), 'utf8')).toBe(before);
+    expect(successFigures(results(c))).toEqual(successFigures(res));
 
     // Different settings in the same folder are refused, naming them.
     const r4 = await bench(['--out', a, ...args.map((x) => (x === '400' ? '800' : x))]).done;
