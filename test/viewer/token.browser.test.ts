@@ -55,7 +55,8 @@ describe.skipIf(!haveChromium && !inCI)('viewer with a token in headless Chromiu
     // The report page, its list and a report, with no token in any of their addresses.
     const base = `http://127.0.0.1:${server.port}`;
     await page.goto(`${base}/bench.html`);
-    await page.waitForFunction(() => (window as unknown as { __rrlBench?: { cells: number } }).__rrlBench?.cells, undefined, { timeout: 20_000 });
+    // Whichever report is newest (a sweep under way may have no finished run yet): it was fetched and shown.
+    await page.waitForFunction(() => (window as unknown as { __rrlBench?: { report: string } }).__rrlBench?.report, undefined, { timeout: 20_000 });
     // And the viewer again: its WebSocket gets in by the cookie alone.
     await page.goto(`${base}/`);
     await expect.poll(() => framesOf(page), { timeout: 30_000 }).toBeGreaterThan(5);
