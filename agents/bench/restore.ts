@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DONE_FILE, type RunPlan } from './spec.ts';
+import { isFinished } from './sweep.ts';
 
 /**
  * Copies raw/<run>/ of the report into <sweep>/runs/<run>/ for every planned run that the report
@@ -17,7 +18,7 @@ export function restoreFinishedRuns(sweepDir: string, reportDir: string, plans: 
   for (const r of plans) {
     const dst = join(sweepDir, 'runs', r.id);
     const src = join(reportDir, 'raw', r.id);
-    if (existsSync(join(dst, DONE_FILE)) || !existsSync(join(src, DONE_FILE))) continue;
+    if (isFinished(sweepDir, r) || !existsSync(join(src, DONE_FILE))) continue;
     mkdirSync(dst, { recursive: true });
     // done.json last, so a copy cut short leaves a run that is not marked finished.
     const files = readdirSync(src).filter((f) => f !== DONE_FILE);
