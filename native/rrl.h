@@ -41,8 +41,8 @@
 
 /* Version of the kernels' argument lists (ADDON_ABI in agents/tensor/native.ts), raised whenever
  * one changes, so an addon built from older sources is refused rather than misread.
- * 2: the MLP kernels take a LayerNorm flag per layer. */
-#define RRL_ABI 2
+ * 2: the MLP kernels take a LayerNorm flag per layer; 3: taskSelect and taskSelectGrad. */
+#define RRL_ABI 3
 
 /* Activation codes shared with agents/tensor/fused.ts (ACTIVATIONS). */
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_ELU = 4, ACT_SIGMOID = 5, ACT_TANH = 6 };
@@ -93,6 +93,10 @@ napi_value rrl_sac_actor_grad(napi_env env, napi_callback_info info);
 napi_value rrl_sac_alpha_grad(napi_env env, napi_callback_info info);
 napi_value rrl_concat(napi_env env, napi_callback_info info);
 napi_value rrl_slice(napi_env env, napi_callback_info info);
+
+/* rrl_select.c: the per-task selection of multihead and independent, and its gradient. */
+napi_value rrl_task_select(napi_env env, napi_callback_info info);
+napi_value rrl_task_select_grad(napi_env env, napi_callback_info info);
 
 /* Per-instance scratch memory (one per Node thread that loads the addon), grown on demand. */
 #define RRL_SCRATCH_SLOTS 6

@@ -501,6 +501,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sacAlphaGrad", NULL, rrl_sac_alpha_grad, NULL, NULL, NULL, napi_default, NULL},
       {"concat", NULL, rrl_concat, NULL, NULL, NULL, napi_default, NULL},
       {"slice", NULL, rrl_slice, NULL, NULL, NULL, napi_default, NULL},
+      {"taskSelect", NULL, rrl_task_select, NULL, NULL, NULL, napi_default, NULL},
+      {"taskSelectGrad", NULL, rrl_task_select_grad, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"abi", NULL, Abi, NULL, NULL, NULL, napi_default, NULL},

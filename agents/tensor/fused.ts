@@ -7,7 +7,9 @@
 //   backward;
 // - RrlSacTarget / RrlSacCriticGrad / RrlSacActorGrad / RrlSacAlphaGrad: SAC's losses and their
 //   gradients (agents/sac/losses.ts);
-// - RrlAdam / RrlAxpby: an Adam step and Polyak averaging over a whole list of tensors.
+// - RrlAdam / RrlAxpby: an Adam step and Polyak averaging over a whole list of tensors;
+// - RrlTaskSelect / RrlTaskSelectGrad: each row's own task output out of every task's
+//   (agents/nn/task-select.ts), and its backward.
 // Fusing is the point at SAC's sizes: tfjs spends 10-20 us of bookkeeping per kernel, about as
 // much as the arithmetic of a small op. Shapes are checked here and again (as bounds) in the addon.
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +27,8 @@ export const SAC_TARGET_KERNEL = 'RrlSacTarget';
 export const SAC_CRITIC_GRAD_KERNEL = 'RrlSacCriticGrad';
 export const SAC_ACTOR_GRAD_KERNEL = 'RrlSacActorGrad';
 export const SAC_ALPHA_GRAD_KERNEL = 'RrlSacAlphaGrad';
+export const TASK_SELECT_KERNEL = 'RrlTaskSelect';
+export const TASK_SELECT_GRAD_KERNEL = 'RrlTaskSelectGrad';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -365,6 +369,59 @@ function sacAlphaGradKernel(addon: BlasAddon, backendName: NativeBackend): Kerne
   };
 }
 
+/** How every task's outputs are laid out for the selection (agents/nn/task-select.ts). */
+export interface TaskSelectAttrs {
+  /** 0: [E, B, K * out] (multihead's wide head); 1: [E * K, B, out] (independent's task networks). */
+  layout: 0 | 1;
+  numTasks: number;
+  out: number;
+  /** Column of the network input x where the one-hot starts. */
+  col0: number;
+}
+
+/** The selection's spec [E, B, K, O, layout, D, col0], checked against h and x. */
+function selectSpec(name: string, h: TensorInfo, x: TensorInfo, at: TaskSelectAttrs): Int32Array {
+  const [B, D] = x.shape;
+  const K = at.numTasks;
+  const O = at.out;
+  const E = tf.util.sizeFromShape(h.shape) / Math.max(1, B * K * O);
+  const lead = at.layout === 0 ? [E, B, K * O] : [E * K, B, O];
+  const ok = x.shape.length === 2 && (at.layout === 0 || at.layout === 1) && Number.isInteger(E) && E >= 1
+    && Number.isInteger(at.col0) && at.col0 >= 0 && at.col0 + K <= D && tf.util.arraysEqual(h.shape, lead);
+  if (!ok) throw new Error(`${name}: outputs [${h.shape}] and input [${x.shape}] do not fit layout ${at.layout}, ${K} tasks of ${O} outputs, one-hot at column ${at.col0}`);
+  allFloat(name, [h, x]);
+  return Int32Array.from([E, B, K, O, at.layout, D, at.col0]);
+}
+
+/** inputs { h, x }, attrs TaskSelectAttrs; output y [E, B, out]. */
+function taskSelectKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
+  return (args: KernelArgs) => {
+    const { h, x } = args.inputs as Record<string, TensorInfo>;
+    const spec = selectSpec(TASK_SELECT_KERNEL, h, x, args.attrs as unknown as TaskSelectAttrs);
+    const mem = memFor(backendName, args.backend);
+    const y = mem.alloc([spec[0], spec[1], spec[3]]);
+    const [bufs, offs] = listRefs(mem, [h, x, y]);
+    addon.taskSelect(bufs, offs, spec);
+    return y;
+  };
+}
+
+/** inputs { dy, h, x }, attrs TaskSelectAttrs and needOneHot; outputs dh (h's shape) and, when asked, dOneHot [B, K]. */
+function taskSelectGradKernel(addon: BlasAddon, backendName: NativeBackend): KernelFunc {
+  return (args: KernelArgs) => {
+    const { dy, h, x } = args.inputs as Record<string, TensorInfo>;
+    const at = args.attrs as unknown as TaskSelectAttrs & { needOneHot: boolean };
+    const spec = selectSpec(TASK_SELECT_GRAD_KERNEL, h, x, at);
+    if (!tf.util.arraysEqual(dy.shape, [spec[0], spec[1], spec[3]])) throw new Error(`${TASK_SELECT_GRAD_KERNEL}: dy has shape [${dy.shape}], expected [${spec[0]},${spec[1]},${spec[3]}]`);
+    allFloat(TASK_SELECT_GRAD_KERNEL, [dy]);
+    const mem = memFor(backendName, args.backend);
+    const outs = [mem.alloc(h.shape), ...(at.needOneHot ? [mem.alloc([spec[1], spec[2]])] : [])];
+    const [bufs, offs] = listRefs(mem, [dy, h, x, ...outs]);
+    addon.taskSelectGrad(bufs, offs, Int32Array.from([...spec, at.needOneHot ? 1 : 0]));
+    return outs;
+  };
+}
+
 /** Every Rrl* kernel with its maker, for agents/tensor/kernels.ts to register. */
 export const ADDED: [string, (addon: BlasAddon, b: NativeBackend) => KernelFunc][] = [
   [ADAM_KERNEL, adamKernel],
@@ -377,6 +434,8 @@ export const ADDED: [string, (addon: BlasAddon, b: NativeBackend) => KernelFunc]
   [SAC_CRITIC_GRAD_KERNEL, sacCriticGradKernel],
   [SAC_ACTOR_GRAD_KERNEL, sacActorGradKernel],
   [SAC_ALPHA_GRAD_KERNEL, sacAlphaGradKernel],
+  [TASK_SELECT_KERNEL, taskSelectKernel],
+  [TASK_SELECT_GRAD_KERNEL, taskSelectGradKernel],
 ];
 
 /**
@@ -430,6 +489,17 @@ export function tanhGaussianNative(head: tf.Tensor, eps: tf.Tensor, logStdMin: n
 /** dL/dhead of the tanh-Gaussian sample from dL/daction and dL/dlogProb, as one native kernel. */
 export function tanhGaussianGradNative(dAction: tf.Tensor, dLogProb: tf.Tensor, head: tf.Tensor, eps: tf.Tensor, logStdMin: number, logStdMax: number): tf.Tensor {
   return tf.engine().runKernel(TANH_GAUSSIAN_GRAD_KERNEL, { dAction, dLogProb, head, eps }, { logStdMin, logStdMax }) as tf.Tensor;
+}
+
+/** Each row's own task output, y [E, B, out], as one native kernel (agents/nn/task-select.ts). */
+export function taskSelectNative(h: tf.Tensor, x: tf.Tensor, attrs: TaskSelectAttrs): tf.Tensor {
+  return tf.engine().runKernel(TASK_SELECT_KERNEL, { h, x }, attrs as unknown as NamedAttrMap) as tf.Tensor;
+}
+
+/** The selection's backward: [dh] or [dh, dOneHot] (needOneHot), as one native kernel. */
+export function taskSelectGradNative(dy: tf.Tensor, h: tf.Tensor, x: tf.Tensor, attrs: TaskSelectAttrs, needOneHot: boolean): tf.Tensor[] {
+  const out = tf.engine().runKernel(TASK_SELECT_GRAD_KERNEL, { dy, h, x }, { ...attrs, needOneHot } as unknown as NamedAttrMap);
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
 }
 
 /** Runs one of the Rrl* kernels by name (agents/sac/losses.ts documents the SAC ones). */

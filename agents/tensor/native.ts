@@ -41,6 +41,8 @@ export interface BlasAddon {
   sacAlphaGrad(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array, targetEntropy: number): void;
   concat(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
   slice(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
+  taskSelect(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
+  taskSelectGrad(bufs: ArrayBuffer[], offs: Float64Array, spec: Int32Array): void;
   /** Which BLAS it links: "OpenBLAS (<core> kernels)", "Accelerate" or "CBLAS". */
   info(): string;
   /** Sets how many threads the kernels run on (n <= 0 only queries); returns the count in use. */
@@ -50,11 +52,11 @@ export interface BlasAddon {
 }
 
 /** The kernel interface these sources call (RRL_ABI in native/rrl.h): an addon built from other sources is refused. */
-export const ADDON_ABI = 2;
+export const ADDON_ABI = 3;
 
 const ADDON_FUNCTIONS: (keyof BlasAddon)[] = [
   'gemm', 'adam', 'axpby', 'mlpForward', 'mlpBackward', 'tanhGaussian', 'tanhGaussianGrad',
-  'sacTarget', 'sacCriticGrad', 'sacActorGrad', 'sacAlphaGrad', 'concat', 'slice', 'info', 'setThreads', 'abi',
+  'sacTarget', 'sacCriticGrad', 'sacActorGrad', 'sacAlphaGrad', 'concat', 'slice', 'taskSelect', 'taskSelectGrad', 'info', 'setThreads', 'abi',
 ];
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/rrl_blas.node', import.meta.url));

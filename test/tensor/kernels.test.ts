@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
 import { planMatMul, nativeKernelsActive, type NativeBackend } from '../../agents/tensor/kernels.ts';
 import { planMlp, runAdamKernel, axpbyNative } from '../../agents/tensor/fused.ts';
+import { selectTask, selectTaskBackward, type TaskSelection } from '../../agents/nn/task-select.ts';
 
 const TOL = 1e-4;
 
@@ -238,6 +239,37 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
       });
     });
 
+    // Both layouts, an ensemble, and an input whose "one-hot" columns hold arbitrary values (the
+    // selection is linear in them), checked against the tfjs ops of agents/nn/task-select.ts.
+    it('RrlTaskSelect and its gradient match the tfjs ops, both layouts', () => {
+      const [E, B, K, O, D, col0] = [2, 7, 3, 4, 9, 2];
+      for (const layout of [0, 1] as const) {
+        tf.tidy(() => {
+          const s: TaskSelection = { layout, numTasks: K, out: O, col0 };
+          const h = rand(layout === 0 ? [E, B, K * O] : [E * K, B, O], 60 + layout);
+          const x = rand([B, D], 62);
+          const dy = rand([E, B, O], 63);
+          const y = selectTask(h, x, s);
+          const g = selectTaskBackward(dy, h, x, s, true);
+          const onlyDh = selectTaskBackward(dy, h, x, s, false);
+          const want = withStock(backend, () => {
+            const w = selectTaskBackward(dy, h, x, s, true);
+            return { y: selectTask(h, x, s), dh: w.dh, dOneHot: w.dOneHot! };
+          });
+          expect(y.shape).toEqual([E, B, O]);
+          expect(relErr(y.dataSync(), want.y.dataSync())).toBeLessThan(TOL);
+          expect(g.dh.shape).toEqual(h.shape);
+          expect(relErr(g.dh.dataSync(), want.dh.dataSync())).toBeLessThan(TOL);
+          expect(g.dOneHot!.shape).toEqual([B, K]);
+          expect(relErr(g.dOneHot!.dataSync(), want.dOneHot.dataSync())).toBeLessThan(TOL);
+          expect(onlyDh.dOneHot).toBeNull();
+          expect(relErr(onlyDh.dh.dataSync(), want.dh.dataSync())).toBeLessThan(TOL);
+        });
+      }
+      expect(() => selectTask(rand([2, 7, 5], 64), rand([7, 9], 65), { layout: 0, numTasks: 3, out: 2, col0: 0 })).toThrow(/RrlTaskSelect: outputs \[2,7,5\]/);
+      expect(() => selectTask(rand([2, 7, 6], 64), rand([7, 9], 65), { layout: 0, numTasks: 3, out: 2, col0: 7 })).toThrow(/one-hot at column 7/);
+    });
+
     it('Concat matches the stock kernel on random shapes, axes and dtypes', () => {
       let seed = 100;
       for (let trial = 0; trial < 40; trial++) {
@@ -390,6 +422,15 @@ describe.skipIf(!addon)('native addon argument checks', () => {
     expect(mlp([0, 1, 2, 1, 2])).toThrow(/rrl_blas\.mlpForward: bad spec/);
     // with LayerNorm the list needs g, beta, xhat and rstd too
     expect(mlp([1, 1, 2, 1, 2, 2, 1, 1])).toThrow(/wrong length/);
+  });
+  it('rejects a bad task-selection spec: layout, one-hot columns past the input, count', () => {
+    const sel = (spec: number[]) => () => addon!.taskSelect([buf, buf, buf], new Float64Array(3), Int32Array.from(spec));
+    expect(sel([1, 2, 2, 1, 0, 3, 1])).not.toThrow(); // h [1, 2, 2, 1], x [2, 3], y [1, 2, 1]
+    expect(sel([1, 2, 2, 1, 2, 3, 1])).toThrow(/rrl_blas\.taskSelect: bad spec/);
+    expect(sel([1, 2, 2, 1, 0, 3, 2])).toThrow(/rrl_blas\.taskSelect: bad spec/);
+    expect(sel([1, 2, 2, 1, 0, 3])).toThrow(/rrl_blas\.taskSelect: bad spec/);
+    expect(sel([1, 8, 2, 1, 0, 3, 1])).toThrow(RangeError); // h needs 16 floats, x 24
+    expect(() => addon!.taskSelectGrad([buf, buf, buf, buf], new Float64Array(4), Int32Array.from([1, 2, 2, 1, 0, 3, 1]))).toThrow(/rrl_blas\.taskSelectGrad: bad spec/);
   });
   it('rejects tensors that do not fit their buffers', () => {
     // 3 groups of one 17-float tensor each, in a 16-float buffer

@@ -1,48 +1,49 @@
 // multihead: a shared trunk on the features, one output head per task, chosen by the one-hot.
-// Every head is evaluated for every row and the row's own selected with the one-hot: the batch
-// needs no gather (whose gradient has no wasm kernel) and rows need not be grouped by task. The
-// heads cost little (one wide output layer).
-import * as tf from '@tensorflow/tfjs';
+// Every head is evaluated for every row and the row's own selected with the one-hot
+// (../task-select.ts): the batch needs no gather (whose gradient has no wasm kernel) and rows need
+// not be grouped by task. The heads cost little (one wide output layer).
+//
+// The parameters are two MLP parts, the trunk and the K heads as one wide layer (columns
+// t*out .. (t+1)*out are task t's head), which fixes their layout and initial values; they are
+// computed as one MLP (trunk layers, then the heads' layer), so each pass is one network kernel
+// and one selection kernel with the native kernels.
+import type * as tf from '@tensorflow/tfjs';
+import { MLP } from '../mlp.ts';
 import type { Grads, Want } from '../net.ts';
+import { selectTask, selectTaskBackward, type TaskSelection } from '../task-select.ts';
 import { ConditionedArch, type ArchConfig, type PartsCache } from './base.ts';
 
 interface Cache extends PartsCache {
-  /** The one-hot shaped [1, B, K, 1], and every task's output [E, B, K, out]. */
-  sel: tf.Tensor;
-  perTask: tf.Tensor;
+  /** Every task's output [E, B, K*out]. */
+  heads: tf.Tensor;
 }
 
 export class MultiheadNet extends ConditionedArch {
+  /** Trunk and heads as one network, on the parameter list of the two parts. */
+  private readonly whole: MLP;
+  private readonly selection: TaskSelection;
+
   constructor(cfg: ArchConfig) {
     super(cfg);
     const last = cfg.hidden[cfg.hidden.length - 1];
     this.part({ inDim: cfg.featureDim, hidden: cfg.hidden.slice(0, -1), outDim: last, ensemble: this.E, outActivation: 'relu' }, 'trunk');
-    // All K heads as one wide layer (columns t*out .. (t+1)*out are task t's head): one product
-    // instead of K, and no tile, whose gradient is slow on wasm.
     this.part({ inDim: last, hidden: [], outDim: this.K * cfg.outDim, ensemble: this.E }, 'head');
+    this.whole = new MLP({ inDim: cfg.featureDim, hidden: cfg.hidden, outDim: this.K * cfg.outDim, ensemble: this.E, layerNorm: cfg.layerNorm === true });
+    if (JSON.stringify(this.whole.paramShapes) !== JSON.stringify(this.paramShapes)) {
+      throw new Error(`multihead: the whole network's parameters ${JSON.stringify(this.whole.paramShapes)} differ from its parts' ${JSON.stringify(this.paramShapes)}`);
+    }
+    this.selection = { layout: 0, numTasks: this.K, out: cfg.outDim, col0: this.onehotCol };
   }
 
   forward(params: tf.Tensor[], x: tf.Tensor): { y: tf.Tensor; cache: Cache } {
-    const B = x.shape[0];
-    const trunk = this.fwd(params, 0, this.features(x)); // [E, B, h]
-    const heads = this.fwd(params, 1, trunk.y); // [E, B, K*out]
-    const sel = tf.reshape(this.onehot(x), [1, B, this.K, 1]);
-    const perTask = tf.reshape(heads.y, [this.E, B, this.K, this.cfg.outDim]);
-    const y = tf.sum(tf.mul(perTask, sel), 2);
-    return { y, cache: { x, caches: [trunk.cache, heads.cache], sel, perTask } };
+    const whole = this.whole.forward(params, this.features(x)); // [E, B, K*out]
+    return { y: selectTask(whole.y, x, this.selection), cache: { x, caches: [whole.cache], heads: whole.y } };
   }
 
   backward(params: tf.Tensor[], cacheIn: unknown, dy: tf.Tensor, want: Want): Grads {
     const c = cacheIn as Cache;
-    const { E, K } = this;
-    const out = this.cfg.outDim;
-    const B = c.x.shape[0];
-    // y[e,b,j] = sum_k onehot[b,k] heads[e,b,k*out+j]
-    const dHeads = tf.reshape(tf.mul(tf.reshape(dy, [E, B, 1, out]), c.sel), [E, B, K * out]);
-    const heads = this.bwd(params, c, 1, dHeads, true, want);
-    const trunk = this.bwd(params, c, 0, heads.dx!, want.dx, want);
-    // and through the selection to the one-hot: d onehot[b,k] = sum_e,j dy[e,b,j] heads[e,b,k,j]
-    const dOneHot = want.dx ? tf.sum(tf.mul(c.perTask, tf.reshape(dy, [E, B, 1, out])), [0, 3]) : null;
-    return this.grads(want, B, [trunk, heads], [[this.featureCol, trunk.dx], [this.onehotCol, dOneHot]]);
+    const { dh, dOneHot } = selectTaskBackward(dy, c.heads, c.x, this.selection, want.dx);
+    const whole = this.whole.backward(params, c.caches[0], dh, want);
+    return this.grads(want, c.x.shape[0], [whole], [[this.featureCol, whole.dx], [this.onehotCol, dOneHot]]);
   }
 }
