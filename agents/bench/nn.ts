@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';
 import { compare, formatComparison, formatSummary, median, summarize, type Comparison, type Summary } from '../../bench/compare.ts';
 import { findPeerPython, runPeer, REPO_ROOT } from '../../bench/peer.ts';
+import { suiteNames } from '../../sim/suites.ts';
 import { CallLog, formatBreakdowns, sgemmRate, summarizeCalls, type Breakdown } from './nn-breakdown.ts';
 
 const OBS = 40;
@@ -37,6 +38,9 @@ project's tensor backends and on PyTorch (bench/peers/torch_sac_update.py), inte
                           for PyTorch (default: each library's own default)
   --critics N             critics in the ensemble, both sides (default: 2)
   --layer-norm            LayerNorm in the hidden layers, both sides
+  --agent SUITE           time the training update of a suite instead (npm start trains "all"): the
+                          multi-task agent with the training defaults (architecture, behaviour
+                          cloning, per-task temperatures) and the trainer's batch; no PyTorch peer
   --breakdown             instead of the comparison: where one update's time goes, kernel by kernel,
                           at 1 thread and at --threads (default: one per core, at most 4), with the
                           network kernels' GFLOP/s against one core's sgemm (BENCHMARKS.md, "Bar 5")
@@ -59,6 +63,8 @@ interface WorkerResult {
   kernels?: number;
   /** With --breakdown: the timed addon calls. */
   breakdown?: Breakdown;
+  /** With --agent: what was timed. */
+  describe?: string;
 }
 
 interface PeerOutput {
@@ -74,6 +80,8 @@ interface Settings {
   critics: number;
   layerNorm: boolean;
   breakdown: boolean;
+  /** A suite: time its training update (nn-agent.ts) instead of plain SAC. */
+  agent: string | null;
 }
 
 /** In a child: select the backend, warm up, time updates. Prints one JSON line. */
@@ -92,25 +100,16 @@ async function worker(choice: string, s: Settings): Promise<void> {
     out.backend = status.choice;
     out.line = status.line;
     out.threads = status.threads;
-    const sac = new Sac({ obsDim: OBS, actDim: ACT, numTasks: TASKS, hidden: [HIDDEN, HIDDEN], numCritics: s.critics, layerNorm: s.layerNorm });
-    type T2 = import('@tensorflow/tfjs').Tensor2D;
-    const batch = tf.tidy(() => ({
-      obs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 1) as T2,
-      action: tf.randomUniform([BATCH, ACT], -1, 1, 'float32', 2) as T2,
-      reward: tf.randomNormal([BATCH, 1], 0, 1, 'float32', 3) as T2,
-      nextObs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 4) as T2,
-      terminated: tf.zeros([BATCH, 1]) as T2,
-      task: tf.randomUniform([BATCH], 0, TASKS, 'int32', 5) as import('@tensorflow/tfjs').Tensor1D,
-    }));
+    const step = s.agent ? await agentStep(s.agent, out) : plainSac(tf, Sac, s);
     // Warm-up, as the peer: the first updates compile wasm paths and grow the heap. Slow stock
     // backends get fewer, bounded by a quarter of the timed seconds.
     const warmStart = performance.now();
-    for (let i = 0; i < WARMUP && (i < 2 || performance.now() - warmStart < s.seconds * 250); i++) sac.update(batch);
+    for (let i = 0; i < WARMUP && (i < 2 || performance.now() - warmStart < s.seconds * 250); i++) step();
     let n = 0;
     calls.on = s.breakdown;
     const t0 = performance.now();
     while (n < 3 || performance.now() - t0 < s.seconds * 1000) {
-      sac.update(batch);
+      step();
       n++;
     }
     out.msPerUpdate = (performance.now() - t0) / n;
@@ -120,9 +119,7 @@ async function worker(choice: string, s: Settings): Promise<void> {
       const { loadBlasAddon } = await import('../tensor/native.ts');
       out.breakdown = summarizeCalls(calls, n, out.msPerUpdate, status.threads ?? 1, sgemmRate(loadBlasAddon().addon!));
     }
-    out.kernels = (await tf.profile(() => {
-      sac.update(batch);
-    })).kernels.length;
+    out.kernels = (await tf.profile(step)).kernels.length;
     out.ok = true;
   } catch (err) {
     out.reason = String((err as Error).message ?? err).split('\n')[0];
@@ -130,8 +127,32 @@ async function worker(choice: string, s: Settings): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
+/** The trainer's update of a suite (nn-agent.ts), as one step; notes what it is in `out`. */
+async function agentStep(suite: string, out: WorkerResult): Promise<() => void> {
+  const { agentUpdate } = await import('./nn-agent.ts');
+  const a = await agentUpdate(suite);
+  out.describe = a.describe;
+  return a.update;
+}
+
+/** One plain SAC update of the benchmark's fixed shape, as one step. */
+function plainSac(tf: typeof import('@tensorflow/tfjs'), Sac: typeof import('../sac/update.ts').Sac, s: Settings): () => void {
+  const sac = new Sac({ obsDim: OBS, actDim: ACT, numTasks: TASKS, hidden: [HIDDEN, HIDDEN], numCritics: s.critics, layerNorm: s.layerNorm });
+  type T2 = import('@tensorflow/tfjs').Tensor2D;
+  const batch = tf.tidy(() => ({
+    obs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 1) as T2,
+    action: tf.randomUniform([BATCH, ACT], -1, 1, 'float32', 2) as T2,
+    reward: tf.randomNormal([BATCH, 1], 0, 1, 'float32', 3) as T2,
+    nextObs: tf.randomNormal([BATCH, OBS], 0, 1, 'float32', 4) as T2,
+    terminated: tf.zeros([BATCH, 1]) as T2,
+    task: tf.randomUniform([BATCH], 0, TASKS, 'int32', 5) as import('@tensorflow/tfjs').Tensor1D,
+  }));
+  return () => void sac.update(batch);
+}
+
 function workerArgs(s: Settings): string[] {
-  return ['--seconds', String(s.seconds), '--critics', String(s.critics), ...(s.layerNorm ? ['--layer-norm'] : []), ...(s.breakdown ? ['--breakdown'] : [])];
+  const shape = s.agent ? ['--agent', s.agent] : ['--critics', String(s.critics), ...(s.layerNorm ? ['--layer-norm'] : [])];
+  return ['--seconds', String(s.seconds), ...shape, ...(s.breakdown ? ['--breakdown'] : [])];
 }
 
 function runWorker(choice: string, s: Settings): WorkerResult {
@@ -168,6 +189,7 @@ await runCli(USAGE, async () => {
     critics: { type: 'string' },
     'layer-norm': { type: 'boolean' },
     breakdown: { type: 'boolean' },
+    agent: { type: 'string' },
     json: { type: 'boolean' },
     worker: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -184,7 +206,10 @@ await runCli(USAGE, async () => {
     critics: intFlag('critics', v.critics, 2, 1, 64),
     layerNorm: v['layer-norm'] === true,
     breakdown: v.breakdown === true,
+    agent: v.agent ?? null,
   };
+  if (settings.agent !== null && !suiteNames().includes(settings.agent)) throw new UsageError(`--agent: unknown suite "${settings.agent}"; choose one of: ${suiteNames().join(', ')}`);
+  if (settings.agent !== null && (v.critics !== undefined || v['layer-norm'])) throw new UsageError('--agent times the training defaults; --critics and --layer-norm apply to the plain update only');
   if (v.worker) return worker(v.backend ?? 'auto', settings);
   if (settings.breakdown) return breakdown(settings, v.json === true);
 
@@ -198,10 +223,12 @@ await runCli(USAGE, async () => {
   const say = (s: string) => {
     if (!v.json) console.log(s);
   };
-  const shape = `obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures, ${settings.critics} critics${settings.layerNorm ? ', LayerNorm' : ''}`;
-  say(`bench:nn  one SAC update: ${shape}; threads: ${settings.threads ?? 'library defaults'}; ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per side`);
+  const shape = settings.agent ? `the training update of suite ${settings.agent}` : `one SAC update: obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${TASKS} task temperatures, ${settings.critics} critics${settings.layerNorm ? ', LayerNorm' : ''}`;
+  say(`bench:nn  ${shape}; threads: ${settings.threads ?? 'library defaults'}; ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per side`);
 
-  const found = findPeerPython('TORCH_PYTHON', 'import torch; print("torch", torch.__version__)', 'torch');
+  const found = settings.agent
+    ? { python: null, reason: '--agent times the multi-task training update, and the peer has plain SAC only' }
+    : findPeerPython('TORCH_PYTHON', 'import torch; print("torch", torch.__version__)', 'torch');
   if (!found.python) say(`PyTorch peer not run: ${found.reason}`);
   const peerArgs = ['--obs', String(OBS), '--act', String(ACT), '--hidden', String(HIDDEN), '--batch', String(BATCH), '--tasks', String(TASKS),
     '--critics', String(settings.critics), '--seconds', String(seconds), '--warmup', String(WARMUP),
@@ -250,7 +277,7 @@ await runCli(USAGE, async () => {
 
   if (v.json) {
     console.log(JSON.stringify({
-      config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...settings, rounds },
+      config: settings.agent ? { ...settings, timed: [...results.values()][0]?.first.describe ?? null, rounds } : { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...settings, rounds },
       peer: peer
         ? { ok: true, python: found.python, torch: peerInfo!.torch, threads: peerInfo!.threads, summary: peer }
         : { ok: false, reason: peerError },
@@ -258,6 +285,8 @@ await runCli(USAGE, async () => {
     }));
     return;
   }
+  const described = [...results.values()].find((r) => r.first.describe)?.first.describe;
+  if (described) console.log(`timed: ${described}\n`);
   const table: string[][] = [['backend', 'threads', 'ms/update min / median / max', 'updates/s', 'kernels/update', 'notes']];
   for (const r of rows) {
     table.push(r.ok && r.summary
@@ -288,10 +317,12 @@ async function breakdown(s: Settings, json: boolean): Promise<void> {
   if (failed) throw new Error(`--breakdown: the update did not run on the native kernels (${failed.reason ?? failed.line ?? 'no breakdown'})`);
   const bs = results.map((r) => r.breakdown!);
   if (json) {
-    console.log(JSON.stringify({ config: { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...s }, line: results[0].line, breakdowns: bs }));
+    const config = s.agent ? { ...s, timed: results[0].describe } : { obs: OBS, act: ACT, hidden: [HIDDEN, HIDDEN], batch: BATCH, tasks: TASKS, ...s };
+    console.log(JSON.stringify({ config, line: results[0].line, breakdowns: bs }));
     return;
   }
-  console.log(`bench:nn --breakdown  one SAC update (obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${s.critics} critics${s.layerNorm ? ', LayerNorm' : ''}), every addon call timed over ${s.seconds} s`);
+  const what = s.agent ? results[0].describe : `one SAC update (obs ${OBS}, act ${ACT}, hidden ${HIDDEN}x2, batch ${BATCH}, ${s.critics} critics${s.layerNorm ? ', LayerNorm' : ''})`;
+  console.log(`bench:nn --breakdown  ${what}, every addon call timed over ${s.seconds} s`);
   console.log(`${results[0].line!.replace(/, \d+ threads?:/, ':').replace(/ \[(forced by .*|auto)\]$/, '')}\n`);
   console.log(formatBreakdowns(bs));
 }

@@ -108,6 +108,21 @@ describe('bench:nn, a real short run', () => {
   }, 180_000);
 });
 
+describe('bench:nn --agent', () => {
+  it('times the training update of a suite: the agent it built, no peer; an unknown suite is refused', async () => {
+    const r = await run('agents/bench/nn.ts', ['--agent', 'mt4', '--rounds', '1', '--seconds', '0.5', '--json'], { TORCH_PYTHON: '/bin/false' });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.config.timed).toBe('the training update of suite mt4 (4 tasks): multihead (onehot), input 73, hidden 256x256, batch 256, 2 critics, behaviour cloning on');
+    expect(out.peer).toEqual({ ok: false, reason: expect.stringMatching(/peer has plain SAC only/) });
+    expect(out.backends[0].ok).toBe(true);
+    expect(out.backends[0].summary.runs).toHaveLength(1);
+    const bad = await run('agents/bench/nn.ts', ['--agent', 'mt3']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--agent: unknown suite "mt3"; choose one of: mt4, mt10/);
+  }, 120_000);
+});
+
 describe('bench:nn --breakdown', () => {
   const addonBuilt = existsSync(ADDON_PATH) && process.env.RRL_DISABLE_BLAS !== '1';
   it.skipIf(!addonBuilt)('times every kernel of one update at 1 and 2 threads, with the network kernels\' multiply-adds counted from their shapes', async () => {
