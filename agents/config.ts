@@ -167,6 +167,11 @@ export function envsOf(cfg: TrainConfig, numTasks: number): number {
   return n;
 }
 
+/** Transitions per update: batchSize rounded up to a multiple of the task count (an equal share each). */
+export function batchSizeOf(cfg: TrainConfig, numTasks: number): number {
+  return Math.ceil(cfg.batchSize / numTasks) * numTasks;
+}
+
 /** The critic-target range: sac.targetClip when set, else the sparse reward's return range when clipTargets. */
 export function targetClipOf(cfg: TrainConfig): [number, number] | null {
   if (cfg.sac.targetClip) return cfg.sac.targetClip;

@@ -5,8 +5,9 @@
 // multiple of the tasks, half of it demonstration rows) and fixed pseudo-random contents. Its time
 // per update is what the training loop's "updates" phase spends per update; the PyTorch peer has
 // plain SAC only, so it does not run beside it.
-import { agentSpec, MultiTaskAgent } from '../agent.ts';
-import { makeConfig, targetClipOf } from '../config.ts';
+import { MultiTaskAgent } from '../agent.ts';
+import { batchSizeOf, makeConfig } from '../config.ts';
+import { trainingAgentSpec } from '../train/run.ts';
 import { STATE_DIM, type BatchArrays } from '../replay.ts';
 import { ACTION_DIM } from '../../sim/layout.ts';
 import { resolveTaskArgs } from '../../sim/registry.ts';
@@ -23,11 +24,8 @@ export async function agentUpdate(suite: string): Promise<AgentUpdate> {
   const cfg = makeConfig({ tasks: suiteTasks(suite) });
   const tasks = await resolveTaskArgs(cfg.tasks);
   const K = tasks.length;
-  const agent = new MultiTaskAgent(agentSpec(tasks, {
-    arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda,
-    sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) },
-  }));
-  const B = Math.ceil(cfg.batchSize / K) * K;
+  const agent = new MultiTaskAgent(trainingAgentSpec(cfg, tasks));
+  const B = batchSizeOf(cfg, K);
   const rng = new Rng(1, 0xbe4c);
   const normal = (n: number) => {
     const a = new Float32Array(n);

@@ -8,12 +8,17 @@ import type { TaskDefinition } from '../../sim/task.ts';
 import type { SceneDescription } from '../../sim/vec-env.ts';
 import { agentSpec, MultiTaskAgent, type AgentSpec } from '../agent.ts';
 import type { Checkpoint, RunState } from '../checkpoint.ts';
-import { envsOf, targetClipOf, type TrainConfig } from '../config.ts';
+import { batchSizeOf, envsOf, targetClipOf, type TrainConfig } from '../config.ts';
 import { MultiTaskReplay } from '../replay.ts';
 import type { SacMetrics } from '../sac/update.ts';
 import { PhaseClock, type PhaseTotals } from './clock.ts';
 import type { RunView } from './observer.ts';
 import { RunFolder } from './run-folder.ts';
+
+/** The agent a training run of these settings builds (bench:nn --agent builds the same). */
+export function trainingAgentSpec(cfg: TrainConfig, tasks: readonly TaskDefinition[]): AgentSpec {
+  return agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
+}
 
 export class TrainRun implements RunView {
   readonly clock = new PhaseClock();
@@ -54,7 +59,7 @@ export class TrainRun implements RunView {
     const { log } = opts;
     const tasks = await resolveTaskArgs(cfg.tasks);
     const numEnvs = envsOf(cfg, tasks.length);
-    const spec = agentSpec(tasks, { arch: cfg.arch, descriptor: cfg.descriptor, experts: cfg.experts, normalize: cfg.normalizeInputs, strategy: cfg.strategy, softLambda: cfg.softLambda, sac: { ...cfg.sac, seed: cfg.seed, targetClip: targetClipOf(cfg) } });
+    const spec = trainingAgentSpec(cfg, tasks);
     const folder = new RunFolder(cfg.out, log);
     folder.refuseOverwrite(opts.resume);
     const agent = new MultiTaskAgent(spec);
@@ -112,7 +117,7 @@ export class TrainRun implements RunView {
   }
   /** Transitions per update: the setting rounded up to a multiple of the task count (an equal share each). */
   get batchSize(): number {
-    return Math.ceil(this.cfg.batchSize / this.numTasks) * this.numTasks;
+    return batchSizeOf(this.cfg, this.numTasks);
   }
   get envSteps(): number {
     return this.state.envSteps;

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { addon, addonReason, requireBlas, useBackend, withStock, relErr, rand } from './helpers.ts';
-import { planMatMul, nativeKernelsActive, type NativeBackend } from '../../agents/tensor/kernels.ts';
+import { planMatMul, nativeKernelsActive, enableBlasKernels, disableBlasKernels, type NativeBackend } from '../../agents/tensor/kernels.ts';
 import { planMlp, runAdamKernel, axpbyNative } from '../../agents/tensor/fused.ts';
 import { selectTask, selectTaskBackward, type TaskSelection } from '../../agents/nn/task-select.ts';
 
@@ -241,7 +241,7 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
 
     // Both layouts, an ensemble, and an input whose "one-hot" columns hold arbitrary values (the
     // selection is linear in them), checked against the tfjs ops of agents/nn/task-select.ts.
-    it('RrlTaskSelect and its gradient match the tfjs ops, both layouts', () => {
+    it('RrlTaskSelect and its gradient match the tfjs ops, both layouts', async () => {
       const [E, B, K, O, D, col0] = [2, 7, 3, 4, 9, 2];
       for (const layout of [0, 1] as const) {
         tf.tidy(() => {
@@ -265,6 +265,19 @@ for (const backend of ['wasm', 'cpu'] as NativeBackend[]) {
           expect(onlyDh.dOneHot).toBeNull();
           expect(relErr(onlyDh.dh.dataSync(), want.dh.dataSync())).toBeLessThan(TOL);
         });
+      }
+      // the native kernels ran (not the tfjs ops on both sides), and the stock side ran none of them
+      const s0: TaskSelection = { layout: 0, numTasks: K, out: O, col0 };
+      const h0 = rand([E, B, K * O], 66);
+      const x0 = rand([B, D], 67);
+      const names = async (f: () => unknown) => (await tf.profile(() => void f())).kernels.map((k) => k.name);
+      const both = () => selectTaskBackward(selectTask(h0, x0, s0), h0, x0, s0, true);
+      expect(await names(both)).toEqual(['RrlTaskSelect', 'RrlTaskSelectGrad']);
+      disableBlasKernels(backend);
+      try {
+        expect((await names(both)).filter((n) => n.startsWith('Rrl'))).toEqual([]);
+      } finally {
+        enableBlasKernels(backend, addon!);
       }
       expect(() => selectTask(rand([2, 7, 5], 64), rand([7, 9], 65), { layout: 0, numTasks: 3, out: 2, col0: 0 })).toThrow(/RrlTaskSelect: outputs \[2,7,5\]/);
       expect(() => selectTask(rand([2, 7, 6], 64), rand([7, 9], 65), { layout: 0, numTasks: 3, out: 2, col0: 7 })).toThrow(/one-hot at column 7/);
