@@ -19,7 +19,7 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../train/run-folder.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
-import { EtaClock, progressFile, writeProgressFile, type RunProgress } from './progress.ts';
+import { EtaClock, progressFile, TrainedSteps, writeProgressFile, type RunProgress } from './progress.ts';
 import { checkRedis, decodeEvent, eventsKey, jobIdOf, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
 import { collectResults, writeReport } from './report.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
@@ -170,6 +170,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       const a = ledger.attempts[ledger.attempts.length - 1];
       const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : ledger.attempts.length > 1 ? ', from the start' : '';
       log(`${e.run}: started on ${a.worker} (attempt ${a.attempt}${how})`);
+      trained.restarted(e.run, a.resumedFrom);
     } else if (res.kind === 'row') {
       appendFileSync(join(dir, METRICS_FILE), JSON.stringify(res.row) + '\n');
     }
@@ -226,6 +227,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   const stepsOf = (r: RunPlan) => (done.has(r.id) ? budgetOf(r) : (active.get(r.id)?.envSteps ?? ledgers.get(r.id)!.rows.at(-1)?.envSteps ?? 0));
   // Started after the first look at the queue, so the rate counts only this session's progress.
   let etaClock: EtaClock | null = null;
+  const trained = new TrainedSteps();
   const runProgress = (): RunProgress[] =>
     plans.map((r) => {
       const a = active.get(r.id);
@@ -235,8 +237,9 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       return { id: r.id, state, worker, envSteps: stepsOf(r), budget: budgetOf(r) };
     });
   const eta = (): number | null => {
-    const stepsDone = plans.reduce((a, r) => a + stepsOf(r), 0);
-    return etaClock?.eta(stepsDone, plans.reduce((a, r) => a + budgetOf(r), 0)) ?? null;
+    for (const r of plans) trained.see(r.id, stepsOf(r));
+    const left = plans.reduce((a, r) => a + budgetOf(r) - stepsOf(r), 0);
+    return etaClock?.eta(trained.total(), left) ?? null;
   };
   const publish = (state: 'running' | 'finished' | 'stopped') => {
     const p = progressFile(runProgress(), { state, mode: 'queue', queue: target.display, sweepId, eta: eta(), idleWorkers, otherSweeps });

@@ -96,23 +96,57 @@ export function progressFile(runs: RunProgress[], o: { state: ProgressFile['stat
  * within the window instead of staying hours off for the rest of the sweep.
  */
 export class EtaClock {
-  private readonly samples: { t: number; steps: number }[] = [];
+  private readonly samples: { t: number; trained: number }[] = [];
 
   constructor(
     private readonly windowSeconds = 600,
     private readonly now: () => number = () => performance.now() / 1000,
   ) {}
 
-  /** Records the steps done now; seconds left for stepsTotal, or null while there is no rate yet. */
-  eta(stepsDone: number, stepsTotal: number): number | null {
+  /**
+   * Records `trained`, the env steps trained so far (only its changes count), and returns the
+   * seconds left for `stepsLeft` more, or null while there is no rate yet.
+   */
+  eta(trained: number, stepsLeft: number): number | null {
     const t = this.now();
-    this.samples.push({ t, steps: stepsDone });
+    this.samples.push({ t, trained });
     // Keep one sample at or beyond the window's start, so the rate spans the whole window.
     while (this.samples.length > 2 && this.samples[1].t <= t - this.windowSeconds) this.samples.shift();
     const first = this.samples[0];
     const dt = t - first.t;
-    const rate = (stepsDone - first.steps) / Math.max(1e-9, dt);
-    return dt > 5 && rate > 0 ? Math.max(0, stepsTotal - stepsDone) / rate : null;
+    const rate = (trained - first.trained) / Math.max(1e-9, dt);
+    return dt > 5 && rate > 0 ? Math.max(0, stepsLeft) / rate : null;
+  }
+}
+
+/**
+ * The env steps trained while this process watched, per run: a run that resumes from a checkpoint
+ * starts at its checkpoint's steps, and those were trained before, so they must not read as
+ * progress (they made a resumed sweep's first estimates minutes instead of hours). A run seen for
+ * the first time counts from where it is; an attempt that starts over keeps what the attempts before
+ * it had trained.
+ */
+export class TrainedSteps {
+  private readonly runs = new Map<string, { base: number; seen: number; banked: number }>();
+
+  /** The run's env steps now. */
+  see(run: string, steps: number): void {
+    const r = this.runs.get(run);
+    if (r) r.seen = steps;
+    else this.runs.set(run, { base: steps, seen: steps, banked: 0 });
+  }
+
+  /** A new attempt of the run starts at `from` env steps (0: from scratch). */
+  restarted(run: string, from: number): void {
+    const r = this.runs.get(run);
+    const banked = r ? r.banked + Math.max(0, r.seen - r.base) : 0;
+    this.runs.set(run, { base: from, seen: from, banked });
+  }
+
+  total(): number {
+    let n = 0;
+    for (const r of this.runs.values()) n += r.banked + Math.max(0, r.seen - r.base);
+    return n;
   }
 }
 

@@ -91,7 +91,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   if (done.length) log(`${done.length} of ${plans.length} runs already finished; ${queue.length} to go`);
   const stepsTotal = plans.reduce((a, r) => a + budgetOf(r), 0);
   const etaClock = new EtaClock();
-  etaClock.eta([...steps.values()].reduce((a, b) => a + b, 0), stepsTotal); // its first sample: the steps done before this session
+  etaClock.eta([...steps.values()].reduce((a, b) => a + b, 0), 0); // its first sample: the steps done before this session
   const running = new Map<string, ChildProcess>();
   let stopping = false;
 
@@ -105,7 +105,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       left: plans.length - done.length - running.size - failed.length,
       stepsDone,
       stepsTotal,
-      eta: etaClock.eta(stepsDone, stepsTotal),
+      eta: etaClock.eta(stepsDone, stepsTotal - stepsDone),
     };
   };
   // progress.json for the report page: this machine is the one worker.

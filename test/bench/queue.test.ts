@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EtaClock, progressFile, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
+import { EtaClock, progressFile, TrainedSteps, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
 import { decodeEvent, encodeEvent, jobIdOf, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
 import { committedRows } from '../../agents/bench/run-one.ts';
 import type { MetricsRow } from '../../agents/train/observer.ts';
@@ -199,14 +199,40 @@ describe('progress', () => {
     // 10 steps/s for 20 minutes: 8,000 steps left at 10 steps/s.
     for (t = 10; t < 1200; t += 10) clock.eta(10 * t, 100_000);
     t = 1200;
-    expect(clock.eta(12_000, 20_000)).toBeCloseTo(800, 6);
+    expect(clock.eta(12_000, 8_000)).toBeCloseTo(800, 6);
     // A 30-minute pause: while it lasts the rate falls, and no progress means no estimate.
     t = 1200 + 1800;
-    expect(clock.eta(12_000, 20_000)).toBeNull();
+    expect(clock.eta(12_000, 8_000)).toBeNull();
     // Ten minutes after work resumes at the old rate, the estimate is the old rate's again
     // (a whole-session average would still be at 12,000 + 6,000 steps over 3,600 s: 5 steps/s).
     for (t = 3010; t < 3600; t += 10) clock.eta(12_000 + 10 * (t - 3000), 20_000);
     t = 3600;
-    expect(clock.eta(18_000, 20_000)).toBeCloseTo(200, 6);
+    expect(clock.eta(18_000, 2_000)).toBeCloseTo(200, 6);
+  });
+
+  it('a run resumed from its checkpoint adds no trained steps: the estimate after a resume is hours, not minutes', () => {
+    // The sweep of 2026-12-04: 2.2M env steps left at about 400 steps/s (two workers), one run
+    // resuming at 322,688 steps. Counted as progress, that jump read "ETA 3 min".
+    let t = 0;
+    const clock = new EtaClock(600, () => t);
+    const trained = new TrainedSteps();
+    const look = (steps: Record<string, number>, left: number) => {
+      for (const [run, n] of Object.entries(steps)) trained.see(run, n);
+      return clock.eta(trained.total(), left);
+    };
+    expect(look({ a: 0, b: 9_852 }, 2_240_000)).toBeNull();
+    trained.restarted('a', 322_688); // the worker reports its attempt: resumed
+    t = 30;
+    const eta = look({ a: 322_688 + 6_000, b: 9_852 + 6_000 }, 2_228_000)!;
+    expect(eta / 3600).toBeCloseTo(2_228_000 / 400 / 3600, 6);
+    // Stopped and resumed again from its checkpoint at 328,000: what it had trained stays counted.
+    trained.restarted('a', 328_000);
+    expect(trained.total()).toBe(12_000);
+    trained.see('a', 330_000);
+    expect(trained.total()).toBe(14_000);
+    // Started over from scratch: the lost steps stay counted as trained (they took the time).
+    trained.restarted('a', 0);
+    trained.see('a', 1_000);
+    expect(trained.total()).toBe(15_000);
   });
 });
