@@ -42,6 +42,8 @@ interface Attempt {
   /** Through a queue: the worker that ran it, and that worker's machine. */
   worker?: string;
   machine?: string;
+  /** Through a queue: the worker's git commit when it ran the attempt. */
+  commit?: string | null;
 }
 
 export interface RunResult {
@@ -65,6 +67,8 @@ export interface RunResult {
   updatedAt: string | null;
   /** Through a queue: the workers of its attempts and their machines (absent for local runs). */
   workers?: Record<string, string | null>;
+  /** Through a queue: the git commits its attempts ran at, in attempt order (absent when unknown). */
+  commits?: string[];
   backend: string | null;
   error: string | null;
   /** Per task: evaluation success vs env steps per task. */
@@ -146,6 +150,8 @@ export interface Results {
     episodeLengths: Record<string, number>;
     /** A sweep through a queue: every worker that ran an attempt, and its machine. */
     workers?: Record<string, string | null>;
+    /** A sweep through a queue: each git commit the workers ran attempts at, and how many runs ran at it. */
+    runCommits?: Record<string, number>;
   };
 }
 
@@ -214,6 +220,7 @@ export function loadRunFrom(dir: string, plan: RunPlan): RunResult {
     updatedAt: latest([done?.finishedAt, ...attempts.map((a) => a.startedAt)]),
     backend: done?.backend ?? attempts[attempts.length - 1]?.backend ?? null,
     ...(attempts.some((a) => a.worker) ? { workers: Object.fromEntries(attempts.filter((a) => a.worker).map((a) => [a.worker!, a.machine ?? null])) } : {}),
+    ...(attempts.some((a) => a.commit) ? { commits: [...new Set(attempts.map((a) => a.commit).filter((c): c is string => typeof c === 'string' && c.length > 0))] } : {}),
     error,
     curves: curvesFromRows(rows, plan.taskNames),
     final: done ? Object.fromEntries(done.final.map((f) => [f.task, f.successRate])) : {},
@@ -389,8 +396,16 @@ export function computeResults(src: {
       backends: [...new Set(runs.map((r) => r.backend).filter((b): b is string => !!b))],
       episodeLengths: src.episodeLengths,
       ...(runs.some((r) => r.workers) ? { workers: Object.fromEntries(runs.flatMap((r) => Object.entries(r.workers ?? {})).sort(([a], [b]) => a.localeCompare(b))) } : {}),
+      ...(runs.some((r) => r.commits) ? { runCommits: countRunCommits(runs) } : {}),
     },
   };
+}
+
+/** Each commit the runs' attempts ran at, with the number of runs that ran (some attempt) at it, oldest first by first use. */
+function countRunCommits(runs: RunResult[]): Record<string, number> {
+  const n = new Map<string, number>();
+  for (const r of runs) for (const c of r.commits ?? []) n.set(c, (n.get(c) ?? 0) + 1);
+  return Object.fromEntries(n);
 }
 
 // ---- formatting ----------------------------------------------------------------------------
@@ -622,6 +637,9 @@ export function reportMarkdown(r: Results, files: { curves: string; perTask: Rec
     `- **Backend**: ${r.provenance.backends.map((b) => `\`${b}\``).join('; ') || 'unknown'}; environment: ${[...new Set(inv.map((i) => Object.entries(i.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')))].join('; ') || 'defaults'}`,
     `- **Machine**: ${machines.join('; ') || 'unknown'}${r.provenance.workers ? ' (the sweep command; the runs trained on the workers below)' : ''}`,
     ...(r.provenance.workers ? [`- **Workers** (through a queue): ${Object.entries(r.provenance.workers).map(([w, m]) => `\`${w}\`: ${m ?? 'machine unknown'}`).join('; ')}`] : []),
+    ...(r.provenance.runCommits
+      ? [`- **Commits the runs trained at** (the workers' checkouts, from each attempt's record in \`raw/<run>/attempts.jsonl\`; the git commit above is the sweep command's): ${Object.entries(r.provenance.runCommits).map(([c, k]) => `${c.slice(0, 12)} (${k} run${k === 1 ? '' : 's'})`).join('; ')}`]
+      : []),
     `- **Statistics**: ${st.interval} bootstrap, ${st.reps} resamples, seed ${st.seed}, ${100 * st.level}% intervals (\`--bootstrap-reps\`, \`--bootstrap-seed\`); at least ${st.minSeedsForFlag} seeds a side for a negative-transfer verdict`,
     `- **Results as of**: ${r.dataAsOf ?? 'unknown'} (the newest finished run or sweep command; the report itself holds no clock time, so rewriting it from the same runs, e.g. with \`--report-only\`, gives the same files byte for byte)`,
     '',

@@ -18,7 +18,7 @@
 //   - run-one.ts under a worker (no Redis needed): it reports its rows, starts a resumed attempt
 //     with the rows its checkpoint covers, and leaves when owner.txt names another attempt.
 // Skipped without redis-server outside CI (as the browser tests are without Chromium).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -199,6 +199,10 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     // Where the runs trained: every worker of an attempt, with its machine.
     expect(Object.keys(res.provenance.workers ?? {})).toEqual(['A', 'B', 'C']);
     expect(readFileSync(join(s, 'report', 'report.md'), 'utf8')).toMatch(/- \*\*Workers\*\* \(through a queue\): `A`: .+ cores, \d+ GiB, linux-\w+, Node v[\d.]+; `B`: .+; `C`: .+/);
+    // And at which commit: the workers' checkout (this one), both runs, in the report too.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(res.provenance.runCommits).toEqual({ [head]: 2 });
+    expect(readFileSync(join(s, 'report', 'report.md'), 'utf8')).toContain(`- **Commits the runs trained at** (the workers' checkouts, from each attempt's record in \`raw/<run>/attempts.jsonl\`; the git commit above is the sweep command's): ${head.slice(0, 12)} (2 runs)`);
     const done = JSON.parse(readFileSync(join(s, 'runs', victimRun!, 'done.json'), 'utf8'));
     expect(done).toMatchObject({ worker: 'C', resumed: true });
     expect(done.attempts).toHaveLength(3);
