@@ -22,7 +22,7 @@ import type { BootstrapOptions } from './bootstrap.ts';
 import { EtaClock, progressFile, TrainedSteps, writeProgressFile, type RunProgress } from './progress.ts';
 import { checkRedis, decodeEvent, eventsKey, jobIdOf, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
 import { collectResults, writeReport } from './report.ts';
-import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
+import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, startOrder, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 import { isFinished, type SweepOutcome, type SweepProgress } from './sweep.ts';
 
 export interface QueuedSweepOptions {
@@ -131,7 +131,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   const addJob = (r: RunPlan) => queue.add('run', dataOf(r), { ...JOB_OPTIONS, jobId: jobIdOf(sweepId, r.id) });
 
   // 1. enqueue
-  const todo = plans.filter((r) => !done.has(r.id));
+  const todo = startOrder(plans).filter((r) => !done.has(r.id));
   if (done.size) log(`${done.size} of ${plans.length} runs already finished; ${todo.length} to go`);
   let added = 0;
   let retried = 0;

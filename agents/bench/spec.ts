@@ -154,6 +154,21 @@ export function planRuns(spec: SweepSpec): RunPlan[] {
   return runs;
 }
 
+/**
+ * The order a sweep starts its runs in: seed by seed, as planned (a partial sweep then holds whole
+ * seeds), and within a seed the multi-task runs first. They are the long ones (K times a
+ * single-task run's env steps): one started after its seed's single-task runs ran alone on one
+ * worker at the end of the sweep while the others idled (mt4-150k's last seed: about an hour).
+ */
+export function startOrder(plans: readonly RunPlan[]): RunPlan[] {
+  const seedRank = new Map<number, number>();
+  for (const r of plans) if (!seedRank.has(r.seed)) seedRank.set(r.seed, seedRank.size);
+  return plans
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => seedRank.get(a.r.seed)! - seedRank.get(b.r.seed)! || b.r.taskNames.length - a.r.taskNames.length || a.i - b.i)
+    .map((x) => x.r);
+}
+
 /** The train() configuration of one run: per-task quantities times the run's task count. */
 export function runConfig(spec: SweepSpec, run: RunPlan, out: string): TrainConfig {
   const K = run.taskNames.length;

@@ -15,7 +15,7 @@ import type { BootstrapOptions } from './bootstrap.ts';
 import { EtaClock, progressFile, writeProgressFile, type RunProgress, type WorkerProgress } from './progress.ts';
 import { QUEUE_FILE } from './queue.ts';
 import { collectResults, loadRun, writeReport, type Results } from './report.ts';
-import { DONE_FILE, ERROR_FILE, planRuns, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
+import { DONE_FILE, ERROR_FILE, planRuns, startOrder, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 
 const RUN_ONE = fileURLToPath(new URL('./run-one.ts', import.meta.url));
 // The tsx loader by absolute URL, so children start the same from any working directory
@@ -79,7 +79,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const queue: RunPlan[] = [];
   const done: string[] = [];
   const failed: string[] = [];
-  for (const r of plans) {
+  for (const r of startOrder(plans)) {
     if (isFinished(sweepDir, r)) {
       done.push(r.id);
       steps.set(r.id, budgetOf(r));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectFromReport, collectResults, curvesFromRows, writeReport, type Results } from '../../agents/bench/report.ts';
-import { DONE_FILE, parseCondition, planRuns, runConfig, sweepSchema, type SweepSpec } from '../../agents/bench/spec.ts';
+import { DONE_FILE, parseCondition, planRuns, runConfig, startOrder, sweepSchema, type SweepSpec } from '../../agents/bench/spec.ts';
 import { TRAIN_DEFAULTS } from '../../agents/config.ts';
 import { TSX_LOADER } from '../../agents/bench/sweep.ts';
 import { syntheticSpec, writeSyntheticSweep } from './synthetic.ts';
@@ -109,6 +109,16 @@ describe('sweep plan', () => {
       'single-task/reach/0', 'single-task/push/0', 'multihead-onehot/0', 'concat-metadata/0',
       'single-task/reach/1', 'single-task/push/1', 'multihead-onehot/1', 'concat-metadata/1',
     ]);
+  });
+
+  it('runs start seed by seed, and within a seed the long multi-task runs first', () => {
+    expect(startOrder(planRuns(spec)).map((r) => r.id)).toEqual([
+      'multihead-onehot/0', 'concat-metadata/0', 'single-task/reach/0', 'single-task/push/0',
+      'multihead-onehot/1', 'concat-metadata/1', 'single-task/reach/1', 'single-task/push/1',
+    ]);
+    // Seeds keep the order they were given in.
+    const later = planRuns({ ...spec, seeds: [7, 3] });
+    expect(startOrder(later).map((r) => r.seed)).toEqual([7, 7, 7, 7, 3, 3, 3, 3]);
   });
 
   it('budgets and evaluation intervals are per task: K tasks get K times the env steps', () => {
