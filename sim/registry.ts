@@ -23,6 +23,8 @@ import doorOpen from './tasks/door-open.ts';
 import doorClose from './tasks/door-close.ts';
 
 const registry = new Map<string, TaskDefinition>();
+/** The names this module registers itself: every fresh copy of it (a worker thread's) knows them. */
+const builtin = new Set<string>();
 
 /** Registers a definition by its name; `source` (its file) appears in its error messages. */
 export function registerTask(def: TaskDefinition, source?: string): TaskDefinition {
@@ -35,6 +37,12 @@ export function registerTask(def: TaskDefinition, source?: string): TaskDefiniti
 for (const t of [reach, push, pickPlace, pegInsert, drawerOpen, stack]) registerTask(t, `sim/tasks/${t.name}.ts`);
 for (const t of [drawerClose, windowOpen, windowClose, leverPull]) registerTask(t, `sim/tasks/${t.name}.ts`);
 for (const t of [sweepInto, buttonPress, doorOpen, doorClose]) registerTask(t, `sim/tasks/${t.name}.ts`);
+for (const name of registry.keys()) builtin.add(name);
+
+/** A built-in task's name (not one registered by code in this process). */
+export function isBuiltinTask(name: string): boolean {
+  return builtin.has(name);
+}
 
 /** The CLIs' default task list (the original four); every registered name is in taskNames(). */
 export const BUILTIN_TASKS = ['reach', 'push', 'pick-place', 'peg-insert'] as const;

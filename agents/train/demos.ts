@@ -13,7 +13,7 @@ import { Rng } from '../../sim/rng.ts';
 import type { ResetResult, StepResult } from '../../sim/vec-env.ts';
 import { VecEnv } from '../../sim/vec-env.ts';
 import { EpisodeStager } from '../replay.ts';
-import { RemoteVecEnv } from '../remote-env.ts';
+import { openTrainingEnv } from '../env-thread.ts';
 import { transitionOf } from './episodes.ts';
 import type { TrainRun } from './run.ts';
 
@@ -38,7 +38,8 @@ export async function collectDemos(run: TrainRun): Promise<number> {
   // does not step the other tasks' envs for nothing while the longest task finishes its own.
   const taskOfEnv = taskOfEnvs(envCounts(withExpert.map((k) => run.tasks[k].maxSteps), numEnvs, 'episode-length'));
   const opts = { numEnvs, taskOfEnv, reward: cfg.reward, terminateOnSuccess: false };
-  const remote = new RemoteVecEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts });
+  // (A task registered by code puts this half on this thread too; the trainer's envs say so.)
+  const remote = await openTrainingEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts }, withExpert.map((k) => run.tasks[k]), () => {});
   const local = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), ...opts }).catch(async (e) => {
     await remote.close();
     throw e;

@@ -15,7 +15,7 @@
 import { ACTION_DIM } from '../../sim/layout.ts';
 import type { ResetResult } from '../../sim/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
-import { RemoteVecEnv } from '../remote-env.ts';
+import { openTrainingEnv, type TrainingEnv } from '../env-thread.ts';
 import { breakdown } from './clock.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { collectDemos } from './demos.ts';
@@ -50,7 +50,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     }
     // A resumed run has its demonstrations in its replay already.
     if (cfg.demoEpisodes > 0 && !run.replayRestored) await run.clock.measureAsync('demonstrations', () => collectDemos(run));
-    const env = new RemoteVecEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, taskOfEnv: [...run.taskOfEnv], reward: cfg.reward, terminateOnSuccess: false });
+    const env = await openTrainingEnv({ tasks: cfg.tasks, numEnvs: run.numEnvs, taskOfEnv: [...run.taskOfEnv], reward: cfg.reward, terminateOnSuccess: false }, run.tasks, run.log);
     try {
       return await loop(run, env, opts);
     } finally {
@@ -61,7 +61,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
   }
 }
 
-async function loop(run: TrainRun, env: RemoteVecEnv, opts: TrainOptions): Promise<TrainResult> {
+async function loop(run: TrainRun, env: TrainingEnv, opts: TrainOptions): Promise<TrainResult> {
   const { cfg, agent, replay, rng, clock, state } = run;
   const K = run.numTasks;
   const numEnvs = run.numEnvs;

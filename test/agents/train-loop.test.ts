@@ -14,6 +14,8 @@ import type { MetricsRow, StepView, TrainObserver, TrainResult } from '../../age
 import { train } from '../../agents/train/train.ts';
 import type { TrainRun } from '../../agents/train/run.ts';
 import { loadCheckpoint } from '../../agents/checkpoint.ts';
+import { tasksOnlyThisThreadKnows } from '../../agents/env-thread.ts';
+import { getTask, registerTask } from '../../sim/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rrl-train-loop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,5 +156,22 @@ describe('envs shared among the tasks', () => {
       expect(row.filter((p) => p === 'reach=reach')).toHaveLength(2);
       expect(row.filter((p) => p === 'peg-insert=peg-insert')).toHaveLength(6);
     }
+  });
+});
+
+describe('tasks registered by code', () => {
+  it('train on this thread (a worker thread cannot load them), say so once, and give what the same tasks give in the worker', async () => {
+    // Copies of reach and push under new names: the worker thread's registry has never heard of them.
+    for (const t of ['reach', 'push']) registerTask({ ...getTask(t), name: `${t}-by-code` });
+    expect(tasksOnlyThisThreadKnows(['reach', 'reach-by-code', './my-task.ts'])).toEqual(['reach-by-code']);
+    const logs: string[] = [];
+    await train(makeConfig({ ...base, tasks: ['reach-by-code', 'push-by-code'], out: join(dir, 'by-code') }), { log: (l) => logs.push(l) });
+    await train(makeConfig({ ...base, out: join(dir, 'by-name') }), { log: () => {} });
+    expect(logs.filter((l) => /registered by code/.test(l))).toEqual([
+      'envs: "reach-by-code", "push-by-code" were registered by code, which a worker thread cannot load, so the envs step on this thread (no overlap with learning; a task file given by path steps in the worker)',
+    ]);
+    // Demonstrations, training and evaluations alike: every logged number but the clock's.
+    const renamed = rowsOf(join(dir, 'by-code')).map((r) => JSON.parse(JSON.stringify(untimed(r)).replace(/-by-code/g, '')));
+    expect(renamed).toEqual(rowsOf(join(dir, 'by-name')).map(untimed));
   });
 });
