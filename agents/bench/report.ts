@@ -521,7 +521,10 @@ function headline(r: Results): string[] {
     const none = r.comparisons.filter((c) => c.negativeTransfer === null);
     const parts: string[] = [];
     if (flagged.length) parts.push(`**flagged** on ${flagged.map((c) => `${c.task} (\`${c.condition}\`, ${c.seedsMulti} / ${c.seedsSingle} seeds)`).join(', ')}`);
-    if (notShown.length) parts.push(`not shown on ${notShown.length} other task-condition pair${notShown.length > 1 ? 's' : ''}`);
+    if (notShown.length) {
+      const which = flagged.length || none.length ? `${notShown.length} other` : notShown.length > 1 ? `any of the ${notShown.length}` : 'the one';
+      parts.push(`not shown on ${which} task-condition pair${notShown.length > 1 ? 's' : ''}`);
+    }
     if (none.length) parts.push(`no verdict on ${none.length} (fewer than ${r.statistics.minSeedsForFlag} seeds a side)`);
     const seeds = r.aggregates.length ? ` Seeds per task: ${r.aggregates.map((a) => `${seedsOf(a)} (\`${a.condition}\`)`).join(', ')}.` : '';
     out.push(`**Negative transfer**: ${parts.join('; ')}.${seeds}`);

@@ -216,6 +216,10 @@ describe('report from a synthetic sweep', () => {
     expect(md).toMatch(/\| push \| multihead-onehot \| −73 pts \[−\d+, −\d+\] \| \*\*yes\*\* \(5 \/ 5 seeds\) \| ≥ 1\.25 \|/);
     expect(md).toMatch(/\| reach \| multihead-onehot \| 0 pts \[0, 0\] \| not shown \(5 \/ 5 seeds\) \| 0\.50 \|/);
     expect(md).toContain('**Negative transfer**: **flagged** on push (`multihead-onehot`, 5 / 5 seeds); not shown on 1 other task-condition pair.');
+    // With nothing flagged the summary says so without an "other".
+    const calm = { ...r, comparisons: r.comparisons.map((c) => ({ ...c, negativeTransfer: false })) };
+    writeReport(sweep, join(sweep, 'report-calm'), calm);
+    expect(readFileSync(join(sweep, 'report-calm', 'report.md'), 'utf8')).toContain('**Negative transfer**: not shown on any of the 2 task-condition pairs.');
     expect(md).toMatch(/\| multihead-onehot \| 2 \| 10 \| 61% \[\d+, \d+\] \| 58% \| .* \| 0\.25 \[0\.25, 0\.25\] \|/);
     expect(md).toContain('![performance profiles](profiles.svg)');
     expect(md).toContain('![learning curves](curves.svg)');
