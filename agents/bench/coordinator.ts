@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../train/run-folder.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
 import { EtaClock, progressFile, TrainedSteps, writeProgressFile, type RunProgress } from './progress.ts';
-import { checkRedis, decodeEvent, eventsKey, jobIdOf, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
+import { checkRedis, decodeEvent, eventsKey, jobIdOf, mergeAttempts, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
 import { collectResults, writeReport } from './report.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, startOrder, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 import { isFinished, type SweepOutcome, type SweepProgress } from './sweep.ts';
@@ -71,6 +71,20 @@ function newSweepId(sweepDir: string): string {
 
 const runDir = (sweepDir: string, run: RunPlan) => join(sweepDir, 'runs', run.id);
 
+/** A run folder's attempts.jsonl (none when absent; damaged lines skipped). */
+function readAttempts(path: string): AttemptRecord[] {
+  if (!existsSync(path)) return [];
+  const out: AttemptRecord[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    try {
+      if (line.trim()) out.push(JSON.parse(line) as AttemptRecord);
+    } catch {
+      // a line cut short by a crash: that attempt's record is lost, the others are kept
+    }
+  }
+  return out;
+}
+
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text);
@@ -113,6 +127,10 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   redis.on('error', (e) => log(`redis: ${e.message}`));
 
   const ledgers = new Map(plans.map((r) => [r.id, new RunLedger()]));
+  // Attempts the run's folder records from earlier sessions: a Redis without persistence (or a new
+  // one) streams only this session's, and the folder's record must keep them.
+  const earlier = new Map(plans.filter((r) => !done.has(r.id)).map((r) => [r.id, readAttempts(join(runDir(sweepDir, r), ATTEMPTS_FILE))]));
+  const attemptsOf = (id: string, streamed: readonly AttemptRecord[]) => mergeAttempts(earlier.get(id) ?? [], streamed);
   const failed = new Map<string, string>();
   const active = new Map<string, { worker: string | null; envSteps: number }>();
   // Who finished each run, for the per-worker counts (from done.json for runs of earlier sessions).
@@ -164,10 +182,11 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     if (res.kind === 'restart') {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, METRICS_FILE), ledger.rows.map((x) => JSON.stringify(x) + '\n').join(''));
-      writeFileSync(join(dir, ATTEMPTS_FILE), ledger.attempts.map((a) => JSON.stringify(a) + '\n').join(''));
+      const all = attemptsOf(e.run, ledger.attempts);
+      writeFileSync(join(dir, ATTEMPTS_FILE), all.map((a) => JSON.stringify(a) + '\n').join(''));
       rmSync(join(dir, ERROR_FILE), { force: true });
       failed.delete(e.run);
-      const a = ledger.attempts[ledger.attempts.length - 1];
+      const a = all[all.length - 1];
       const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : ledger.attempts.length > 1 ? ', from the start' : '';
       log(`${e.run}: started on ${a.worker} (attempt ${a.attempt}${how})`);
       trained.restarted(e.run, a.resumedFrom);
@@ -200,7 +219,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
     const ledger = ledgers.get(r.id)!;
     const fromWorker = Array.isArray(rv.done.attempts) ? (rv.done.attempts as AttemptRecord[]) : [];
     // Every attempt the stream told of (across workers), else what the finishing worker's folder knew.
-    const attempts = ledger.attempts.length ? ledger.attempts : fromWorker;
+    const attempts = ledger.attempts.length ? attemptsOf(r.id, ledger.attempts) : fromWorker;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, METRICS_FILE), rv.metrics);
     if (rv.config !== null && rv.config !== undefined) writeFileSync(join(dir, 'config.json'), JSON.stringify(rv.config, null, 2));

@@ -120,7 +120,11 @@ export interface RunJobData {
 
 /** One start of a run on a worker, as attempts.jsonl records it in the coordinator's folder. */
 export interface AttemptRecord {
-  /** BullMQ's count of starts of the job (stalls and hand-backs included): the attempt's number. */
+  /**
+   * The attempt's number: in the stream, BullMQ's count of starts of the job (stalls and hand-backs
+   * included); in a run folder's attempts.jsonl, its place among all the run's attempts, earlier
+   * sessions' included (mergeAttempts).
+   */
   attempt: number;
   worker: string;
   startedAt: string;
@@ -187,6 +191,17 @@ export function decodeEvent(fields: string[]): StreamEvent | null {
  * and has not noticed yet) are ignored, and rows only ever move forward in env steps. So the
  * coordinator's file never holds a step twice, whichever worker died when.
  */
+/**
+ * A run's attempts for its folder: those recorded there before this coordinator started (a Redis
+ * without persistence, or a new one, streams only this session's), then the streamed ones, each
+ * once, numbered in order.
+ */
+export function mergeAttempts(earlier: readonly AttemptRecord[], streamed: readonly AttemptRecord[]): AttemptRecord[] {
+  const key = (a: AttemptRecord) => `${a.startedAt}|${a.worker}|${a.pid}`;
+  const seen = new Set(streamed.map(key));
+  return [...earlier.filter((a) => !seen.has(key(a))), ...streamed].map((a, i) => ({ ...a, attempt: i + 1 }));
+}
+
 export class RunLedger {
   /** The current attempt: its job's epoch and its number. */
   epoch = 0;

@@ -285,7 +285,9 @@ describe.skipIf(!haveRedis && !inCI)('bench sweep through a BullMQ queue (real R
     await w.waitFor(/single-task\/reach\/0: (its lock could not be renewed|no lock renewal for [\d.]+ s); killing its run/, 60_000);
     const r = await coord.done;
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/single-task\/reach\/0: started on W \(attempt 1, resumed from its checkpoint at \d+ env steps\)/);
+    // The run's second attempt (its new job's first): numbered among the run's attempts.
+    expect(r.out).toMatch(/single-task\/reach\/0: started on W \(attempt 2, resumed from its checkpoint at \d+ env steps\)/);
+    expect(jsonl<{ attempt: number }>(join(s, 'runs', 'single-task/reach/0', 'attempts.jsonl')).map((a) => a.attempt)).toEqual([1, 2]);
     const res = results(s);
     expect(res.runs[0]).toMatchObject({ state: 'done', attempts: 2, restarts: 0, resumed: true });
     expect(res.runs[0].curves.reach.map((p) => p.x)).toEqual(Array.from({ length: budget / 200 }, (_, i) => 200 * (i + 1)));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EtaClock, progressFile, TrainedSteps, workersOf, workersText, type RunProgress } from '../../agents/bench/progress.ts';
-import { decodeEvent, encodeEvent, jobIdOf, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
+import { decodeEvent, encodeEvent, jobIdOf, mergeAttempts, oneRowPerStep, parseRedisUrl, redactArgs, RunLedger, type AttemptRecord, type StreamEvent } from '../../agents/bench/queue.ts';
 import { committedRows } from '../../agents/bench/run-one.ts';
 import type { MetricsRow } from '../../agents/train/observer.ts';
 import { PHASES, type TimeBreakdown } from '../../agents/train/clock.ts';
@@ -83,6 +83,23 @@ describe('stream entries', () => {
     expect(decodeEvent(['type', 'row', 'run', 'r', 'attempt', '1', 'data', JSON.stringify({ row: row(1) })])).toBeNull();
     expect(decodeEvent(['type', 'other', 'run', 'r', 'epoch', '5', 'attempt', '1', 'data', '{}'])).toBeNull();
     expect(decodeEvent(['type', 'started', 'run', 'r', 'epoch', '5', 'attempt', '1', 'data', '{"rows":[]}'])).toBeNull();
+  });
+});
+
+describe('a run folder\'s attempts across sessions', () => {
+  const rec = (worker: string, startedAt: string, resumedFrom: number, attempt = 1): AttemptRecord => ({ attempt, worker, startedAt, resumedFrom, backend: 'b', pid: 7 });
+  it('keeps the attempts of earlier sessions that a fresh Redis no longer streams, each once, numbered in order', () => {
+    // mt4-150k's multihead-onehot/2: started in one session, resumed at 322,688 env steps in the
+    // next on a Redis started without persistence, whose stream held only the second start.
+    const first = rec('w1', '2026-12-04T20:32:34.093Z', 0);
+    const second = rec('w1', '2026-12-04T21:44:16.946Z', 322_688);
+    expect(mergeAttempts([first], [second]).map((a) => [a.startedAt, a.attempt, a.resumedFrom])).toEqual([
+      [first.startedAt, 1, 0],
+      [second.startedAt, 2, 322_688],
+    ]);
+    // A Redis that kept its stream replays both: nothing twice.
+    expect(mergeAttempts([first, { ...second, attempt: 2 }], [first, second])).toHaveLength(2);
+    expect(mergeAttempts([], [second])).toEqual([{ ...second, attempt: 1 }]);
   });
 });
 
