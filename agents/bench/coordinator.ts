@@ -187,7 +187,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
       rmSync(join(dir, ERROR_FILE), { force: true });
       failed.delete(e.run);
       const a = all[all.length - 1];
-      const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : ledger.attempts.length > 1 ? ', from the start' : '';
+      const how = a.resumedFrom > 0 ? `, resumed from its checkpoint at ${a.resumedFrom} env steps` : all.length > 1 ? ', from the start' : '';
       log(`${e.run}: started on ${a.worker} (attempt ${a.attempt}${how})`);
       trained.restarted(e.run, a.resumedFrom);
     } else if (res.kind === 'row') {
