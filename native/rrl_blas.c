@@ -259,6 +259,20 @@ RRL_CLONES static void adam_loop(const float* restrict p, const float* restrict 
   }
 }
 
+/* The same step in place (the direct SAC update, agents/sac/direct.ts, keeps parameters and moments
+ * where they are): each array is one restrict pointer, read and written at the same index. */
+RRL_CLONES static void adam_loop_inplace(float* restrict p, const float* restrict g, float* restrict m, float* restrict v, size_t n, float step,
+                                         float fb1, float fb2, float feps, float sbc2) {
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
+    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
+  }
+}
+
 /*
  * A tensor list's elements in blocks of at most RRL_BLOCK, one pool item each: at[2j] the tensor,
  * at[2j + 1] the block's first element. Elementwise results do not depend on the blocks.
@@ -300,6 +314,10 @@ static void adam_item(void* p, int item) {
   const AdamCtx* c = (const AdamCtx*)p;
   const size_t i = c->blocks.at[2 * item], o = c->blocks.at[2 * item + 1], k = c->k;
   float* const* t = c->t;
+  if (t[4 * k + i] == t[i] && t[5 * k + i] == t[2 * k + i] && t[6 * k + i] == t[3 * k + i]) {
+    adam_loop_inplace(t[i] + o, t[k + i] + o, t[2 * k + i] + o, t[3 * k + i] + o, block_len(&c->blocks, item), c->step, c->b1, c->b2, c->eps, c->sbc2);
+    return;
+  }
   adam_loop(t[i] + o, t[k + i] + o, t[2 * k + i] + o, t[3 * k + i] + o, t[4 * k + i] + o, t[5 * k + i] + o, t[6 * k + i] + o,
             block_len(&c->blocks, item), c->step, c->b1, c->b2, c->eps, c->sbc2);
 }
@@ -356,8 +374,10 @@ static float** grouped_list(napi_env env, const napi_value* a, size_t groups, co
  *
  * One Adam step over k parameter tensors in a single call and a single pass over each (tfjs's
  * optimizer spends ~12 elementwise ops per tensor on the same thing). The list holds 7 groups of
- * k tensors: params, grads, m, v, then the new params, m and v (fresh outputs: tfjs tensors are
- * immutable, so the caller re-points its variables at them). sizes[i] is tensor i's length.
+ * k tensors: params, grads, m, v, then the new params, m and v: fresh outputs (tfjs tensors are
+ * immutable, so the tfjs kernel re-points its variables at them), or the inputs themselves for a
+ * step in place (each new tensor exactly its old one, never a partial overlap). sizes[i] is
+ * tensor i's length.
  */
 static napi_value Adam(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(8, "rrl_blas.adam");
@@ -385,6 +405,11 @@ RRL_CLONES static void axpby_loop(const float* restrict x, const float* restrict
   for (size_t i = 0; i < n; i++) out[i] = al * x[i] + be * y[i];
 }
 
+/* x <- alpha x + beta y, in place (out is x: Polyak averaging in the direct SAC update). */
+RRL_CLONES static void axpby_loop_inplace(float* restrict x, const float* restrict y, size_t n, float al, float be) {
+  for (size_t i = 0; i < n; i++) x[i] = al * x[i] + be * y[i];
+}
+
 typedef struct {
   float** t;
   size_t k;
@@ -395,13 +420,17 @@ typedef struct {
 static void axpby_item(void* p, int item) {
   const AxpbyCtx* c = (const AxpbyCtx*)p;
   const size_t i = c->blocks.at[2 * item], o = c->blocks.at[2 * item + 1], k = c->k;
+  if (c->t[2 * k + i] == c->t[i]) {
+    axpby_loop_inplace(c->t[i] + o, c->t[k + i] + o, block_len(&c->blocks, item), c->al, c->be);
+    return;
+  }
   axpby_loop(c->t[i] + o, c->t[k + i] + o, c->t[2 * k + i] + o, block_len(&c->blocks, item), c->al, c->be);
 }
 
 /*
  * axpby(bufs, offs, sizes, alpha, beta): out_i = alpha x_i + beta y_i for k tensor pairs in one
  * call (Polyak averaging of every target-network tensor; three tfjs ops per tensor otherwise).
- * The list holds 3 groups of k tensors: x, y, out.
+ * The list holds 3 groups of k tensors: x, y, out (fresh, or x itself: in place).
  */
 static napi_value Axpby(napi_env env, napi_callback_info info) {
   KERNEL_ARGS(5, "rrl_blas.axpby");

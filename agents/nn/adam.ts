@@ -68,6 +68,23 @@ export class Adam {
     });
   }
 
+  /**
+   * For a step the caller computes in place (agents/sac/direct.ts, one native call): counts the
+   * step and returns its number with the moments to update, each in memory of its own (a moment
+   * for which `shared` holds is replaced by a copy first).
+   */
+  stepInPlace(shared: (t: tf.Tensor) => boolean): { step: number; m: tf.Tensor[]; v: tf.Tensor[] } {
+    const own = (ts: tf.Tensor[]) => ts.forEach((t, i) => {
+      if (!shared(t)) return;
+      ts[i] = tf.keep(tf.tensor(t.dataSync().slice(), t.shape));
+      t.dispose();
+    });
+    own(this.m);
+    own(this.v);
+    this.t += 1;
+    return { step: this.t, m: this.m, v: this.v };
+  }
+
   getState(): AdamState {
     return { step: this.t, m: this.m.map((t) => t.dataSync().slice() as Float32Array), v: this.v.map((t) => t.dataSync().slice() as Float32Array) };
   }
@@ -80,7 +97,8 @@ export class Adam {
       arrs.map((a, i) => {
         if (a.length !== this.params[i].size) throw new Error(`Adam moment ${i}: ${a.length} values for shape [${this.params[i].shape}]`);
         old[i].dispose();
-        return tf.keep(tf.tensor(a, this.params[i].shape));
+        // A copy: the cpu backend would keep `a` itself, which a step in place then writes to.
+        return tf.keep(tf.tensor(a.slice(), this.params[i].shape));
       });
     this.m = load(st.m, this.m);
     this.v = load(st.v, this.v);

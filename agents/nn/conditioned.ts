@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { DESCRIPTORS, type ArchConfig, type ConditionedArch } from './arch/base.ts';
 import { ARCHITECTURES, ARCHS, type Arch } from './arch/registry.ts';
-import type { Grads, Net, Penalty, Want } from './net.ts';
+import type { Grads, KernelForm, Net, Penalty, Want } from './net.ts';
 
 export { ARCHS, type Arch } from './arch/registry.ts';
 export { DESCRIPTORS, type DescriptorKind } from './arch/base.ts';
@@ -44,6 +44,9 @@ export class ConditionedNet implements Net {
   }
   backward(params: tf.Tensor[], cache: unknown, dy: tf.Tensor, want: Want): Grads {
     return this.net.backward(params, cache, dy, want);
+  }
+  kernelForm(): KernelForm | null {
+    return (this.net as Net).kernelForm?.() ?? null;
   }
   get penalty(): ((params: tf.Tensor[]) => Penalty) | undefined {
     const inner = this.net as Net;

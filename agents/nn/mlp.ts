@@ -15,7 +15,7 @@
 // vector: slicing a flat vector costs a full copy per piece on the wasm backend (its Slice kernel
 // reads the whole input back), while separate tensors cost nothing.
 import * as tf from '@tensorflow/tfjs';
-import type { Grads, Net, Want } from './net.ts';
+import type { Grads, KernelForm, Net, Want } from './net.ts';
 import {
   type Activation, type DenseShape, weightShape, biasShape, denseForward, denseBackward, activationBackward, applyActivation,
 } from './dense.ts';
@@ -165,6 +165,10 @@ export class MLP implements Net {
       else dx = r.dx;
     }
     return { dx: want.dx ? dx : null, dParams: want.params ? dParams : null };
+  }
+
+  kernelForm(): KernelForm {
+    return { mlp: this, cols: null, select: null };
   }
 
   /**

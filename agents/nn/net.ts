@@ -8,6 +8,8 @@
 // the products and elementwise passes the math needs (with the native kernels, one call per
 // network each way).
 import type * as tf from '@tensorflow/tfjs';
+import type { MLP } from './mlp.ts';
+import type { TaskSelection } from './task-select.ts';
 
 /** Which gradients a backward pass computes. */
 export interface Want {
@@ -28,6 +30,17 @@ export interface Penalty {
   dParams: tf.Tensor[];
 }
 
+/**
+ * A network as the direct SAC update (agents/sac/direct.ts) runs it with the native kernels: one
+ * MLP on the columns [from, to) of x (null: all of x), then, where `select` is set, each row's own
+ * task's outputs (task-select.ts).
+ */
+export interface KernelForm {
+  mlp: MLP;
+  cols: [number, number] | null;
+  select: TaskSelection | null;
+}
+
 export interface Net {
   readonly paramShapes: number[][];
   readonly numParams: number;
@@ -43,4 +56,6 @@ export interface Net {
    * tie between task networks); absent: none.
    */
   penalty?(params: tf.Tensor[]): Penalty;
+  /** The network as an MLP and a task selection, where it is one (absent or null: it is not). */
+  kernelForm?(): KernelForm | null;
 }

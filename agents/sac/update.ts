@@ -38,6 +38,7 @@ import { Adam, polyakUpdate, type AdamState } from '../nn/adam.ts';
 import type { Net } from '../nn/net.ts';
 import { actorLoss, alphaLoss, criticLoss, criticTarget } from './losses.ts';
 import { pcgrad, shuffledOrder } from './pcgrad.ts';
+import { DirectSacUpdate } from './direct.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -101,6 +102,11 @@ export interface SacConfig extends Partial<SacHyper> {
   criticNet?: Net;
   /** Gradient surgery (PCGrad) on the critic's and the actor's per-task gradients. */
   pcgrad?: boolean;
+  /**
+   * The direct update (direct.ts) where it applies (default true); false: always the tfjs ops
+   * below, which compute the same (the tests compare the two).
+   */
+  direct?: boolean;
 }
 
 /** Everything an update changes, as plain arrays: what a checkpoint stores. */
@@ -140,9 +146,8 @@ export interface SacMetrics {
  * seeded tf.randomNormal runs a slower generator in JavaScript behind several ops.
  */
 export function policyNoise(seed: number, rows: number, cols: number): tf.Tensor2D {
-  const rng = new Rng(seed, NOISE_STREAM);
   const out = new Float32Array(rows * cols);
-  rng.fillNormal(out);
+  new Rng(seed, NOISE_STREAM).fillNormal(out);
   return tf.tensor2d(out, [rows, cols]);
 }
 
@@ -192,6 +197,9 @@ export class Sac {
   readonly pcgrad: boolean;
   /** Updates done so far. */
   updates = 0;
+  private readonly allowDirect: boolean;
+  private direct: DirectSacUpdate | null | undefined;
+  private directBackend = '';
 
   constructor(cfg: SacConfig) {
     const hp: SacHyper = { ...SAC_DEFAULTS, ...Object.fromEntries(Object.entries(cfg).filter(([k, v]) => v !== undefined && k in SAC_DEFAULTS)) } as SacHyper;
@@ -220,6 +228,7 @@ export class Sac {
     this.alphaOpt = new Adam([this.logAlpha], { lr: hp.alphaLr, ...adam });
     this.noiseSeed = hp.seed * 1_000_003 + 17;
     this.pcgrad = cfg.pcgrad ?? false;
+    this.allowDirect = cfg.direct ?? true;
   }
 
   /**
@@ -251,6 +260,26 @@ export class Sac {
     return policyNoise(this.noiseSeed, rows, this.actDim);
   }
 
+  /** The next draw of the same stream into `out` (the direct update's noise). */
+  private fillNoise(out: Float32Array): void {
+    this.noiseSeed = (this.noiseSeed + 1) % 2_147_483_647;
+    new Rng(this.noiseSeed, NOISE_STREAM).fillNormal(out);
+  }
+
+  /**
+   * The direct update (direct.ts) where it applies to this model on the backend in use, else null
+   * (then update() runs the tfjs ops below). Decided again when the backend changes.
+   */
+  private directUpdate(): DirectSacUpdate | null {
+    if (!this.allowDirect) return null;
+    const backend = tf.getBackend();
+    if (this.direct === undefined || this.directBackend !== backend) {
+      this.direct = DirectSacUpdate.create(this, { fillNoise: (out) => this.fillNoise(out) });
+      this.directBackend = backend;
+    }
+    return this.direct;
+  }
+
   /** Actions for acting in the env: sampled, or tanh(mean) when deterministic. */
   act(obs: tf.Tensor2D, deterministic = false): tf.Tensor2D {
     return tf.tidy(() => {
@@ -261,6 +290,12 @@ export class Sac {
 
   /** One full update. Returns metrics only when asked (reading them forces a sync). */
   update(batch: SacBatch, opts: { metrics?: boolean } = {}): SacMetrics | null {
+    const direct = this.directUpdate();
+    if (direct) {
+      const m = direct.update(batch, opts.metrics === true);
+      this.updates++;
+      return m;
+    }
     const { gamma, tau } = this.hp;
     const { obs, action, reward, nextObs, terminated, task } = batch;
     const B = obs.shape[0];
@@ -355,7 +390,7 @@ export class Sac {
       if (arrs.length !== vs.length) throw new Error(`${what}: ${arrs.length} tensors for ${vs.length} parameters`);
       vs.forEach((v, i) => {
         if (arrs[i].length !== v.size) throw new Error(`${what}[${i}]: ${arrs[i].length} values for shape [${v.shape}]`);
-        const t = tf.tensor(arrs[i], v.shape);
+        const t = tf.tensor(arrs[i].slice(), v.shape); // a copy: see Adam.setState
         v.assign(t);
         t.dispose();
       });

@@ -156,7 +156,8 @@ export function planMlp(xShape: number[], paramShapes: number[][], norms?: boole
   };
 }
 
-function mlpSpec(p: MlpPlan, acts: number[], extra: number[]): Int32Array {
+/** The MLP kernels' spec argument: the plan's shapes, `extra` (the backward's needDx, needParams), then per layer width, activation, LayerNorm. */
+export function mlpSpec(p: MlpPlan, acts: number[], extra: number[]): Int32Array {
   return Int32Array.from([p.layers, p.E, p.B, p.xShared ? 1 : 0, ...extra, p.inDim, ...p.outDims.flatMap((o, l) => [o, acts[l], p.norms[l] ? 1 : 0])]);
 }
 

@@ -225,7 +225,7 @@ export function enableBlasKernels(backendName: NativeBackend, addon: BlasAddon):
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: REPLACEMENTS[name](addon, backendName, original) });
   }
   for (const [kernelName, make] of ADDED) tf.registerKernel({ kernelName, backendName, kernelFunc: make(addon, backendName) });
-  setActive(backendName, true);
+  setActive(backendName, addon);
 }
 
 /** Puts the stock kernels back (the benchmark compares both in one process). */
@@ -236,5 +236,5 @@ export function disableBlasKernels(backendName: NativeBackend): void {
     tf.registerKernel(originals.get(`${backendName}/${name}`)!);
   }
   for (const [kernelName] of ADDED) tf.unregisterKernel(kernelName, backendName);
-  setActive(backendName, false);
+  setActive(backendName, null);
 }

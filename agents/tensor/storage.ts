@@ -5,6 +5,7 @@
 // copies in or out.
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import type { BlasAddon } from './native.ts';
 
 export type NativeBackend = 'wasm' | 'cpu';
 
@@ -13,6 +14,8 @@ export interface Mem {
   alloc(shape: number[], dtype?: 'float32' | 'int32'): TensorInfo;
   /** Valid only until the next alloc: a wasm allocation may grow (and so replace) the heap buffer. */
   ref(t: TensorInfo): [ArrayBuffer, number];
+  /** More than one tensor holds t's memory (tfjs shares it between a tensor and its clones or reshapes). */
+  shared(t: TensorInfo): boolean;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the backends' storage is not public API */
@@ -21,6 +24,7 @@ export function memFor(backendName: NativeBackend, backend: any): Mem {
     return {
       alloc: (shape, dtype = 'float32') => backend.makeOutput(shape, dtype),
       ref: (t) => [backend.wasm.HEAPU8.buffer, backend.dataIdMap.get(t.dataId).memoryOffset],
+      shared: (t) => backend.refCount(t.dataId) > 1,
     };
   }
   return {
@@ -37,6 +41,7 @@ export function memFor(backendName: NativeBackend, backend: any): Mem {
       if (!(v instanceof want)) v = want.from(v);
       return [v.buffer as ArrayBuffer, v.byteOffset];
     },
+    shared: (t) => backend.refCount(t.dataId) > 1,
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -51,11 +56,11 @@ export function listRefs(mem: Mem, ts: TensorInfo[]): [ArrayBuffer[], Float64Arr
   return [bufs, offs];
 }
 
-const active = new Set<NativeBackend>();
+const active = new Map<NativeBackend, BlasAddon>();
 
-/** Records that a backend's native kernels are registered (or no longer are). */
-export function setActive(backendName: NativeBackend, on: boolean): void {
-  if (on) active.add(backendName);
+/** Records that a backend's native kernels (of `addon`) are registered, or no longer are. */
+export function setActive(backendName: NativeBackend, addon: BlasAddon | null): void {
+  if (addon) active.set(backendName, addon);
   else active.delete(backendName);
 }
 
@@ -66,4 +71,14 @@ export function blasKernelsActive(backendName: string): boolean {
 /** The native kernels are registered for the backend in use. */
 export function nativeKernelsActive(): boolean {
   return active.has(tf.getBackend() as NativeBackend);
+}
+
+/**
+ * The backend in use with its native kernels' addon and memory, for code that calls the addon
+ * directly (agents/sac/direct.ts); null where the kernels are not registered.
+ */
+export function activeNative(): { backendName: NativeBackend; addon: BlasAddon; mem: Mem } | null {
+  const backendName = tf.getBackend() as NativeBackend;
+  const addon = active.get(backendName);
+  return addon ? { backendName, addon, mem: memFor(backendName, tf.backend()) } : null;
 }

@@ -92,6 +92,11 @@ export abstract class ConditionedArch implements Net {
     return this.parts.length - 1;
   }
 
+  /** Part i's network. */
+  protected partNet(i: number): MLP {
+    return this.parts[i];
+  }
+
   /** Part i's forward on `input`. */
   protected fwd(params: tf.Tensor[], i: number, input: tf.Tensor): { y: tf.Tensor; cache: unknown } {
     return this.parts[i].forward(this.paramsOf(params, i), input);

@@ -1,7 +1,7 @@
 // concat: one MLP on [descriptor | features]; the descriptor is the one-hot or the task's
 // descriptor vector (metadata or language).
 import * as tf from '@tensorflow/tfjs';
-import type { Grads, Want } from '../net.ts';
+import type { Grads, KernelForm, Want } from '../net.ts';
 import { ConditionedArch, type ArchConfig, type PartsCache } from './base.ts';
 
 export class ConcatNet extends ConditionedArch {
@@ -15,6 +15,11 @@ export class ConcatNet extends ConditionedArch {
     const input = this.cfg.descriptor === 'onehot' ? tf.slice(x, [0, this.onehotCol], [x.shape[0], this.K + this.cfg.featureDim]) : tf.concat([this.cond(x), this.features(x)], 1);
     const net = this.fwd(params, 0, input);
     return { y: net.y, cache: { x, caches: [net.cache] } };
+  }
+
+  /** With the one-hot, the network is its MLP on one column range of x. */
+  kernelForm(): KernelForm | null {
+    return this.cfg.descriptor === 'onehot' ? { mlp: this.partNet(0), cols: [this.onehotCol, this.onehotCol + this.K + this.cfg.featureDim], select: null } : null;
   }
 
   backward(params: tf.Tensor[], cacheIn: unknown, dy: tf.Tensor, want: Want): Grads {

@@ -9,7 +9,7 @@
 // and one selection kernel with the native kernels.
 import type * as tf from '@tensorflow/tfjs';
 import { MLP } from '../mlp.ts';
-import type { Grads, Want } from '../net.ts';
+import type { Grads, KernelForm, Want } from '../net.ts';
 import { selectTask, selectTaskBackward, type TaskSelection } from '../task-select.ts';
 import { ConditionedArch, type ArchConfig, type PartsCache } from './base.ts';
 
@@ -38,6 +38,10 @@ export class MultiheadNet extends ConditionedArch {
   forward(params: tf.Tensor[], x: tf.Tensor): { y: tf.Tensor; cache: Cache } {
     const whole = this.whole.forward(params, this.features(x)); // [E, B, K*out]
     return { y: selectTask(whole.y, x, this.selection), cache: { x, caches: [whole.cache], heads: whole.y } };
+  }
+
+  kernelForm(): KernelForm {
+    return { mlp: this.whole, cols: [this.featureCol, this.featureCol + this.cfg.featureDim], select: this.selection };
   }
 
   backward(params: tf.Tensor[], cacheIn: unknown, dy: tf.Tensor, want: Want): Grads {
