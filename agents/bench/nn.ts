@@ -8,7 +8,8 @@
 // crashes cannot take the others down), as the peer does. Each round runs every backend, then the
 // peer; a run times updates for --seconds after 20 warm-up updates and reports its mean. Backends
 // slower than 100 ms per update (the stock kernels) run in the first round only. Each backend also
-// reports how many tfjs kernels one update runs (tf.profile): the op count, independent of load.
+// reports how many tfjs kernels one update runs (tf.profile): the op count, independent of load
+// (0 where the update calls the native kernels directly, agents/sac/direct.ts).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { intFlag, listFlag, parseFlags, runCli, UsageError } from '../../sim/cli/args.ts';

@@ -39,6 +39,7 @@ import type { Net } from '../nn/net.ts';
 import { actorLoss, alphaLoss, criticLoss, criticTarget } from './losses.ts';
 import { pcgrad, shuffledOrder } from './pcgrad.ts';
 import { DirectSacUpdate } from './direct.ts';
+import { nativeKernelsActive } from '../tensor/storage.ts';
 
 /** Hyperparameters, named and defaulted in one place (CleanRL's defaults unless noted). */
 export const SAC_DEFAULTS = {
@@ -199,7 +200,7 @@ export class Sac {
   updates = 0;
   private readonly allowDirect: boolean;
   private direct: DirectSacUpdate | null | undefined;
-  private directBackend = '';
+  private directWhere = '';
 
   constructor(cfg: SacConfig) {
     const hp: SacHyper = { ...SAC_DEFAULTS, ...Object.fromEntries(Object.entries(cfg).filter(([k, v]) => v !== undefined && k in SAC_DEFAULTS)) } as SacHyper;
@@ -268,14 +269,14 @@ export class Sac {
 
   /**
    * The direct update (direct.ts) where it applies to this model on the backend in use, else null
-   * (then update() runs the tfjs ops below). Decided again when the backend changes.
+   * (then update() runs the tfjs ops below). Decided again when the backend or its kernels change.
    */
   private directUpdate(): DirectSacUpdate | null {
     if (!this.allowDirect) return null;
-    const backend = tf.getBackend();
-    if (this.direct === undefined || this.directBackend !== backend) {
+    const where = `${tf.getBackend()}${nativeKernelsActive() ? ' + native kernels' : ''}`;
+    if (this.direct === undefined || this.directWhere !== where) {
       this.direct = DirectSacUpdate.create(this, { fillNoise: (out) => this.fillNoise(out) });
-      this.directBackend = backend;
+      this.directWhere = where;
     }
     return this.direct;
   }

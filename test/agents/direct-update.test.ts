@@ -4,7 +4,7 @@
 // it runs (plain MLPs, multihead) and on wasm and cpu; where it does not apply, the tfjs path runs.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { addon, requireBlas, useBackend } from '../tensor/helpers.ts';
+import { addon, requireBlas, useBackend, withStock } from '../tensor/helpers.ts';
 import { Sac, type SacBatch, type SacConfig, type SacMetrics, type SacState } from '../../agents/sac/update.ts';
 import { ConditionedNet, type Arch } from '../../agents/nn/conditioned.ts';
 import type { NativeBackend } from '../../agents/tensor/kernels.ts';
@@ -149,6 +149,19 @@ describe('direct SAC update', () => {
         expect(flat(first.getState())).toEqual(flat(saved));
         tf.dispose(Object.values(batch).filter((t): t is tf.Tensor => t !== undefined));
         for (const s of [first, direct, ops]) s.dispose();
+      });
+
+      it('moves to the tfjs ops when the native kernels are switched off, and back', () => {
+        const sac = makeSac(CASES[2], true);
+        const batch = batchOf(16, sac.obsDim, 3, false);
+        sac.update(batch);
+        withStock(backend, () => sac.update(batch));
+        sac.update(batch);
+        expect(sac.updates).toBe(3);
+        expect(sac.actorOpt.steps).toBe(3);
+        expect(flat(sac.getState()).every(Number.isFinite)).toBe(true);
+        tf.dispose(Object.values(batch).filter((t): t is tf.Tensor => t !== undefined));
+        sac.dispose();
       });
 
       it.each<[string, Partial<SacConfig>, Arch | null]>([
