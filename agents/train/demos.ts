@@ -37,7 +37,9 @@ export async function collectDemos(run: TrainRun): Promise<number> {
   // Envs by episode length: every task has its episodes at about the same step, so the collection
   // does not step the other tasks' envs for nothing while the longest task finishes its own.
   const taskOfEnv = taskOfEnvs(envCounts(withExpert.map((k) => run.tasks[k].maxSteps), numEnvs, 'episode-length'));
-  const opts = { numEnvs, taskOfEnv, reward: cfg.reward, terminateOnSuccess: false };
+  // Ended at success, an episode still stores its success transition; whether that ends the
+  // bootstrapped return is the replay's setting (it does not), as for training episodes.
+  const opts = { numEnvs, taskOfEnv, reward: cfg.reward, terminateOnSuccess: cfg.demoEndOnSuccess };
   // (A task registered by code puts this half on this thread too; the trainer's envs say so.)
   const remote = await openTrainingEnv({ tasks: withExpert.map((k) => cfg.tasks[k]), ...opts }, withExpert.map((k) => run.tasks[k]), () => {});
   const local = await VecEnv.create({ tasks: withExpert.map((k) => run.tasks[k]), ...opts }).catch(async (e) => {
