@@ -61,10 +61,13 @@ export class RunningNorm {
   /** (x - mean) / std, clipped to +-CLIP, row by row into `out` (may be `rows`). */
   normalize(rows: Float32Array, out = new Float32Array(rows.length)): Float32Array {
     const d = this.dim;
-    for (let i = 0; i < rows.length; i++) {
-      const k = i % d;
-      const z = (rows[i] - this.shift[k]) * this.scale[k];
-      out[i] = z > CLIP ? CLIP : z < -CLIP ? -CLIP : z;
+    const { shift, scale } = this;
+    // Row by row: a modulo per element made this a tenth of the multi-task update's host time.
+    for (let r = 0; r < rows.length; r += d) {
+      for (let k = 0; k < d; k++) {
+        const z = (rows[r + k] - shift[k]) * scale[k];
+        out[r + k] = z > CLIP ? CLIP : z < -CLIP ? -CLIP : z;
+      }
     }
     return out;
   }
