@@ -91,7 +91,7 @@ export const SETTINGS = {
   herK: num({ default: 4, min: 0, max: 64, flag: 'her', metavar: 'K', group: LEARNING, help: 'relabeled goals per real transition (HER "future"); 0 turns relabeling off' }),
   demoEpisodes: int({ default: 500, min: 0, max: MAX.demos, flag: 'demos', group: LEARNING, help: 'scripted-expert episodes per task (tasks that have an expert) in a separate demonstration buffer; 0: none' }),
   demoFraction: num({ default: 0.5, min: 0, below: 1, flag: 'demo-fraction', group: LEARNING, help: "share of each task's batch rows drawn from its demonstrations, when it has some" }),
-  demoEndOnSuccess: bool({ default: false, flag: 'demo-end-on-success', group: LEARNING, help: "end each demonstration episode at the expert's success instead of at the time limit (about a third fewer collection steps; under ablation)" }),
+  demoEndOnSuccess: bool({ default: false, flag: 'demo-end-on-success', group: LEARNING, help: "end each demonstration episode at the expert's success instead of at the time limit (about half the collection's time; npm start's default)" }),
   demoNoise: num({ default: 0.1, min: 0, max: 1, flag: 'demo-noise', group: LEARNING, help: "standard deviation of Gaussian noise on the expert's actions in demonstrations (wider coverage of states near the expert's path)" }),
   strategy: choice({
     default: 'weighted',

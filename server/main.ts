@@ -61,6 +61,9 @@ const SETTINGS_HERE = {
   // The weighted strategy's temperature: with thirteen tasks solved, at 0.3 the one still failing
   // (peg-insert) got 21-69 of 266 batch rows, at 0.15 54-118 (seed 1; BENCHMARKS.md, "Bar 4").
   sampleTemperature: SETTINGS.sampleTemperature.derive({ default: 0.15 }),
+  // Demonstrations that end at the expert's success: the collection takes about 60 s instead of
+  // about 115 s of the first 15 minutes, which go to training instead (BENCHMARKS.md, "Bar 4").
+  demoEndOnSuccess: SETTINGS.demoEndOnSuccess.derive({ default: true }),
   // About 29k env steps per task over the fourteen (BENCHMARKS.md, "Bar 4").
   envSteps: SETTINGS.envSteps.derive({ default: 400_000, help: 'environment-step budget of training, all envs and tasks together; with --policy, control steps to run (default then: until stopped)' }),
 };

@@ -61,6 +61,23 @@ describe('demonstrations', () => {
     }
   }, 120_000);
 
+  it('with demoEndOnSuccess ends each episode at the expert\'s success, keeping the success step', async () => {
+    const tasks = ['reach', 'push'];
+    const full = await collect({ tasks, demoEpisodes: 4, seed: 2 });
+    const short = await collect({ tasks, demoEpisodes: 4, seed: 2, demoEndOnSuccess: true });
+    expect(short.steps).toBeLessThan(full.steps);
+    short.demos.forEach((d, t) => {
+      expect(d.episodes, tasks[t]).toBe(4);
+      expect(d.written, tasks[t]).toBeLessThan(4 * getTask(tasks[t]).maxSteps);
+      // Sparse reward: each episode that ended early ended on its success step (reward 0), so the
+      // buffer holds at least one such step per early ending.
+      const rewards = Array.from(d.arrays.reward.subarray(0, d.written));
+      const zeros = rewards.filter((r) => r === 0).length;
+      expect(zeros, tasks[t]).toBeGreaterThan(0);
+      expect(zeros, tasks[t]).toBeLessThan(full.demos[t].arrays.reward.filter((r) => r === 0).length);
+    });
+  }, 120_000);
+
   it('another seed gives other demonstrations', async () => {
     const a = await demosOf(3, 2);
     const c = await demosOf(4, 2);

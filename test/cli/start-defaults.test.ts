@@ -1,5 +1,6 @@
 // What `npm start` trains when given no training flags: one policy on every built-in task, with its
-// own budget, evaluation interval and task-sampling temperature (server/main.ts). The run is
+// own budget, evaluation interval, task-sampling temperature and demonstrations ended at success
+// (server/main.ts). The run is
 // started for real (without demonstrations, to keep it short), its configuration read from the
 // run folder, and stopped.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { npmRun, until } from './processes.ts';
 const dir = mkdtempSync(join(tmpdir(), 'rrl-start-defaults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('npm start with no task or budget flags trains every built-in task, 400,000 env steps, evaluating every 40,000, sampling at temperature 0.15', async () => {
+it('npm start with no task or budget flags trains every built-in task, 400,000 env steps, evaluating every 40,000, sampling at temperature 0.15, demonstrations ended at success', async () => {
   const out = join(dir, 'viewer');
   const run = npmRun('start', ['--demos', '0', '--port', '0', '--out', out]);
   try {
@@ -24,12 +25,13 @@ it('npm start with no task or budget flags trains every built-in task, 400,000 e
     expect(taskNames().length).toBeGreaterThanOrEqual(14);
     expect(Number(line[3])).toBe(400_000);
     await until(() => existsSync(join(out, 'config.json')), 60_000, 'config.json in the run folder');
-    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { tasks: string[]; envSteps: number; evalEvery: number; seed: number; strategy: string; sampleTemperature: number };
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { tasks: string[]; envSteps: number; evalEvery: number; seed: number; strategy: string; sampleTemperature: number; demoEndOnSuccess: boolean };
     expect(cfg.tasks).toEqual(taskNames());
     expect(cfg.envSteps).toBe(400_000);
     expect(cfg.evalEvery).toBe(40_000);
     expect(cfg.seed).toBe(1);
     expect([cfg.strategy, cfg.sampleTemperature]).toEqual(['weighted', 0.15]);
+    expect(cfg.demoEndOnSuccess).toBe(true);
   } finally {
     process.kill(run.pid, 'SIGTERM');
     await run.done;
