@@ -244,33 +244,29 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One element of the Adam step: the new moments and parameter from the old ones and the gradient. */
+static inline void adam_elem(float p, float g, float m, float v, float* po, float* mo, float* vo, float step, float fb1, float fb2, float feps,
+                             float sbc2) {
+  const float mi = fb1 * m + (1.f - fb1) * g;
+  const float vi = fb2 * v + (1.f - fb2) * g * g;
+  *mo = mi;
+  *vo = vi;
+  *po = p - step * mi / (sqrtf(vi) / sbc2 + feps);
+}
+
 /* restrict: outputs must not overlap the inputs, which holds because the tfjs kernel allocates
  * fresh outputs; without it GCC needs more alias checks than it will emit and leaves the loop
  * scalar (3.5x slower). */
 RRL_CLONES static void adam_loop(const float* restrict p, const float* restrict g, const float* restrict m,
                                  const float* restrict v, float* restrict po, float* restrict mo, float* restrict vo, size_t n, float step, float fb1, float fb2, float feps, float sbc2) {
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
-    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
-  }
+  for (size_t i = 0; i < n; i++) adam_elem(p[i], g[i], m[i], v[i], po + i, mo + i, vo + i, step, fb1, fb2, feps, sbc2);
 }
 
 /* The same step in place (the direct SAC update, agents/sac/direct.ts, keeps parameters and moments
  * where they are): each array is one restrict pointer, read and written at the same index. */
 RRL_CLONES static void adam_loop_inplace(float* restrict p, const float* restrict g, float* restrict m, float* restrict v, size_t n, float step,
                                          float fb1, float fb2, float feps, float sbc2) {
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = fb1 * m[i] + (1.f - fb1) * gi;
-    const float vi = fb2 * v[i] + (1.f - fb2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i] - step * mi / (sqrtf(vi) / sbc2 + feps);
-  }
+  for (size_t i = 0; i < n; i++) adam_elem(p[i], g[i], m[i], v[i], p + i, m + i, v + i, step, fb1, fb2, feps, sbc2);
 }
 
 /*

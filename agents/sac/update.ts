@@ -148,8 +148,12 @@ export interface SacMetrics {
  */
 export function policyNoise(seed: number, rows: number, cols: number): tf.Tensor2D {
   const out = new Float32Array(rows * cols);
-  new Rng(seed, NOISE_STREAM).fillNormal(out);
+  fillPolicyNoise(seed, out);
   return tf.tensor2d(out, [rows, cols]);
+}
+
+function fillPolicyNoise(seed: number, out: Float32Array): void {
+  new Rng(seed, NOISE_STREAM).fillNormal(out);
 }
 
 /** The Rng stream of the policy noise (any constant: it only separates it from other uses of a seed). */
@@ -257,14 +261,15 @@ export class Sac {
 
   /** Standard-normal policy noise from a seeded stream, so a seed fixes a whole run. */
   private noise(rows: number): tf.Tensor2D {
-    this.noiseSeed = (this.noiseSeed + 1) % 2_147_483_647;
-    return policyNoise(this.noiseSeed, rows, this.actDim);
+    const out = new Float32Array(rows * this.actDim);
+    this.fillNoise(out);
+    return tf.tensor2d(out, [rows, this.actDim]);
   }
 
-  /** The next draw of the same stream into `out` (the direct update's noise). */
+  /** The next draw of that stream into `out` (the direct update takes it this way). */
   private fillNoise(out: Float32Array): void {
     this.noiseSeed = (this.noiseSeed + 1) % 2_147_483_647;
-    new Rng(this.noiseSeed, NOISE_STREAM).fillNormal(out);
+    fillPolicyNoise(this.noiseSeed, out);
   }
 
   /**
