@@ -21,7 +21,7 @@ import { CHECKPOINT_FILE, METRICS_FILE } from '../train/run-folder.ts';
 import type { BootstrapOptions } from './bootstrap.ts';
 import { EtaClock, progressFile, TrainedSteps, writeProgressFile, type RunProgress } from './progress.ts';
 import { checkRedis, decodeEvent, eventsKey, jobIdOf, mergeAttempts, QUEUE_FILE, QUEUE_NAME, RunLedger, type AttemptRecord, type RedisTarget, type RunJobData, type RunJobResult } from './queue.ts';
-import { collectResults, writeReport } from './report.ts';
+import { collectResults, readJsonl, writeReport } from './report.ts';
 import { ATTEMPTS_FILE, DONE_FILE, ERROR_FILE, planRuns, startOrder, SWEEP_FILE, type RunPlan, type SweepSpec } from './spec.ts';
 import { isFinished, type SweepOutcome, type SweepProgress } from './sweep.ts';
 
@@ -71,20 +71,6 @@ function newSweepId(sweepDir: string): string {
 
 const runDir = (sweepDir: string, run: RunPlan) => join(sweepDir, 'runs', run.id);
 
-/** A run folder's attempts.jsonl (none when absent; damaged lines skipped). */
-function readAttempts(path: string): AttemptRecord[] {
-  if (!existsSync(path)) return [];
-  const out: AttemptRecord[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    try {
-      if (line.trim()) out.push(JSON.parse(line) as AttemptRecord);
-    } catch {
-      // a line cut short by a crash: that attempt's record is lost, the others are kept
-    }
-  }
-  return out;
-}
-
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text);
@@ -129,7 +115,7 @@ export async function runQueuedSweep(opts: QueuedSweepOptions): Promise<SweepOut
   const ledgers = new Map(plans.map((r) => [r.id, new RunLedger()]));
   // Attempts the run's folder records from earlier sessions: a Redis without persistence (or a new
   // one) streams only this session's, and the folder's record must keep them.
-  const earlier = new Map(plans.filter((r) => !done.has(r.id)).map((r) => [r.id, readAttempts(join(runDir(sweepDir, r), ATTEMPTS_FILE))]));
+  const earlier = new Map(plans.filter((r) => !done.has(r.id)).map((r) => [r.id, readJsonl<AttemptRecord>(join(runDir(sweepDir, r), ATTEMPTS_FILE))]));
   const attemptsOf = (id: string, streamed: readonly AttemptRecord[]) => mergeAttempts(earlier.get(id) ?? [], streamed);
   const failed = new Map<string, string>();
   const active = new Map<string, { worker: string | null; envSteps: number }>();

@@ -185,13 +185,6 @@ export function decodeEvent(fields: string[]): StreamEvent | null {
 }
 
 /**
- * One run's rows and attempts as the coordinator has them from the stream. Only the current
- * attempt (the highest started so far) counts: an attempt's start brings the rows its checkpoint
- * covers and replaces everything after them, rows of older attempts (a worker that lost its lock
- * and has not noticed yet) are ignored, and rows only ever move forward in env steps. So the
- * coordinator's file never holds a step twice, whichever worker died when.
- */
-/**
  * A run's attempts for its folder: those recorded there before this coordinator started (a Redis
  * without persistence, or a new one, streams only this session's), then the streamed ones, each
  * once, numbered in order.
@@ -202,6 +195,13 @@ export function mergeAttempts(earlier: readonly AttemptRecord[], streamed: reado
   return [...earlier.filter((a) => !seen.has(key(a))), ...streamed].map((a, i) => ({ ...a, attempt: i + 1 }));
 }
 
+/**
+ * One run's rows and attempts as the coordinator has them from the stream. Only the current
+ * attempt (the highest started so far) counts: an attempt's start brings the rows its checkpoint
+ * covers and replaces everything after them, rows of older attempts (a worker that lost its lock
+ * and has not noticed yet) are ignored, and rows only ever move forward in env steps. So the
+ * coordinator's file never holds a step twice, whichever worker died when.
+ */
 export class RunLedger {
   /** The current attempt: its job's epoch and its number. */
   epoch = 0;

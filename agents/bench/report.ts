@@ -155,7 +155,8 @@ export interface Results {
   };
 }
 
-function readJsonl<T>(path: string): T[] {
+/** A JSONL file's records (none when absent; a half-written line, from a killed process, skipped). */
+export function readJsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   const out: T[] = [];
   for (const l of readFileSync(path, 'utf8').split('\n')) {

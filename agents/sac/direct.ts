@@ -8,7 +8,7 @@
 //
 // Where it runs (Sac picks it by itself): the native kernels registered for the backend in use;
 // actor and critics that are one MLP, optionally followed by the per-task selection (Net.kernelForm:
-// plain MLPs and multihead); no PCGrad and no parameter penalty. Anything else runs update.ts's
+// plain MLPs, multihead, concat with the one-hot); no PCGrad and no parameter penalty. Anything else runs update.ts's
 // tfjs path. Parameters equal that path's bit for bit (test/agents/direct-update.test.ts), except
 // with behaviour cloning, whose few elementwise operations run here in float32 JavaScript rather
 // than tfjs's kernels (they round differently in the last bit).
@@ -67,6 +67,9 @@ class NetPass {
   private readonly fwdSpec: Int32Array;
   private readonly sliceSpec: Int32Array | null;
   private readonly selectSpec: Int32Array | null;
+  private readonly selectGradSpec: Int32Array | null;
+  /** The backward's spec per (dx wanted, parameters wanted), made once. */
+  private readonly bwdSpecs: Int32Array[];
   /** Index in the parameter list of each weight, and of each LayerNorm gain after it (the backward's inputs). */
   private readonly weightAt: number[];
   /** The input width of the MLP (x's, or the column range's). */
@@ -84,6 +87,8 @@ class NetPass {
     this.saved = outDims.flatMap((o, l) => (norms[l] ? [new Float32Array(E * B * o), new Float32Array(E * B * o), new Float32Array(E * B)] : [new Float32Array(E * B * o)]));
     this.last = this.saved[this.saved.length - (norms[norms.length - 1] ? 3 : 1)];
     this.selectSpec = select ? Int32Array.from([E, B, select.numTasks, select.out, select.layout, D, select.col0]) : null;
+    this.selectGradSpec = this.selectSpec && Int32Array.from([...this.selectSpec, 0]);
+    this.bwdSpecs = [0, 1, 2, 3].map((k) => mlpSpec(this.plan, this.acts, [k >> 1, k & 1]));
     this.y = select ? new Float32Array(E * B * select.out) : this.last;
     this.dh = select ? new Float32Array(this.last.length) : null;
     this.weightAt = mlp.paramAt.flatMap((at, l) => (norms[l] ? [at, at + 2] : [at]));
@@ -107,12 +112,12 @@ class NetPass {
   backward(addon: BlasAddon, dy: Float32Array, x: Ref, params: Ref[], grads: Float32Array[] | null, dx: Float32Array | null): void {
     let dTop = dy;
     if (this.selectSpec) {
-      addon.taskSelectGrad(...lists([refOf(dy), refOf(this.last), x, refOf(this.dh!)]), Int32Array.from([...this.selectSpec, 0]));
+      addon.taskSelectGrad(...lists([refOf(dy), refOf(this.last), x, refOf(this.dh!)]), this.selectGradSpec!);
       dTop = this.dh!;
     }
     const outs = [...(dx ? [refOf(dx)] : []), ...(grads ?? []).map(refOf)];
     const refs = [refOf(dTop), this.input(x), ...this.weightAt.map((i) => params[i]), ...this.saved.map(refOf), ...outs];
-    addon.mlpBackward(...lists(refs), mlpSpec(this.plan, this.acts, [dx ? 1 : 0, grads ? 1 : 0]));
+    addon.mlpBackward(...lists(refs), this.bwdSpecs[(dx ? 2 : 0) + (grads ? 1 : 0)]);
   }
 }
 
@@ -140,6 +145,9 @@ class Buffers {
   readonly alphaLoss = new Float32Array(1);
   readonly actorGrads: Float32Array[];
   readonly criticGrads: Float32Array[];
+  /** The kernels' shape arguments and the list kernels' sizes, made once. */
+  readonly specs: { gaussian: Int32Array; concat: Int32Array; sac: Int32Array; criticLoss: Int32Array; alpha: Int32Array };
+  readonly sizes: { actor: Float64Array; critic: Float64Array; alpha: Float64Array };
 
   constructor(readonly B: number, sac: Sac, actor: KernelForm, critic: KernelForm) {
     const A = sac.actDim;
@@ -163,6 +171,16 @@ class Buffers {
     const zeros = (shapes: number[][]) => shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
     this.actorGrads = zeros(actor.mlp.paramShapes);
     this.criticGrads = zeros(critic.mlp.paramShapes);
+    const K = sac.numTasks;
+    this.specs = {
+      gaussian: Int32Array.from([B, A]),
+      concat: Int32Array.from([B, sac.obsDim, A]),
+      sac: Int32Array.from([E, B, K]),
+      criticLoss: Int32Array.from([E, B, 1]),
+      alpha: Int32Array.from([1, B, K]),
+    };
+    const sizes = (gs: Float32Array[]) => new Float64Array(gs.map((g) => g.length));
+    this.sizes = { actor: sizes(this.actorGrads), critic: sizes(this.criticGrads), alpha: sizes([this.dLogAlpha]) };
   }
 }
 
@@ -212,20 +230,18 @@ export class DirectSacUpdate {
     const targetP = refs(sac.criticTarget);
     const [logAlpha] = refs([sac.logAlpha]);
     const [obs, action, reward, nextObs, terminated, task] = refs([batch.obs, batch.action, batch.reward, batch.nextObs, batch.terminated, batch.task]);
-    const E = b.criticStep.plan.E;
     const K = sac.numTasks;
-    const gaussian = Int32Array.from([B, A]);
+    const { gaussian } = b.specs;
     const { logStdMin, logStdMax } = sac.actor.config;
     const sample = (pass: NetPass, x: Ref) => {
       this.noise.fillNoise(b.eps);
       pass.forward(addon, x, actorP);
       addon.tanhGaussian(...lists([refOf(pass.y), refOf(b.eps), refOf(b.action), refOf(b.logProb)]), gaussian, logStdMin, logStdMax);
     };
-    const criticInput = (x: Ref, act: Ref) => addon.concat(...lists([x, act, refOf(b.criticIn)]), Int32Array.from([B, sac.obsDim, A]));
-    const adam = (params: Ref[], grads: Float32Array[], st: { step: number; m: tf.Tensor[]; v: tf.Tensor[] }, opt: Sac['actorOpt']) => {
+    const criticInput = (x: Ref, act: Ref) => addon.concat(...lists([x, act, refOf(b.criticIn)]), b.specs.concat);
+    const adam = (params: Ref[], grads: Float32Array[], sizes: Float64Array, st: { step: number; m: tf.Tensor[]; v: tf.Tensor[] }, opt: Sac['actorOpt']) => {
       const m = refs(st.m);
       const v = refs(st.v);
-      const sizes = new Float64Array(grads.map((g) => g.length));
       addon.adam(...lists([...params, ...grads.map(refOf), ...m, ...v, ...params, ...m, ...v]), sizes, opt.lr, opt.beta1, opt.beta2, opt.epsilon, st.step);
     };
 
@@ -234,15 +250,15 @@ export class DirectSacUpdate {
     criticInput(nextObs, refOf(b.action));
     b.criticOther.forward(addon, refOf(b.criticIn), targetP);
     const [clipLo, clipHi] = sac.hp.targetClip ?? [-Infinity, Infinity];
-    addon.sacTarget(...lists([refOf(b.criticOther.y), refOf(b.logProb), logAlpha, task, reward, terminated, refOf(b.y)]), Int32Array.from([E, B, K]), gamma, clipLo, clipHi);
+    addon.sacTarget(...lists([refOf(b.criticOther.y), refOf(b.logProb), logAlpha, task, reward, terminated, refOf(b.y)]), b.specs.sac, gamma, clipLo, clipHi);
 
     // 2. critic step.
     criticInput(obs, action);
     const criticIn = refOf(b.criticIn);
     b.criticStep.forward(addon, criticIn, criticP);
-    addon.sacCriticGrad(...lists([refOf(b.criticStep.y), refOf(b.y), refOf(b.dq), refOf(b.stats)]), Int32Array.from([E, B, 1]));
+    addon.sacCriticGrad(...lists([refOf(b.criticStep.y), refOf(b.y), refOf(b.dq), refOf(b.stats)]), b.specs.criticLoss);
     b.criticStep.backward(addon, b.dq, criticIn, criticP, b.criticGrads, null);
-    adam(criticP, b.criticGrads, criticStep, sac.criticOpt);
+    adam(criticP, b.criticGrads, b.sizes.critic, criticStep, sac.criticOpt);
 
     // 3. actor step through the updated critics: dL/daction from the critics' input gradient (its
     //    last A columns, the action's), then the head's backward, then the actor's.
@@ -252,7 +268,7 @@ export class DirectSacUpdate {
     addon.tanhGaussian(...lists([refOf(head.y), refOf(b.eps), refOf(b.action), refOf(b.logProb)]), gaussian, logStdMin, logStdMax);
     criticInput(obs, refOf(b.action));
     b.criticOther.forward(addon, refOf(b.criticIn), criticP);
-    addon.sacActorGrad(...lists([refOf(b.criticOther.y), refOf(b.logProb), logAlpha, task, refOf(b.dq), refOf(b.dLogProb), refOf(b.actorLoss)]), Int32Array.from([E, B, K]));
+    addon.sacActorGrad(...lists([refOf(b.criticOther.y), refOf(b.logProb), logAlpha, task, refOf(b.dq), refOf(b.dLogProb), refOf(b.actorLoss)]), b.specs.sac);
     b.criticOther.backward(addon, b.dq, refOf(b.criticIn), criticP, null, b.dCriticIn);
     const w = b.criticOther.inDim;
     for (let r = 0; r < B; r++) b.dAction.set(b.dCriticIn.subarray(r * w + w - A, (r + 1) * w), r * A);
@@ -262,18 +278,18 @@ export class DirectSacUpdate {
         const [buf, off] = mem.ref(t);
         return new Float32Array(buf, off, t.size);
       };
-      addCloningGrad(b.dHead, head.y, view(batch.action), view(batch.demo), b.criticStep.y, b.criticOther.y, E, B, A, sac.hp.bcWeight);
+      addCloningGrad(b.dHead, head.y, view(batch.action), view(batch.demo), b.criticStep.y, b.criticOther.y, b.criticStep.plan.E, B, A, sac.hp.bcWeight);
     }
     head.backward(addon, b.dHead, obs, actorP, b.actorGrads, null);
-    adam(actorP, b.actorGrads, actorStep, sac.actorOpt);
+    adam(actorP, b.actorGrads, b.sizes.actor, actorStep, sac.actorOpt);
 
     // 4. temperature step, log pi from the updated actor (a fresh sample).
     sample(b.actorSample, obs);
-    addon.sacAlphaGrad(...lists([refOf(b.logProb), logAlpha, task, refOf(b.dLogAlpha), refOf(b.alphaLoss)]), Int32Array.from([1, B, K]), sac.targetEntropy);
-    adam([logAlpha], [b.dLogAlpha], alphaStep, sac.alphaOpt);
+    addon.sacAlphaGrad(...lists([refOf(b.logProb), logAlpha, task, refOf(b.dLogAlpha), refOf(b.alphaLoss)]), b.specs.alpha, sac.targetEntropy);
+    adam([logAlpha], [b.dLogAlpha], b.sizes.alpha, alphaStep, sac.alphaOpt);
 
     // 5. target critics, in place.
-    addon.axpby(...lists([...targetP, ...criticP, ...targetP]), new Float64Array(b.criticGrads.map((g) => g.length)), 1 - tau, tau);
+    addon.axpby(...lists([...targetP, ...criticP, ...targetP]), b.sizes.critic, 1 - tau, tau);
 
     if (!metrics) return null;
     const la = new Float32Array(logAlpha[0], logAlpha[1], K);
