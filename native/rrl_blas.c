@@ -94,6 +94,18 @@ void rrl_gemm(bool tA, bool tB, int m, int n, int k, const float* A, int lda, co
      * whether or not A is transposed, since it has one row or one column. */
     if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, B, ldb, A, tA ? lda : 1, beta, C, 1);
     else cblas_sgemv(CblasRowMajor, CblasTrans, k, n, 1.0f, B, ldb, A, tA ? lda : 1, beta, C, 1);
+  } else if (k == 1 && !accumulate) {
+    /* An outer product (the input gradient of a one-unit output layer): one rounding per element,
+     * as sgemm's, which takes several times longer to pack its operands than to multiply them. */
+    for (int r = 0; r < m; r++) {
+      const float a = A[tA ? r : (size_t)r * lda];
+      float* c = C + (size_t)r * ldc;
+      if (tB) {
+        for (int j = 0; j < n; j++) c[j] = a * B[(size_t)j * ldb];
+      } else {
+        for (int j = 0; j < n; j++) c[j] = a * B[j];
+      }
+    }
   } else if (n == 1) {
     /* A matrix times a column vector (a one-unit output layer). */
     if (tA) cblas_sgemv(CblasRowMajor, CblasTrans, k, m, 1.0f, A, lda, B, tB ? 1 : ldb, beta, C, ldc);

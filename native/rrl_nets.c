@@ -340,26 +340,36 @@ typedef struct {
   float* shares;              /* per item (when rc > 1): its rows' share of the parameter gradients */
   size_t sharePer;
   size_t offW[MAX_LAYERS];
+  float* packed;              /* per item (dx only): its live rows, gathered (see backward_item) */
+  size_t packedPer;
 } BwdCtx;
 
-static void backward_item(void* p, int item) {
-  const BwdCtx* c = (const BwdCtx*)p;
+/* One item's rows: every pointer at the item's first row, with the tensor's own row width as
+ * the stride (rstd: one per row). x is read only for the parameter gradients. */
+typedef struct {
+  const float* dy;
+  const float* x;
+  const float *y[MAX_LAYERS], *xhat[MAX_LAYERS], *rstd[MAX_LAYERS];
+  float* dx; /* where dL/dx of these rows goes (NULL when not asked) */
+} ItemRows;
+
+/* Layer l's saved output is read by the backward (its activation's or LayerNorm's gradient). */
+static int reads_y(const MlpSpec* s, int l) {
+  return s->act[l] != ACT_LINEAR || s->norm[l];
+}
+
+/* The layers' backward over `rows` rows of member e. */
+static void backward_rows(const BwdCtx* c, int item, int e, int rows, const ItemRows* v) {
   const MlpSpec* s = c->s;
-  const int n = s->n, B = s->B, e = item / c->rc;
-  int r0, r1;
-  chunk_rows(B, c->rc, item % c->rc, &r0, &r1);
-  const int rows = r1 - r0;
   float* slot[2] = {c->work + item * c->workPer, c->work + item * c->workPer + c->slotLen};
   float* dzBuf = slot[1] + c->slotLen;
   float* share = c->rc > 1 ? c->shares + item * c->sharePer : NULL;
-
-  const float* g = c->dy + ((size_t)e * B + r0) * s->out[n - 1];
-  for (int l = n - 1; l >= 0; l--) {
+  const float* g = v->dy;
+  for (int l = s->n - 1; l >= 0; l--) {
     const int in = s->in[l], out = s->out[l];
-    const size_t rowAt = (size_t)e * B + r0;
     const float* dz = g;
-    if (s->act[l] != ACT_LINEAR || s->norm[l]) {
-      act_grad(dzBuf, g, c->y[l] + rowAt * out, (size_t)rows * out, s->act[l]);
+    if (reads_y(s, l)) {
+      act_grad(dzBuf, g, v->y[l], (size_t)rows * out, s->act[l]);
       dz = dzBuf;
     }
     float *dW = NULL, *db = NULL, *dg = NULL, *dbeta = NULL;
@@ -381,26 +391,121 @@ static void backward_item(void* p, int item) {
         memset(dg, 0, (size_t)out * sizeof(float));
         memset(dbeta, 0, (size_t)out * sizeof(float));
       }
-      layer_norm_backward(dzBuf, c->xhat[l] + rowAt * out, c->rstd[l] + rowAt, c->g[l] + (size_t)e * out, dg, dbeta, rows, out);
+      layer_norm_backward(dzBuf, v->xhat[l], v->rstd[l], c->g[l] + (size_t)e * out, dg, dbeta, rows, out);
     }
     if (c->needParams) {
-      const float* ine = l == 0 ? c->x + (s->xShared ? 0 : (size_t)e * B * in) + (size_t)r0 * in : c->y[l - 1] + rowAt * in;
+      const float* ine = l == 0 ? v->x : v->y[l - 1];
       rrl_gemm(true, false, in, out, rows, ine, in > 0 ? in : 1, dz, out > 0 ? out : 1, dW, out > 0 ? out : 1, false);
       column_sums(db, dz, rows, out);
     }
-    if (l == 0 && !c->needDx) break;
+    if (l == 0 && !v->dx) break;
     /* The next gradient may not overwrite dz, which it is computed from (dz is g itself after a
      * plain linear layer). */
-    float* target;
-    if (l > 0) {
-      target = (dz == slot[0]) ? slot[1] : slot[0];
-    } else if (s->xShared && s->E > 1) {
-      target = c->dxMembers + rowAt * in;
-    } else {
-      target = c->dx + (s->xShared ? 0 : (size_t)e * B * in) + (size_t)r0 * in;
-    }
+    float* target = l > 0 ? (dz == slot[0] ? slot[1] : slot[0]) : v->dx;
     rrl_gemm(false, true, rows, in, out, dz, out > 0 ? out : 1, c->W[l] + (size_t)e * in * out, out > 0 ? out : 1, target, in > 0 ? in : 1, false);
     g = target;
+  }
+}
+
+static int live_row(const float* dy, int w) {
+  for (int j = 0; j < w; j++)
+    if (dy[j] != 0.f) return 1;
+  return 0;
+}
+
+/* Floats of one item's packed rows: dy, the saved outputs the backward reads, and dx. */
+static size_t packed_len(const MlpSpec* s, int rows) {
+  size_t per = (size_t)s->out[s->n - 1] + (size_t)s->in[0];
+  for (int l = 0; l < s->n; l++)
+    if (reads_y(s, l)) per += (size_t)s->out[l] * (s->norm[l] ? 2 : 1) + (s->norm[l] ? 1 : 0);
+  return per * (size_t)rows;
+}
+
+/*
+ * One item: member e, rows of block c. When only dx is asked, rows whose dy is zero contribute
+ * nothing (every gradient of a row is a product with its dy) and get dx = 0 without being
+ * computed: the live rows are gathered, run, and scattered back. This is SAC's actor step, where
+ * each row's gradient flows through only the critic holding the minimum, so half the rows of each
+ * twin critic are skipped. Which rows are live depends on dy alone, so results stay the same for
+ * a given input and thread setting (a non-finite activation in a skipped row is not propagated).
+ */
+static void backward_item(void* p, int item) {
+  const BwdCtx* c = (const BwdCtx*)p;
+  const MlpSpec* s = c->s;
+  const int n = s->n, B = s->B, e = item / c->rc, outN = s->out[n - 1], in0 = s->in[0];
+  int r0, r1;
+  chunk_rows(B, c->rc, item % c->rc, &r0, &r1);
+  const int rows = r1 - r0;
+  if (rows <= 0) return;
+  const size_t rowAt = (size_t)e * B + r0;
+  ItemRows v;
+  memset(&v, 0, sizeof v);
+  v.dy = c->dy + rowAt * outN;
+  v.x = c->x + (s->xShared ? 0 : (size_t)e * B * in0) + (size_t)r0 * in0;
+  for (int l = 0; l < n; l++) {
+    v.y[l] = c->y[l] + rowAt * s->out[l];
+    if (s->norm[l]) {
+      v.xhat[l] = c->xhat[l] + rowAt * s->out[l];
+      v.rstd[l] = c->rstd[l] + rowAt;
+    }
+  }
+  if (c->needDx) v.dx = s->xShared && s->E > 1 ? c->dxMembers + rowAt * in0 : c->dx + (s->xShared ? 0 : (size_t)e * B * in0) + (size_t)r0 * in0;
+  int live = rows;
+  if (c->packed) {
+    live = 0;
+    for (int r = 0; r < rows; r++) live += live_row(v.dy + (size_t)r * outN, outN);
+  }
+  if (live == rows) {
+    backward_rows(c, item, e, rows, &v);
+    return;
+  }
+  /* Gather the live rows into this item's packed buffer. */
+  float* at = c->packed + item * c->packedPer;
+  ItemRows pk;
+  memset(&pk, 0, sizeof pk);
+  float* dyP = at;
+  at += (size_t)live * outN;
+  float *yP[MAX_LAYERS] = {0}, *xhatP[MAX_LAYERS] = {0}, *rstdP[MAX_LAYERS] = {0};
+  for (int l = 0; l < n; l++) {
+    if (!reads_y(s, l)) continue;
+    yP[l] = at;
+    at += (size_t)live * s->out[l];
+    if (s->norm[l]) {
+      xhatP[l] = at;
+      at += (size_t)live * s->out[l];
+      rstdP[l] = at;
+      at += live;
+    }
+  }
+  pk.dx = at;
+  int k = 0;
+  for (int r = 0; r < rows; r++) {
+    if (!live_row(v.dy + (size_t)r * outN, outN)) continue;
+    memcpy(dyP + (size_t)k * outN, v.dy + (size_t)r * outN, (size_t)outN * sizeof(float));
+    for (int l = 0; l < n; l++) {
+      if (!yP[l]) continue;
+      const size_t w = (size_t)s->out[l];
+      memcpy(yP[l] + k * w, v.y[l] + r * w, w * sizeof(float));
+      if (xhatP[l]) {
+        memcpy(xhatP[l] + k * w, v.xhat[l] + r * w, w * sizeof(float));
+        rstdP[l][k] = v.rstd[l][r];
+      }
+    }
+    k++;
+  }
+  pk.dy = dyP;
+  for (int l = 0; l < n; l++) {
+    pk.y[l] = yP[l];
+    pk.xhat[l] = xhatP[l];
+    pk.rstd[l] = rstdP[l];
+  }
+  if (live > 0) backward_rows(c, item, e, live, &pk);
+  /* Scatter dx back; dead rows get zeros. */
+  k = 0;
+  for (int r = 0; r < rows; r++) {
+    float* dst = v.dx + (size_t)r * in0;
+    if (live_row(v.dy + (size_t)r * outN, outN)) memcpy(dst, pk.dx + (size_t)(k++) * in0, (size_t)in0 * sizeof(float));
+    else memset(dst, 0, (size_t)in0 * sizeof(float));
   }
 }
 
@@ -521,7 +626,9 @@ napi_value rrl_mlp_backward(napi_env env, napi_callback_info info) {
   c.work = rrl_scratch(env, 0, (size_t)items * c.workPer);
   c.shares = c.needParams && c.rc > 1 ? rrl_scratch(env, 1, (size_t)items * c.sharePer) : NULL;
   c.dxMembers = memberSum ? rrl_scratch(env, 2, (size_t)E * B * s.in[0]) : NULL;
-  if (!c.work || (c.needParams && c.rc > 1 && !c.shares) || (memberSum && !c.dxMembers)) FAIL("rrl_blas.mlpBackward: out of memory for scratch");
+  c.packedPer = c.needDx && !c.needParams ? packed_len(&s, rowsPer) : 0;
+  c.packed = c.packedPer ? rrl_scratch(env, 3, (size_t)items * c.packedPer) : NULL;
+  if (!c.work || (c.needParams && c.rc > 1 && !c.shares) || (memberSum && !c.dxMembers) || (c.packedPer && !c.packed)) FAIL("rrl_blas.mlpBackward: out of memory for scratch");
 
   rrl_parallel(pool, items, backward_item, &c);
 

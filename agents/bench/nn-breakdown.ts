@@ -39,8 +39,34 @@ function layers(spec: Int32Array, extra: number): { E: number; B: number; dims: 
   return { E: spec[1], B: spec[2], dims };
 }
 
-/** Label and multiply-adds of one addon call, from its spec (null for the elementwise kernels). */
-function describe(name: string, spec: unknown): { label: string; macs: number | null } {
+/**
+ * The rows an input-gradient-only mlpBackward call computes, over all members: the rows whose
+ * output gradient is not all zero (the kernel skips the others), or null for any other call.
+ */
+function liveRows(name: string, args: unknown[]): number | null {
+  if (name !== 'mlpBackward') return null;
+  const d = args[2] as Int32Array;
+  if (d[4] === 0 || d[5] !== 0) return null;
+  const { E, B, dims } = layers(d, 2);
+  const w = dims[dims.length - 1][1];
+  const dy = new Float32Array((args[0] as ArrayBuffer[])[0], (args[1] as Float64Array)[0], E * B * w);
+  let live = 0;
+  for (let r = 0; r < E * B; r++) {
+    for (let j = 0; j < w; j++) {
+      if (dy[r * w + j] !== 0) {
+        live++;
+        break;
+      }
+    }
+  }
+  return live;
+}
+
+/**
+ * Label and multiply-adds of one addon call, from its spec (null for the elementwise kernels);
+ * `rows`: the rows it computed over all members, where that is not E x B (liveRows).
+ */
+function describe(name: string, spec: unknown, rows: number | null): { label: string; macs: number | null } {
   if (name === 'mlpForward') {
     const { E, B, dims } = layers(spec as Int32Array, 0);
     return { label: `mlpForward (E=${E})`, macs: E * B * dims.reduce((a, [i, o]) => a + i * o, 0) };
@@ -52,7 +78,7 @@ function describe(name: string, spec: unknown): { label: string; macs: number | 
     const { E, B, dims } = layers(d, 2);
     // dW of every layer when asked; dx of every layer but the first, and of the first when asked.
     const macs = dims.reduce((a, [i, o], l) => a + (needParams ? i * o : 0) + (l > 0 || needDx ? i * o : 0), 0);
-    return { label: `mlpBackward (E=${E}, ${[needDx ? 'dx' : '', needParams ? 'params' : ''].filter(Boolean).join(' + ')})`, macs: E * B * macs };
+    return { label: `mlpBackward (E=${E}, ${[needDx ? 'dx' : '', needParams ? 'params' : ''].filter(Boolean).join(' + ')})`, macs: (rows ?? E * B) * macs };
   }
   return { label: name, macs: null };
 }
@@ -65,6 +91,7 @@ interface Call {
   name: string;
   spec: unknown;
   ms: number;
+  rows: number | null;
 }
 
 /**
@@ -84,7 +111,8 @@ export class CallLog {
         if (!this.on) return f.apply(addon, args);
         const t0 = performance.now();
         const r = f.apply(addon, args);
-        this.calls.push({ name, spec: args[2], ms: performance.now() - t0 });
+        const ms = performance.now() - t0;
+        this.calls.push({ name, spec: args[2], ms, rows: liveRows(name, args) });
         return r;
       };
     }
@@ -113,7 +141,7 @@ export function sgemmRate(addon: BlasAddon): number {
 export function summarizeCalls(log: CallLog, updates: number, msPerUpdate: number, threads: number, sgemmGflopsOneCore: number): Breakdown {
   const byLabel = new Map<string, { ms: number; count: number; macs: number | null }>();
   for (const c of log.calls) {
-    const { label, macs } = describe(c.name, c.spec);
+    const { label, macs } = describe(c.name, c.spec, c.rows);
     const e = byLabel.get(label) ?? { ms: 0, count: 0, macs };
     e.ms += c.ms;
     e.count++;

@@ -45,6 +45,11 @@ const CASES: Case[] = [
   [[7, 6], [1, 7], true, true],
   [[1, 16], [2, 16, 8], false, false],
   [[2, 16, 8], [2, 8, 1], false, false],
+  // outer products (inner dimension 1: the addon's own loop), every transpose
+  [[1, 9], [1, 7], true, false],
+  [[9, 1], [7, 1], false, true],
+  [[1, 9], [7, 1], true, true],
+  [[256, 1], [1, 256], false, false],
 ];
 
 // Sizes 0: products that are empty, or sums over an empty inner dimension (all zeros).

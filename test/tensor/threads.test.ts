@@ -114,6 +114,44 @@ for (const backend of ['wasm', 'cpu'] as const) {
       });
     }
 
+    // An input-gradient-only backward skips the rows whose dy is zero (SAC's actor step: only the
+    // critic holding a row's minimum gets its gradient). Rows dead in one member, in every member,
+    // and a whole dead member; the row with NaN inputs is dead everywhere, so its dx is 0.
+    const dead: [string, number | undefined, number, boolean][] = [
+      ['one network, 101 rows', undefined, 101, false],
+      ['2 members, shared input, 130 rows', 2, 130, false],
+      ['3 members, shared input, 257 rows, LayerNorm', 3, 257, true],
+    ];
+    for (const threads of [1, 2, 3]) {
+      it.each(dead)(`%s: dx alone skips rows with zero dy and matches autodiff on ${threads} thread(s)`, (_name, E, B, layerNorm) => {
+        addon!.setThreads(threads);
+        tf.tidy(() => {
+          const net = new MLP({ inDim: 9, hidden: [40, 24], outDim: 5, ensemble: E, layerNorm });
+          const params = net.init(3).map((p, j) => tf.add(p, tf.mul(rand(p.shape, 60 + j), 0.2)));
+          const xs = rand([B, 9], 4).dataSync().slice();
+          xs.fill(NaN, 7 * 9, 8 * 9);
+          const x = tf.tensor2d(xs, [B, 9]);
+          const M = E ?? 1;
+          const dys = rand([M, B, 5], 5).dataSync().slice();
+          // Member m loses every row r with (r + m) % 3 === 0; row 7 is dead in all; member 2 (if any) entirely.
+          for (let m = 0; m < M; m++) {
+            for (let r = 0; r < B; r++) {
+              if ((r + m) % 3 === 0 || r === 7 || m === 2) dys.fill(0, (m * B + r) * 5, (m * B + r + 1) * 5);
+            }
+          }
+          const dy = tf.tensor(dys, E ? [M, B, 5] : [B, 5]);
+          const { cache } = net.forward(params, x);
+          const mine = net.backward(params, cache, dy, { dx: true, params: false }).dx!.dataSync();
+          expect(Array.from(mine.subarray(7 * 9, 8 * 9))).toEqual(new Array(9).fill(0));
+          const live = (a: Float32Array) => a.filter((_, i) => Math.floor(i / 9) !== 7);
+          const clean = tf.tensor2d(xs.map((v) => (Number.isNaN(v) ? 0 : v)), [B, 9]);
+          const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => referenceMlp(ps, xx, { ensemble: E, layerNorm });
+          const want = vjp(ref, [clean, ...params], dy)[0].dataSync();
+          expect(relErr(live(mine), live(want))).toBeLessThan(TOL);
+        });
+      });
+    }
+
     it('Adam and Polyak averaging over many blocks are the same on 1 and 3 threads', () => {
       tf.tidy(() => {
         const shapes = [[300, 200], [70000], [5]];
