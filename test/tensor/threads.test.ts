@@ -141,12 +141,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
           }
           const dy = tf.tensor(dys, E ? [M, B, 5] : [B, 5]);
           const { cache } = net.forward(params, x);
-          const mine = net.backward(params, cache, dy, { dx: true, params: false }).dx!.dataSync();
+          const mine = net.backward(params, cache, dy, { dx: true, params: false }).dx!.dataSync() as Float32Array;
           expect(Array.from(mine.subarray(7 * 9, 8 * 9))).toEqual(new Array(9).fill(0));
           const live = (a: Float32Array) => a.filter((_, i) => Math.floor(i / 9) !== 7);
           const clean = tf.tensor2d(xs.map((v) => (Number.isNaN(v) ? 0 : v)), [B, 9]);
           const ref = (xx: tf.Tensor, ...ps: tf.Tensor[]) => referenceMlp(ps, xx, { ensemble: E, layerNorm });
-          const want = vjp(ref, [clean, ...params], dy)[0].dataSync();
+          const want = vjp(ref, [clean, ...params], dy)[0].dataSync() as Float32Array;
           expect(relErr(live(mine), live(want))).toBeLessThan(TOL);
         });
       });
