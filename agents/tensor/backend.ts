@@ -119,6 +119,13 @@ function describe(s: Omit<BackendStatus, 'line'>, forced: string | null): string
   return `[tensor] backend ${what} [${how}]`;
 }
 
+/** What the last selectBackend() in this thread chose, or null when it was never called. */
+let selected: BackendStatus | null = null;
+
+export function selectedBackend(): BackendStatus | null {
+  return selected;
+}
+
 /** Chooses, initialises and reports the tfjs backend. Throws when a forced backend cannot load. */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendStatus> {
   const fromOpt = opts.force && opts.force !== 'auto' ? opts.force : null;
@@ -146,6 +153,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendSt
     }
     const status: BackendStatus = { ...base, line: describe(base, forcedBy) };
     if (opts.log !== false) console.log(status.line);
+    selected = status;
     return status;
   }
   throw new Error(`no tfjs backend could load: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')}`);

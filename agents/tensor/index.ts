@@ -10,7 +10,7 @@
 //
 // May import: @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, node: built-ins, native/ (the
 // addon, at run time). Must not import sim/, server/ or viewer/.
-export { selectBackend, BACKEND_ENV, BACKEND_CHOICES, type BackendChoice, type BackendStatus, type SelectOptions } from './backend.ts';
+export { selectBackend, selectedBackend, BACKEND_ENV, BACKEND_CHOICES, type BackendChoice, type BackendStatus, type SelectOptions } from './backend.ts';
 export { loadBlasAddon, ADDON_PATH, type BlasAddon } from './native.ts';
 export {
   enableBlasKernels, disableBlasKernels, blasKernelsActive, nativeKernelsActive, planMatMul, type NativeBackend,

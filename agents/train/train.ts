@@ -16,6 +16,7 @@ import { ACTION_DIM } from '../../sim/layout.ts';
 import type { ResetResult } from '../../sim/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
 import { openTrainingEnv, type TrainingEnv } from '../env-thread.ts';
+import { selectBackend, selectedBackend } from '../tensor/backend.ts';
 import { breakdown } from './clock.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { collectDemos } from './demos.ts';
@@ -40,7 +41,12 @@ export interface TrainOptions {
 const MAX_UPDATES_PER_STEP = 64;
 
 export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
-  const run = await TrainRun.open(cfg, { resume: opts.resume ?? false, log: opts.log ?? ((l) => console.log(l)) });
+  const log = opts.log ?? ((l: string) => console.log(l));
+  // A script that has not chosen a backend gets the one the CLIs choose: otherwise it would train
+  // on whatever tfjs starts with (its plain cpu backend, many times slower than the native
+  // kernels, or a registered backend not yet initialised, which fails on the first op).
+  if (!selectedBackend()) log(`${(await selectBackend({ log: false })).line} (chosen by train(): the script did not call selectBackend())`);
+  const run = await TrainRun.open(cfg, { resume: opts.resume ?? false, log });
   try {
     // Training time (and its breakdown) starts here: demonstrations are part of what learning costs.
     run.startClock();
