@@ -98,7 +98,7 @@ void rrl_gemm(bool tA, bool tB, int m, int n, int k, const float* A, int lda, co
     /* An outer product (the input gradient of a one-unit output layer): one rounding per element,
      * as sgemm's, which takes several times longer to pack its operands than to multiply them. */
     for (int r = 0; r < m; r++) {
-      const float a = A[tA ? r : (size_t)r * lda];
+      const float a = A[(size_t)r * (tA ? 1 : (size_t)lda)];
       float* c = C + (size_t)r * ldc;
       if (tB) {
         for (int j = 0; j < n; j++) c[j] = a * B[(size_t)j * ldb];

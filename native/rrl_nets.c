@@ -459,21 +459,22 @@ static void backward_item(void* p, int item) {
     backward_rows(c, item, e, rows, &v);
     return;
   }
-  /* Gather the live rows into this item's packed buffer. */
+  /* Gather the live rows into this item's packed buffer (pk points into it; x is not read). */
   float* at = c->packed + item * c->packedPer;
   ItemRows pk;
   memset(&pk, 0, sizeof pk);
   float* dyP = at;
+  pk.dy = dyP;
   at += (size_t)live * outN;
   float *yP[MAX_LAYERS] = {0}, *xhatP[MAX_LAYERS] = {0}, *rstdP[MAX_LAYERS] = {0};
   for (int l = 0; l < n; l++) {
     if (!reads_y(s, l)) continue;
-    yP[l] = at;
+    pk.y[l] = yP[l] = at;
     at += (size_t)live * s->out[l];
     if (s->norm[l]) {
-      xhatP[l] = at;
+      pk.xhat[l] = xhatP[l] = at;
       at += (size_t)live * s->out[l];
-      rstdP[l] = at;
+      pk.rstd[l] = rstdP[l] = at;
       at += live;
     }
   }
@@ -492,12 +493,6 @@ static void backward_item(void* p, int item) {
       }
     }
     k++;
-  }
-  pk.dy = dyP;
-  for (int l = 0; l < n; l++) {
-    pk.y[l] = yP[l];
-    pk.xhat[l] = xhatP[l];
-    pk.rstd[l] = rstdP[l];
   }
   if (live > 0) backward_rows(c, item, e, live, &pk);
   /* Scatter dx back; dead rows get zeros. */
