@@ -1,8 +1,7 @@
 // What `npm start` trains when given no training flags: one policy on every built-in task, with its
 // own budget, evaluation interval, task-sampling temperature and demonstrations ended at success
-// (server/main.ts). The run is
-// started for real (without demonstrations, to keep it short), its configuration read from the
-// run folder, and stopped.
+// (server/main.ts). The run is started for real (without demonstrations, to keep it short), its
+// configuration read from the run folder, and stopped.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
