@@ -39,17 +39,21 @@ const CLI_ARGS = ['--tasks', 'reach', '--steps', '3000', '--envs', '4', '--hidde
 function trainCli(args: string[]) {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(root, 'agents/cli/train.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  let onRow: (() => void) | null = null;
+  /** When each metrics row (a `[N steps` line) arrived, in ms. */
+  const rowTimes: number[] = [];
+  const waiting = new Map<number, () => void>();
   const grow = (b: Buffer) => {
     out += b;
-    if (onRow && /\[\d+ steps/.test(out)) onRow();
+    const n = out.match(/\[\d+ steps/g)?.length ?? 0;
+    while (rowTimes.length < n) rowTimes.push(performance.now());
+    for (const [k, res] of waiting) if (rowTimes.length >= k) (waiting.delete(k), res());
   };
   child.stdout!.on('data', grow);
   child.stderr!.on('data', grow);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, out })));
-  /** Resolves when the run has logged its first metrics row (it is training). */
-  const training = new Promise<void>((res) => (onRow = res));
-  return { kill: (s: NodeJS.Signals) => child.kill(s), done, training };
+  /** Resolves when the run has logged n metrics rows (never, if it exits first). */
+  const rows = (n: number) => new Promise<void>((res) => (rowTimes.length >= n ? res() : waiting.set(n, res)));
+  return { kill: (s: NodeJS.Signals) => child.kill(s), done, rows, rowTimes };
 }
 
 describe('metrics survive kills and resumes', () => {
@@ -65,17 +69,29 @@ describe('metrics survive kills and resumes', () => {
     expect(evalStepsOf(refRows)).toEqual([600, 1200, 1800, 2400, 3000]);
 
     const out = join(dir, 'killed');
-    const kills: { when: string; afterMs: number; stepsBefore: number; stepsAfter: number }[] = [];
+    const kills: { when: string; stepsBefore: number; stepsAfter: number }[] = [];
     for (let attempt = 0; attempt < 8; attempt++) {
       const first = attempt === 0;
       const run = trainCli([...CLI_ARGS, '--out', out, ...(first ? [] : ['--resume'])]);
-      // A random moment: during start-up (a third of the time) or while it trains, whatever the
-      // machine's load makes start-up take.
-      const duringStartup = Math.random() < 1 / 3;
-      const afterMs = Math.round(duringStartup ? 300 + Math.random() * 2500 : Math.random() * 2000);
+      // A random moment: during start-up (a third of the time; always a moment in training on the
+      // second attempt, so one kill surely follows a checkpoint), or in training between the 2nd
+      // and the 6th metrics row. Counted in rows rather than milliseconds, so a fast machine does
+      // not finish the run before the kills land: each killed attempt advances at most ~600 of the
+      // 3000 steps, so at least four kills land.
+      const duringStartup = attempt !== 1 && Math.random() < 1 / 3;
+      let when: string;
       let timer: NodeJS.Timeout | undefined;
-      if (duringStartup) timer = setTimeout(() => run.kill('SIGKILL'), afterMs);
-      else void run.training.then(() => (timer = setTimeout(() => run.kill('SIGKILL'), afterMs)));
+      if (duringStartup) {
+        const afterMs = Math.round(300 + Math.random() * 2500);
+        when = `start-up, ${afterMs} ms (or at the first row if sooner)`;
+        timer = setTimeout(() => run.kill('SIGKILL'), afterMs);
+        void run.rows(1).then(() => run.kill('SIGKILL')); // start-up was quicker than the draw
+      } else {
+        const row = 2 + Math.floor(Math.random() * 4);
+        const gap = Math.random();
+        when = `training, ${gap.toFixed(2)} of the way from row ${row} to the next`;
+        void run.rows(row).then(() => (timer = setTimeout(() => run.kill('SIGKILL'), gap * (run.rowTimes[row - 1] - run.rowTimes[row - 2]))));
+      }
       const r = await run.done;
       clearTimeout(timer);
       const steps = existsSync(join(out, 'checkpoint.bin')) ? loadCheckpoint(join(out, 'checkpoint.bin')).run.envSteps : 0;
@@ -85,7 +101,7 @@ describe('metrics survive kills and resumes', () => {
       }
       const before = kills.at(-1)?.stepsAfter ?? 0;
       expect(steps).toBeGreaterThanOrEqual(before); // a checkpoint is never lost
-      kills.push({ when: duringStartup ? 'start-up' : 'training', afterMs, stepsBefore: before, stepsAfter: steps });
+      kills.push({ when, stepsBefore: before, stepsAfter: steps });
       // What the file holds at any moment of a kill: increasing steps, maybe a half-written line.
       if (existsSync(join(out, 'metrics.jsonl'))) {
         const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
