@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rrl_blas",
-      "sources": ["rrl_blas.c", "rrl_nets.c", "rrl_sac.c", "rrl_copy.c", "rrl_select.c", "rrl_pool.c"],
+      "sources": ["rrl_blas.c", "rrl_nets.c", "rrl_sac.c", "rrl_copy.c", "rrl_select.c", "rrl_pool.c", "rrl_vmath.c"],
       "defines": ["<!@(node ./detect.mjs --gyp defines)"],
       "cflags": ["-O3", "-std=c11", "-pthread", "-fno-math-errno", "<!@(node ./detect.mjs --gyp cflags)"],
       "conditions": [

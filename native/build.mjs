@@ -6,7 +6,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { detectCblas } from './detect.mjs';
+import { detectCblas, withMvec } from './detect.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tag = 'rrl native kernels:';
@@ -34,7 +34,7 @@ function findNodeGyp() {
 
 if (process.env.RRL_SKIP_NATIVE === '1') say('skipped (RRL_SKIP_NATIVE=1); stock tfjs kernels will be used');
 
-const blas = detectCblas();
+const blas = withMvec(detectCblas());
 if (!blas.name) {
   // A stale addon from an earlier build would hide the fact that the BLAS is gone.
   rmSync(join(here, 'build'), { recursive: true, force: true });
@@ -56,4 +56,4 @@ const r = spawnSync(process.execPath, args, {
 });
 writeFileSync(logFile, `${r.stdout ?? ''}\n${r.stderr ?? ''}\n${r.error ?? ''}`);
 if (r.status !== 0) say(`build failed (log: native/build.log); stock tfjs kernels will be used`);
-say(`built against ${blas.name} (native/build/Release/rrl_blas.node)`);
+say(`built against ${blas.name}${blas.mvec ? ' and libmvec' : ''} (native/build/Release/rrl_blas.node)`);

@@ -72,13 +72,47 @@ export function detectCblas() {
   }
 }
 
+const mvecProbe = `#include <immintrin.h>
+__m256 _ZGVdN8v_tanhf(__m256 x);
+__attribute__((target("avx2,fma"))) static float first(float v) {
+  float out[8];
+  _mm256_storeu_ps(out, _ZGVdN8v_tanhf(_mm256_set1_ps(v)));
+  return out[0];
+}
+int main(void) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+  return first(0.5f) > 0.46f && first(0.5f) < 0.47f ? 0 : 1;
+}
+`;
+
+/**
+ * glibc's libmvec (AVX2 tanh/exp/log for the policy head, rrl_vmath.c): on x86-64 Linux when a
+ * probe calling it compiles, links and runs (the run checks an answer only on an AVX2 CPU; the
+ * addon decides again at load). Adds its define and library to a found CBLAS.
+ */
+export function withMvec(blas) {
+  if (!blas.name || process.platform !== 'linux' || process.arch !== 'x64') return blas;
+  const cc = process.env.CC || 'cc';
+  const dir = mkdtempSync(join(tmpdir(), 'rrl-mvec-'));
+  try {
+    const src = join(dir, 'probe.c');
+    writeFileSync(src, mvecProbe);
+    const r = spawnSync(cc, [src, '-o', join(dir, 'probe'), '-lmvec', '-lm'], { encoding: 'utf8' });
+    if (r.error || r.status !== 0 || spawnSync(join(dir, 'probe')).status !== 0) return blas;
+    return { ...blas, defines: [...blas.defines, 'RRL_MVEC'], libs: [...blas.libs, '-lmvec'], mvec: true };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // `node detect.mjs --gyp libs|cflags|defines`: space-separated answers for binding.gyp.
 if (process.argv[2] === '--gyp') {
-  const found = process.env.RRL_BLAS_JSON ? JSON.parse(process.env.RRL_BLAS_JSON) : detectCblas();
+  const found = process.env.RRL_BLAS_JSON ? JSON.parse(process.env.RRL_BLAS_JSON) : withMvec(detectCblas());
   const what = process.argv[3];
   if (!found.name) process.exit(1);
   const out = what === 'libs' ? found.libs : what === 'cflags' ? found.cflags : found.defines;
   process.stdout.write(out.join(' '));
 } else if (process.argv[2] === '--print') {
-  console.log(JSON.stringify(detectCblas()));
+  console.log(JSON.stringify(withMvec(detectCblas())));
 }

@@ -98,6 +98,13 @@ napi_value rrl_slice(napi_env env, napi_callback_info info);
 napi_value rrl_task_select(napi_env env, napi_callback_info info);
 napi_value rrl_task_select_grad(napi_env env, napi_callback_info info);
 
+/* rrl_vmath.c: tanh, exp and log over n floats in place (libmvec's AVX2 versions where the build
+ * found libmvec and the CPU has AVX2 and FMA, else the C library's); rrl_vmath_vector() tells which. */
+void rrl_vtanh(float* x, size_t n);
+void rrl_vexp(float* x, size_t n);
+void rrl_vlog(float* x, size_t n);
+int rrl_vmath_vector(void);
+
 /* Per-instance scratch memory (one per Node thread that loads the addon), grown on demand. */
 #define RRL_SCRATCH_SLOTS 6
 float* rrl_scratch(napi_env env, int slot, size_t count);

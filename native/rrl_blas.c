@@ -476,6 +476,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
 #else
   snprintf(name, sizeof name, "CBLAS");
 #endif
+  if (rrl_vmath_vector()) strncat(name, " + libmvec", sizeof name - strlen(name) - 1);
   CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s));
   return s;
 }

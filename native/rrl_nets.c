@@ -687,32 +687,77 @@ static int tanh_gaussian_args(napi_env env, const napi_value* a, const char* bad
   return 1;
 }
 
-/* Rows per pool item of the tanh-Gaussian kernels (elementwise per row: any split gives the same
- * results). */
-#define GAUSSIAN_ROWS 64
+/*
+ * Rows per pool item of the tanh-Gaussian kernels: about 8,192 elements where the vector math
+ * runs (a few microseconds: splitting SAC's batch would cost more than it saves), 256 with the
+ * scalar functions. Elementwise per row, so any split gives the same results.
+ */
+static int gaussian_rows(int A) {
+  const int elems = rrl_vmath_vector() ? 8192 : 256;
+  return elems / A > 1 ? elems / A : 1;
+}
 
 typedef struct {
   float* const* t;
-  int B, A;
+  int B, A, rows;
   float c0, c1;
+  float* scratch; /* 4 x B x A: the staged arrays of every item, each item its own rows */
 } GaussCtx;
+
+/*
+ * The forward quantities of rows [r0, r1) as arrays (row-major, A per row), so that the
+ * transcendental functions run over whole arrays (rrl_vmath.c): th = tanh(raw),
+ * ls = c0 + c1 th (the log std; skipped when ls is NULL), sd = exp(ls), y = tanh(mu + sd eps).
+ * Each element's arithmetic is the scalar formula's, in the same order.
+ */
+static void gaussian_stage(const GaussCtx* c, const float* head, const float* eps, int r0, int r1, float* th, float* ls, float* sd, float* y) {
+  const int A = c->A;
+  const size_t n = (size_t)(r1 - r0) * A;
+  for (int r = r0; r < r1; r++) memcpy(th + (size_t)(r - r0) * A, head + (size_t)r * 2 * A + A, (size_t)A * sizeof(float));
+  rrl_vtanh(th, n);
+  for (size_t i = 0; i < n; i++) sd[i] = c->c0 + c->c1 * th[i];
+  if (ls) memcpy(ls, sd, n * sizeof(float));
+  rrl_vexp(sd, n);
+  for (int r = r0; r < r1; r++) {
+    const float *mu = head + (size_t)r * 2 * A, *e = eps + (size_t)r * A;
+    float* yr = y + (size_t)(r - r0) * A;
+    const float* sr = sd + (size_t)(r - r0) * A;
+    for (int j = 0; j < A; j++) yr[j] = mu[j] + sr[j] * e[j];
+  }
+  rrl_vtanh(y, n);
+}
 
 static void gaussian_item(void* p, int item) {
   const GaussCtx* c = (const GaussCtx*)p;
-  const int A = c->A, r1 = (item + 1) * GAUSSIAN_ROWS < c->B ? (item + 1) * GAUSSIAN_ROWS : c->B;
-  for (int r = item * GAUSSIAN_ROWS; r < r1; r++) {
-    const float *h = c->t[0] + (size_t)r * 2 * A, *eps = c->t[1] + (size_t)r * A;
-    float* act = c->t[2] + (size_t)r * A;
+  const int A = c->A, r0 = item * c->rows, r1 = r0 + c->rows < c->B ? r0 + c->rows : c->B;
+  const size_t n = (size_t)(r1 - r0) * A, at = (size_t)r0 * A, all = (size_t)c->B * A;
+  float *th = c->scratch + at, *ls = th + all, *sd = ls + all, *q = sd + all;
+  float* act = c->t[2] + at;
+  const float* eps = c->t[1];
+  gaussian_stage(c, c->t[0], eps, r0, r1, th, ls, sd, act);
+  for (size_t i = 0; i < n; i++) q[i] = 1.f + SQUASH_EPS - act[i] * act[i];
+  rrl_vlog(q, n);
+  for (int r = r0; r < r1; r++) {
+    const size_t o = (size_t)(r - r0) * A;
+    const float* e = eps + (size_t)r * A;
     float lp = 0.f;
-    for (int j = 0; j < A; j++) {
-      const float logStd = c->c0 + c->c1 * tanhf(h[A + j]);
-      const float x = h[j] + expf(logStd) * eps[j];
-      const float y = tanhf(x);
-      act[j] = y;
-      lp += (-0.5f * eps[j] * eps[j] - (logStd + HALF_LOG_2PI)) - logf(1.f + SQUASH_EPS - y * y);
-    }
+    for (int j = 0; j < A; j++) lp += (-0.5f * e[j] * e[j] - (ls[o + j] + HALF_LOG_2PI)) - q[o + j];
     c->t[3][r] = lp;
   }
+}
+
+/* Runs fn over the batch's row blocks with a staging area of 4 x B x A floats; 0 (thrown) when
+ * out of memory. */
+static int gaussian_run(napi_env env, GaussCtx* c, rrl_task_fn fn, const char* name) {
+  float* scratch = rrl_scratch(env, 4, (size_t)4 * c->B * c->A);
+  if (!scratch && c->B > 0) {
+    napi_throw_error(env, NULL, name);
+    return 0;
+  }
+  c->scratch = scratch;
+  c->rows = gaussian_rows(c->A);
+  rrl_parallel(rrl_pool(env), (c->B + c->rows - 1) / c->rows, fn, c);
+  return 1;
 }
 
 /*
@@ -729,28 +774,30 @@ napi_value rrl_tanh_gaussian(napi_env env, napi_callback_info info) {
   const double counts[4] = {(double)B * 2 * A, (double)B * A, (double)B * A, (double)B};
   float* t[4];
   if (!rrl_tensor_list(env, a[0], a[1], 4, counts, t)) return NULL;
-  GaussCtx c = {t, B, A, c0, c1};
-  rrl_parallel(rrl_pool(env), (B + GAUSSIAN_ROWS - 1) / GAUSSIAN_ROWS, gaussian_item, &c);
+  GaussCtx c = {t, B, A, 0, c0, c1, NULL};
+  gaussian_run(env, &c, gaussian_item, "rrl_blas.tanhGaussian: out of memory");
   return NULL;
 }
 
 static void gaussian_grad_item(void* p, int item) {
   const GaussCtx* c = (const GaussCtx*)p;
-  const int A = c->A, r1 = (item + 1) * GAUSSIAN_ROWS < c->B ? (item + 1) * GAUSSIAN_ROWS : c->B;
+  const int A = c->A, r0 = item * c->rows, r1 = r0 + c->rows < c->B ? r0 + c->rows : c->B;
+  const size_t at = (size_t)r0 * A, all = (size_t)c->B * A;
   float* const* t = c->t;
-  for (int r = item * GAUSSIAN_ROWS; r < r1; r++) {
-    const float *h = t[2] + (size_t)r * 2 * A, *eps = t[3] + (size_t)r * A;
+  float *th = c->scratch + at, *sd = th + all, *y = sd + all;
+  gaussian_stage(c, t[2], t[3], r0, r1, th, NULL, sd, y);
+  for (int r = r0; r < r1; r++) {
+    const size_t o = (size_t)(r - r0) * A;
+    const float* eps = t[3] + (size_t)r * A;
     float* dh = t[4] + (size_t)r * 2 * A;
     const float dL = t[1][r];
     for (int j = 0; j < A; j++) {
-      const float th = tanhf(h[A + j]);
-      const float sd = expf(c->c0 + c->c1 * th);
-      const float y = tanhf(h[j] + sd * eps[j]);
-      const float oneMinusA2 = 1.f - y * y;
+      const float yj = y[o + j], tj = th[o + j];
+      const float oneMinusA2 = 1.f - yj * yj;
       const float dA = t[0][(size_t)r * A + j];
-      const float dx = dA * oneMinusA2 + dL * (2.f * y * oneMinusA2) / (1.f + SQUASH_EPS - y * y);
+      const float dx = dA * oneMinusA2 + dL * (2.f * yj * oneMinusA2) / (1.f + SQUASH_EPS - yj * yj);
       dh[j] = dx;
-      dh[A + j] = (dx * sd * eps[j] - dL) * (c->c1 * (1.f - th * th));
+      dh[A + j] = (dx * sd[o + j] * eps[j] - dL) * (c->c1 * (1.f - tj * tj));
     }
   }
 }
@@ -771,7 +818,7 @@ napi_value rrl_tanh_gaussian_grad(napi_env env, napi_callback_info info) {
   const double counts[5] = {(double)B * A, (double)B, (double)B * 2 * A, (double)B * A, (double)B * 2 * A};
   float* t[5];
   if (!rrl_tensor_list(env, a[0], a[1], 5, counts, t)) return NULL;
-  GaussCtx c = {t, B, A, c0, c1};
-  rrl_parallel(rrl_pool(env), (B + GAUSSIAN_ROWS - 1) / GAUSSIAN_ROWS, gaussian_grad_item, &c);
+  GaussCtx c = {t, B, A, 0, c0, c1, NULL};
+  gaussian_run(env, &c, gaussian_grad_item, "rrl_blas.tanhGaussianGrad: out of memory");
   return NULL;
 }
