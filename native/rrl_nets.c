@@ -746,18 +746,16 @@ static void gaussian_item(void* p, int item) {
   }
 }
 
-/* Runs fn over the batch's row blocks with a staging area of 4 x B x A floats; 0 (thrown) when
- * out of memory. */
-static int gaussian_run(napi_env env, GaussCtx* c, rrl_task_fn fn, const char* name) {
-  float* scratch = rrl_scratch(env, 4, (size_t)4 * c->B * c->A);
-  if (!scratch && c->B > 0) {
-    napi_throw_error(env, NULL, name);
-    return 0;
+/* Runs fn over the batch's row blocks with a staging area of 4 x B x A floats; throws `oom` (and
+ * runs nothing) when that cannot be had. */
+static void gaussian_run(napi_env env, GaussCtx* c, rrl_task_fn fn, const char* oom) {
+  c->scratch = rrl_scratch(env, 4, (size_t)4 * c->B * c->A);
+  if (!c->scratch && c->B > 0) {
+    napi_throw_error(env, NULL, oom);
+    return;
   }
-  c->scratch = scratch;
   c->rows = gaussian_rows(c->A);
   rrl_parallel(rrl_pool(env), (c->B + c->rows - 1) / c->rows, fn, c);
-  return 1;
 }
 
 /*
