@@ -57,32 +57,20 @@ int rrl_vmath_vector(void) {
 #endif
 }
 
-void rrl_vtanh(float* x, size_t n) {
+enum { F_TANH, F_EXP, F_LOG };
+
+static void apply(int fn, float* x, size_t n) {
 #if defined(RRL_MVEC)
+  static const VecFn vec[3] = {_ZGVdN8v_tanhf, _ZGVdN8v_expf, _ZGVdN8v_logf};
   if (vector_ok()) {
-    apply8(_ZGVdN8v_tanhf, x, n);
+    apply8(vec[fn], x, n);
     return;
   }
 #endif
-  for (size_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+  float (*const scalar[3])(float) = {tanhf, expf, logf};
+  for (size_t i = 0; i < n; i++) x[i] = scalar[fn](x[i]);
 }
 
-void rrl_vexp(float* x, size_t n) {
-#if defined(RRL_MVEC)
-  if (vector_ok()) {
-    apply8(_ZGVdN8v_expf, x, n);
-    return;
-  }
-#endif
-  for (size_t i = 0; i < n; i++) x[i] = expf(x[i]);
-}
-
-void rrl_vlog(float* x, size_t n) {
-#if defined(RRL_MVEC)
-  if (vector_ok()) {
-    apply8(_ZGVdN8v_logf, x, n);
-    return;
-  }
-#endif
-  for (size_t i = 0; i < n; i++) x[i] = logf(x[i]);
-}
+void rrl_vtanh(float* x, size_t n) { apply(F_TANH, x, n); }
+void rrl_vexp(float* x, size_t n) { apply(F_EXP, x, n); }
+void rrl_vlog(float* x, size_t n) { apply(F_LOG, x, n); }
