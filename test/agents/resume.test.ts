@@ -76,8 +76,8 @@ describe('metrics survive kills and resumes', () => {
       // A random moment: during start-up (a third of the time; always a moment in training on the
       // second attempt, so one kill surely follows a checkpoint), or in training between the 2nd
       // and the 6th metrics row. Counted in rows rather than milliseconds, so a fast machine does
-      // not finish the run before the kills land: each killed attempt advances at most ~600 of the
-      // 3000 steps, so at least four kills land.
+      // not finish the run before the kills land: a killed attempt advances a few hundred of the
+      // 3000 steps (at most a row interval past its 5th row, an evaluation within it at worst).
       const duringStartup = attempt !== 1 && Math.random() < 1 / 3;
       let when: string;
       let timer: NodeJS.Timeout | undefined;
