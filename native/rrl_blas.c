@@ -521,6 +521,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     return NULL;
   }
   CHECK(napi_set_instance_data(env, s, instance_free, NULL));
+  /* Settles the vector-math choice on this thread, before the pool's threads can ask for it. */
+  (void)rrl_vmath_vector();
 #if defined(RRL_OPENBLAS)
   /* Kernels may call the BLAS from several pool threads at once; each call stays on its thread. */
   openblas_set_num_threads(1);

@@ -11,7 +11,7 @@
  * results differ in the last bits from the scalar path (never between runs on one machine).
  *
  * Used when the build found libmvec (detect.mjs defines RRL_MVEC) and the CPU has AVX2 and FMA;
- * elsewhere (macOS, musl, older CPUs) the scalar loops below run.
+ * elsewhere (macOS, musl, older CPUs) the scalar loop below runs.
  */
 #include "rrl.h"
 
@@ -40,7 +40,7 @@ __attribute__((target("avx2,fma"))) static void apply8(VecFn f, float* x, size_t
 }
 
 static int vector_ok(void) {
-  static int ok = -1; /* decided once; a race only repeats the same answer */
+  static int ok = -1; /* decided at module load (rrl_blas.c's Init), before any pool thread runs */
   if (ok < 0) {
     __builtin_cpu_init();
     ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
